@@ -1,0 +1,64 @@
+"""DictDB: a fast in-memory database of dict records, with a compiled core.
+
+Example:
+    >>> import dictdb
+    >>> db = dictdb.DictDB()
+    >>> users = db.create_table("users")
+    >>> users.insert({"name": "ada", "age": 36})
+    1
+    >>> [r["name"] for r in users.select(where=users.age >= 18)]
+    ['ada']
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Literal
+
+from dictdb import exceptions
+from dictdb._core import IMPLEMENTATION as _IMPLEMENTATION
+from dictdb.database import DictDB
+from dictdb.exceptions import (
+    DictDBError,
+    DuplicateKeyError,
+    DuplicateTableError,
+    RecordNotFoundError,
+    SchemaValidationError,
+    TableNotFoundError,
+)
+from dictdb.query import Condition, Field, Query
+from dictdb.table import Table
+
+try:
+    __version__ = version("cydictdb")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+
+def core_implementation() -> Literal["cython", "python"]:
+    """Which core this process runs: ``"cython"`` (compiled) or ``"python"`` (the pure twins).
+
+    Example:
+        >>> import dictdb
+        >>> dictdb.core_implementation() in ("cython", "python")
+        True
+    """
+    return _IMPLEMENTATION
+
+
+__all__ = [
+    "Condition",
+    "DictDB",
+    "DictDBError",
+    "DuplicateKeyError",
+    "DuplicateTableError",
+    "Field",
+    "Query",
+    "RecordNotFoundError",
+    "SchemaValidationError",
+    "Table",
+    "TableNotFoundError",
+    "__version__",
+    "core_implementation",
+    "exceptions",
+]

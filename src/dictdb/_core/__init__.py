@@ -1,0 +1,41 @@
+"""The hot path: the one place that picks the compiled core or its pure-Python twin.
+
+``DICTDB_NO_EXTENSIONS`` (any non-empty value) is read once, at first import. The compiled modules are
+imported as a set: if any one is missing, every module comes from the twins, so the two cores are never
+mixed. Type checkers always read the pure twins, which carry the same names and signatures.
+
+Nothing in here imports from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import TYPE_CHECKING, Literal
+
+#: Compiled modules; each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub. setup.py holds the same
+#: list (tests/test_build.py keeps the two equal).
+MODULES = ("_predicate", "_records")
+
+NO_EXTENSIONS = bool(os.environ.get("DICTDB_NO_EXTENSIONS")) or platform.python_implementation() != "CPython"
+
+IMPLEMENTATION: Literal["cython", "python"]
+
+if TYPE_CHECKING or NO_EXTENSIONS:
+    from . import _predicate_py as predicate
+    from . import _records_py as records
+
+    IMPLEMENTATION = "python"
+else:
+    try:
+        from . import _predicate as predicate  # type: ignore[no-redef]
+        from . import _records as records  # type: ignore[no-redef]
+
+        IMPLEMENTATION = "cython"
+    except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
+        from . import _predicate_py as predicate
+        from . import _records_py as records
+
+        IMPLEMENTATION = "python"
+
+__all__ = ["IMPLEMENTATION", "MODULES", "NO_EXTENSIONS", "predicate", "records"]

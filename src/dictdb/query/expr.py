@@ -1,0 +1,133 @@
+"""Immutable predicate expressions and the plans ``dictdb._core.predicate`` compiles.
+
+A field operator (``table.age >= 18``) returns a ``PredicateExpr``. It holds a *plan*: nested tuples that
+name each node (see ``dictdb._core._predicate_py`` for the node list). The planner reads plans to pick
+indexes; the core compiles a plan once per query into an evaluator that loops over records in C.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dictdb._core import predicate as _predicate
+
+Plan = tuple[Any, ...]
+
+_SYMBOLS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+class PredicateExpr:
+    """An immutable predicate over one record, combinable with ``&``, ``|`` and ``~``.
+
+    Example:
+        >>> from dictdb import Table
+        >>> users = Table("users")
+        >>> adult = (users.age >= 18) & ~(users.name == "root")
+        >>> adult({"age": 30, "name": "ada"})
+        True
+    """
+
+    __slots__ = ("_compiled", "_plan")
+
+    _plan: Plan
+    _compiled: Any
+
+    def __init__(self, plan: Plan) -> None:
+        object.__setattr__(self, "_plan", plan)
+        object.__setattr__(self, "_compiled", None)
+
+    @property
+    def plan(self) -> Plan:
+        """The plan tuple this expression stands for."""
+        return self._plan
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __call__(self, record: dict[Any, Any]) -> bool:
+        """Evaluate on one record; a missing field reads as ``None``."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = _predicate.compile_plan(self._plan)
+            object.__setattr__(self, "_compiled", compiled)
+        return bool(compiled.matches(record))
+
+    def __and__(self, other: object) -> PredicateExpr:
+        return _combine("and", self, other)
+
+    def __rand__(self, other: object) -> PredicateExpr:
+        return _combine("and", other, self)
+
+    def __or__(self, other: object) -> PredicateExpr:
+        return _combine("or", self, other)
+
+    def __ror__(self, other: object) -> PredicateExpr:
+        return _combine("or", other, self)
+
+    def __invert__(self) -> PredicateExpr:
+        return PredicateExpr(("not", self._plan))
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a DictDB predicate has no truth value: combine predicates with &, | and ~ (not and/or/not), "
+            "and write a range as table.age.between(18, 65) (not 18 <= table.age <= 65)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<PredicateExpr {render(self._plan)}>"
+
+
+class Condition(PredicateExpr):
+    """A predicate wrapped for use as ``where=`` (optional: a bare expression works the same).
+
+    ``Query`` is its older name. Example:
+        >>> from dictdb import Condition, Table
+        >>> users = Table("users")
+        >>> Condition(users.age >= 18)({"age": 20})
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, expr: PredicateExpr) -> None:
+        super().__init__(plan_of(expr, role="Condition(...)"))
+
+    def __repr__(self) -> str:
+        return f"Condition({render(self._plan)})"
+
+
+Query = Condition
+
+
+def plan_of(value: object, role: str = "where") -> Plan:
+    """The plan of a ``PredicateExpr`` or ``Condition``; ``TypeError`` naming the type otherwise."""
+    if not isinstance(value, PredicateExpr):
+        raise TypeError(
+            f"{role} must be a predicate built from table fields (e.g. table.age >= 18) or a Condition, "
+            f"not {type(value).__name__}"
+        )
+    return value.plan
+
+
+def _combine(kind: str, left: object, right: object) -> PredicateExpr:
+    operands: list[Plan] = []
+    for side in (left, right):
+        plan = plan_of(side, role=f"an operand of {'&' if kind == 'and' else '|'}")
+        # Flatten chains (a & b & c) into one node, so evaluation is one loop, not a nested tree.
+        operands.extend(plan[1] if plan[0] == kind else (plan,))
+    return PredicateExpr((kind, tuple(operands)))
+
+
+def render(plan: Plan) -> str:
+    """A readable form of a plan, for reprs and error messages."""
+    kind = plan[0]
+    if kind in _SYMBOLS:
+        return f"{plan[1]} {_SYMBOLS[kind]} {plan[2]!r}"
+    if kind in ("and", "or"):
+        joiner = " & " if kind == "and" else " | "
+        return "(" + joiner.join(render(child) for child in plan[1]) + ")"
+    if kind == "not":
+        return f"~{render(plan[1])}"
+    if kind == "true":
+        return "TRUE"
+    return repr(plan)

@@ -1,0 +1,75 @@
+"""``_core.records``: copying and projection, written once and run against both cores."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+
+def test_copy_record_is_shallow_and_independent(core: SimpleNamespace) -> None:
+    nested = [1, 2]
+    original = {"id": 1, "tags": nested}
+    copied = core.records.copy_record(original)
+    assert copied == original
+    assert copied is not original
+    assert copied["tags"] is nested  # shallow: inner values are shared
+    copied["id"] = 2
+    assert original["id"] == 1
+
+
+def test_copy_record_returns_plain_dict_for_subclass(core: SimpleNamespace) -> None:
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    copied = core.records.copy_record(Sub(a=1))
+    assert type(copied) is dict
+    assert copied == {"a": 1}
+
+
+@pytest.mark.parametrize("bad", [None, [("a", 1)], "abc", 3])
+def test_copy_record_refuses_non_dict(core: SimpleNamespace, bad: object) -> None:
+    with pytest.raises(TypeError, match="a record must be a dict"):
+        core.records.copy_record(bad)
+
+
+def test_copy_records_keeps_order(core: SimpleNamespace) -> None:
+    rows = [{"id": i} for i in range(50)]
+    copies = core.records.copy_records(iter(rows))
+    assert copies == rows
+    assert all(a is not b for a, b in zip(copies, rows, strict=True))
+
+
+def test_copy_records_empty_and_bad_item(core: SimpleNamespace) -> None:
+    assert core.records.copy_records([]) == []
+    with pytest.raises(TypeError, match="not list"):
+        core.records.copy_records([{"a": 1}, [1]])
+
+
+def test_project_with_aliases_and_missing_fields(core: SimpleNamespace) -> None:
+    rows = [{"id": 1, "name": "ada", "age": 36}, {"id": 2}]
+    out = core.records.project(rows, [("who", "name"), ("id", "id"), ("years", "age")])
+    assert out == [{"who": "ada", "id": 1, "years": 36}, {"who": None, "id": 2, "years": None}]
+    assert list(out[0]) == ["who", "id", "years"]  # column order is the order asked for
+
+
+def test_project_same_field_twice_and_non_str_keys(core: SimpleNamespace) -> None:
+    rows = [{1: "one", "a": "x"}]
+    assert core.records.project(rows, [("k", 1), ("a1", "a"), ("a2", "a")]) == [
+        {"k": "one", "a1": "x", "a2": "x"}
+    ]
+
+
+def test_project_mapping_that_is_not_exact_dict(core: SimpleNamespace) -> None:
+    class Sub(dict):  # type: ignore[type-arg]
+        def get(self, key: object, default: object = None) -> object:
+            return "from-get"
+
+    assert core.records.project([Sub(a=1)], [("a", "a")]) == [{"a": "from-get"}]
+
+
+def test_project_rejects_malformed_columns_before_work(core: SimpleNamespace) -> None:
+    with pytest.raises(ValueError, match="unpack"):
+        core.records.project([], [("a", "b", "c")])
+    with pytest.raises(TypeError):
+        core.records.project([], [5])
