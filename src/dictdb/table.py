@@ -95,12 +95,19 @@ class Table:
         ``columns`` projects each record to those fields (a missing field projects to ``None``).
         ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
         """
-        rows: Any = self.records.values()
-        if where is not None:
-            rows = _predicate.compile_plan(plan_of(where)).filter(rows)
+        rows = self._match(where)
         if columns is not None:
             return _records.project(rows, [(name, name) for name in columns])
-        return _records.copy_records(rows) if copy else list(rows)
+        return _records.copy_records(rows) if copy else rows
+
+    def _match(self, where: Any) -> list[Record]:
+        """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
+
+        Every read and write that takes ``where`` goes through here, so the planner has one place to live.
+        """
+        if where is None:
+            return list(self.records.values())
+        return _predicate.compile_plan(plan_of(where)).filter(self.records.values())
 
     def count(self) -> int:
         """How many records the table holds."""
