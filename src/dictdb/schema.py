@@ -136,14 +136,21 @@ class Schema:
     def validate(self, record: Record) -> None:
         """Check one record; ``SchemaValidationError`` naming the field, expected and actual type."""
         if not self._fits(record):
-            self._validate_slowly(record, None)
+            self._validate_slowly(record, "")
 
-    def validate_many(self, records: list[Record], first: int = 0) -> None:
-        """Check every record; the error names the position (from ``first``) of the first bad one."""
+    def validate_many(self, records: list[Record], first: int = 0, key: Any = None) -> None:
+        """Check every record; the error names the first bad one.
+
+        By its position in a batch (counting from ``first``), or, given ``key`` (the primary key field),
+        by its primary key.
+        """
         fits = self._fits
         for position, record in enumerate(records, first):
             if not fits(record):
-                self._validate_slowly(record, position)
+                if key is None:
+                    self._validate_slowly(record, f"record {position} of the batch: ")
+                else:
+                    self._validate_slowly(record, f"record {key}={record.get(key)!r}: ")
 
     def _fits(self, record: Record) -> bool:
         """The fast path: True when every field is present with a value of an exact accepted class.
@@ -161,11 +168,11 @@ class Schema:
             return False
         return True
 
-    def _validate_slowly(self, record: Record, position: int | None) -> None:
+    def _validate_slowly(self, record: Record, at: str) -> None:
         for field in self._required:
             if field not in record:
                 self._fail(
-                    position,
+                    at,
                     f"field {field!r} is missing (expects {self._fields[field].name}); "
                     f"add it to the record, or declare it Optional[...] in the schema",
                 )
@@ -173,19 +180,18 @@ class Schema:
             ft = self._fields.get(field)
             if ft is None:
                 self._fail(
-                    position,
+                    at,
                     f"field {field!r} is not in the schema {self.describe()}; "
                     f"drop it from the record or add it to the schema",
                 )
             elif not ft.accepts(value):
                 self._fail(
-                    position,
+                    at,
                     f"field {field!r} expects {ft.name}, got {type(value).__name__} ({_short(value)})",
                 )
 
-    def _fail(self, position: int | None, detail: str) -> NoReturn:
+    def _fail(self, at: str, detail: str) -> NoReturn:
         context = f"{self._context}: " if self._context else ""
-        at = "" if position is None else f"record {position} of the batch: "
         raise SchemaValidationError(f"{context}{at}{detail}")
 
 

@@ -303,7 +303,7 @@ class Table:
             if len(rows) > 1 or new_pk != old_pk:
                 return self._rekey(rows, merged[0], old_pk, new_pk)
         if self._schema is not None:
-            self._schema.validate_many(merged)
+            self._schema.validate_many(merged, key=pk_field)
         # Commit: nothing below can fail.
         records = self.records
         pks = [row[pk_field] for row in rows]
