@@ -8,12 +8,12 @@ from types import ModuleType
 
 import pytest
 
-from dictdb import database, keys, schema, table, tracking
+from dictdb import batch, database, keys, schema, table, tracking
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-@pytest.mark.parametrize("module", [database, keys, schema, table, tracking], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [batch, database, keys, schema, table, tracking], ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

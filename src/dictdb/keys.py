@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
-from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from dictdb.exceptions import DuplicateKeyError, SchemaValidationError
@@ -21,10 +19,13 @@ from dictdb.schema import Schema
 
 __all__ = ["MISSING", "KeyMaker", "counter_after"]
 
-Record = dict[Any, Any]
-
 #: Marks an absent key field (``None`` is a value, and a refused one).
 MISSING: Any = object()
+
+
+def _at(position: int | None) -> str:
+    """How a message names the record at ``position`` of a batch ("" for a single record)."""
+    return "" if position is None else f"record {position} of the batch: "
 
 
 def counter_after(counter: int, pks: Iterable[Any]) -> int:
@@ -34,7 +35,7 @@ def counter_after(counter: int, pks: Iterable[Any]) -> int:
         >>> counter_after(1, ["a", 7, True, 3])
         8
     """
-    ints = [pk for pk in pks if isinstance(pk, int) and pk.__class__ is not bool]
+    ints = [pk for pk in pks if isinstance(pk, int) and type(pk) is not bool]
     return max(counter, max(ints) + 1) if ints else counter
 
 
@@ -89,76 +90,12 @@ class KeyMaker:
             pk += 1
         return pk
 
-    def key_batch(
-        self,
-        rows: list[Record],
-        first: int,
-        taken: dict[Any, Record],
-        pending: dict[Any, Record],
-        generated: list[tuple[int, Any]],
-        counter: int,
-    ) -> int:
-        """Key each row of one chunk of a batch (copies, so keys are set in place) into ``pending``.
-
-        ``first`` is the chunk's position in the batch, for messages; each generated key is appended to
-        ``generated`` as ``(position, pk)``. Keys are given in order, as if the rows were inserted one by
-        one: a key given by a later row that an earlier row got from the counter is a duplicate. Returns the
-        counter once the chunk is stored; raises, leaving the table untouched, on the first bad key.
-        """
-        try:
-            pks = list(map(itemgetter(self.field), rows))
-        except KeyError:
-            return self._key_one_by_one(rows, first, taken, pending, generated, counter)
-        # Every row has its key: a few C-speed passes instead of a Python loop over the rows.
-        before = len(pending)
-        try:
-            pending.update(zip(pks, rows, strict=True))
-        except TypeError:
-            for position, pk in enumerate(pks, first):
-                self.check(pk, position=position)
-            raise
-        if None in pending:
-            self.check(None, position=first + pks.index(None))
-        if len(pending) - before != len(rows):
-            raise self._repeated_error(pks, first, set(islice(pending, before)))
-        if not taken.keys().isdisjoint(pks):
-            position, pk = next((i, pk) for i, pk in enumerate(pks, first) if pk in taken)
-            raise self.taken_error(pk, position)
-        return counter_after(counter, pks)
-
-    def _key_one_by_one(
-        self,
-        rows: list[Record],
-        first: int,
-        taken: dict[Any, Record],
-        pending: dict[Any, Record],
-        generated: list[tuple[int, Any]],
-        counter: int,
-    ) -> int:
-        field = self.field
-        for position, row in enumerate(rows, first):
-            pk = row.get(field, MISSING)
-            if pk is MISSING:
-                pk = self.make(counter, taken, pending)
-                row[field] = pk
-                generated.append((position, pk))
-            else:
-                self.check(pk, position=position)
-                if pk in taken:
-                    raise self.taken_error(pk, position)
-                if pk in pending:
-                    raise self._repeated_error([pk], position, pending)
-            pending[pk] = row
-            if isinstance(pk, int) and pk >= counter and pk.__class__ is not bool:
-                counter = pk + 1
-        return counter
-
     def check(self, pk: Any, source: str = "got", position: int | None = None) -> None:
         """``TypeError`` when ``pk`` cannot be a primary key (``None`` or unhashable).
 
         ``position`` names the record of a batch in the message.
         """
-        at = "" if position is None else f"record {position} of the batch: "
+        at = _at(position)
         if pk is None:
             raise TypeError(
                 f"{at}primary key {self.field!r} of table {self.table_name!r} is None; leave "
@@ -174,20 +111,8 @@ class KeyMaker:
 
     def taken_error(self, pk: Any, position: int | None = None) -> DuplicateKeyError:
         """The error for a key the table already has."""
-        at = "" if position is None else f"record {position} of the batch: "
+        at = _at(position)
         return DuplicateKeyError(
             f"{at}table {self.table_name!r} already has a record with primary key {pk!r}; use upsert() "
             f"to replace it, or leave {self.field!r} out of the record to get a new key"
         )
-
-    def _repeated_error(self, pks: list[Any], first: int, earlier: Container[Any]) -> DuplicateKeyError:
-        """The error for the first of ``pks`` that repeats a key of ``earlier`` or of ``pks`` itself."""
-        seen = set()
-        for position, pk in enumerate(pks, first):
-            if pk in earlier or pk in seen:
-                return DuplicateKeyError(
-                    f"record {position} of the batch repeats primary key {pk!r}, given to an earlier "
-                    f"record of the same batch; give each record its own {self.field!r}"
-                )
-            seen.add(pk)
-        raise AssertionError("no repeated key found")  # callers only come here after counting one

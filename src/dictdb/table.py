@@ -14,6 +14,7 @@ from typing import Any, Literal, overload
 
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
+from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
@@ -205,31 +206,19 @@ class Table:
     def _insert_many(
         self, batch: list[Record] | tuple[Record, ...], batch_size: int | None, skip_validation: bool
     ) -> list[Any]:
-        if batch_size is not None and (
-            not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int or None, not {batch_size!r}")
-        step = batch_size or len(batch) or 1
-        pending: dict[Any, Record] = {}  # pk -> stored copy, in batch order
-        generated: list[tuple[int, Any]] = []  # (position, pk) of keys to write back into the caller's dicts
-        counter = self._next_pk
         schema = None if skip_validation else self._schema
-        for first in range(0, len(batch), step):
-            rows = _copy_batch(batch[first : first + step], first)
-            counter = self._keys.key_batch(rows, first, self.records, pending, generated, counter)
-            if schema is not None:
-                schema.validate_many(rows, first)
+        ready = prepare_batch(batch, batch_size, self._keys, schema, self.records, self._next_pk)
         # Commit: nothing below can fail.
-        self.records.update(pending)
-        self._next_pk = counter
-        self._tracker.written_many(pending)
+        self.records.update(ready.pending)
+        self._next_pk = ready.counter
+        self._tracker.written_many(ready.pending)
         if self._columns is not None:
-            for row in pending.values():
+            for row in ready.pending.values():
                 self._columns.update(row)
         pk_field = self.primary_key
-        for position, pk in generated:
+        for position, pk in ready.generated:
             batch[position][pk_field] = pk
-        return list(pending)
+        return list(ready.pending)
 
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
         """Insert ``record``, or deal with the record that has its primary key; returns ``(pk, action)``.
@@ -528,16 +517,3 @@ class Table:
     def clear_dirty_tracking(self) -> None:
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
-
-
-def _copy_batch(rows: list[Record] | tuple[Record, ...], first: int) -> list[Record]:
-    """Copies of a batch chunk; the ``TypeError`` for a non-dict names its position."""
-    try:
-        return _records.copy_records(rows)
-    except TypeError:
-        for position, row in enumerate(rows, first):
-            if not isinstance(row, dict):
-                raise TypeError(
-                    f"record {position} of the batch must be a dict, not {type(row).__name__}"
-                ) from None
-        raise
