@@ -180,4 +180,7 @@ def _parse_table(name: Any, table: Any, version_: int, source: Source) -> TableS
 
 
 def _kind(value: Any) -> str:
-    return "null" if value is None else f"a {type(value).__name__}"
+    if value is None:
+        return "null"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"

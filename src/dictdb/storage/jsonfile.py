@@ -98,7 +98,8 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise DatabaseFileNotFoundError(path, "no such file") from None
     except UnicodeDecodeError as exc:
-        raise DatabaseFileError(path, f"not a JSON file: byte {exc.start} is not UTF-8 text") from None
+        # exc.start counts from the start of the decoder's chunk, not of the file: no position given.
+        raise DatabaseFileError(path, f"not a JSON file: it is not UTF-8 text ({exc.reason})") from None
 
 
 def _parse(text: str, path: Path) -> Any:

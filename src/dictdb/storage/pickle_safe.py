@@ -69,7 +69,7 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     ("builtins", "dict"): dict,
 }
 
-_ALLOWED_NAMES = ", ".join(f"{module}.{name}" for module, name in ALLOWED_GLOBALS)
+_VALUE_NAMES = ", ".join(cls.__name__ for cls in _VALUE_CLASSES)
 
 
 class _Refused(Exception):
@@ -105,7 +105,7 @@ class SafeUnpickler(pickle.Unpickler):
         >>> SafeUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
         Traceback (most recent call last):
         ...
-        _pickle.UnpicklingError: refused global 'posix.system': a DictDB pickle names only the value types ...
+        _pickle.UnpicklingError: refused global '...system': a DictDB pickle names no class ...
     """
 
     #: Whether a ``dctdb`` class was named: allowed in ``dctdb``'s files only.
@@ -115,8 +115,8 @@ class SafeUnpickler(pickle.Unpickler):
         found = ALLOWED_GLOBALS.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(
-                f"refused global {module + '.' + name!r}: a DictDB pickle names only the value types "
-                f"{_ALLOWED_NAMES}; this file is not one, or was tampered with"
+                f"refused global {module + '.' + name!r}: a DictDB pickle names no class or function but "
+                f"the value types {_VALUE_NAMES}; this file is not one, or was tampered with"
             )
         if isinstance(found, type) and issubclass(found, _LegacyObject):
             self.named_legacy_class = True

@@ -189,9 +189,10 @@ def _by_primary_key(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict
             duplicate = pk in seen
         except TypeError:
             raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is not hashable") from None
-        if duplicate or pk is None:
-            problem = "is None" if pk is None else "is taken by an earlier record"
-            raise DatabaseFileError(source, f"{where}: its primary key {pk!r} {problem}")
+        if pk is None:
+            raise DatabaseFileError(source, f"{where}: its primary key is null")
+        if duplicate:
+            raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is taken by an earlier record")
         seen[pk] = record
     return seen
 
