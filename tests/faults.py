@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dictdb.storage import atomic
 from dictdb.storage.atomic import TEMP_SUFFIX
 
 #: The steps of an atomic write, in order.
@@ -81,6 +82,8 @@ def inject_fault(monkeypatch: pytest.MonkeyPatch, step: str, error: BaseExceptio
     }
     name, fake = fakes.get(step, ("fdopen", fake_fdopen))
     monkeypatch.setattr(os, name, fake)
+    # On macOS the writer fsyncs with fcntl(F_FULLFSYNC); without it, it calls os.fsync, patched above.
+    monkeypatch.setattr(atomic, "_F_FULLFSYNC", None)
 
 
 def temp_files(folder: Path) -> list[str]:

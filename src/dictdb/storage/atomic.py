@@ -42,7 +42,9 @@ _REPLACE_RETRY_DELAYS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 
 #: Folder fsync errors that mean "this system cannot fsync a folder", not "the data is not safe" (EBADF:
 #: some systems refuse fsync on a descriptor opened read-only, the only way to open a folder).
-_FSYNC_UNSUPPORTED = {errno.EINVAL, errno.EBADF, errno.ENOTSUP, errno.EOPNOTSUPP}
+_FSYNC_UNSUPPORTED = {errno.EINVAL, errno.EBADF} | {
+    getattr(errno, name) for name in ("ENOTSUP", "EOPNOTSUPP") if hasattr(errno, name)
+}
 
 # Names longer than this are cut in the temp name, so the temp name stays under NAME_MAX (255).
 _MAX_TEMP_STEM = 200
@@ -150,12 +152,14 @@ def _fsync(fd: int) -> None:
 
 
 def _keep_mode(target: str, temp: str) -> None:
-    """Give the temp file the target's permission bits, so replacing a 0600 file keeps it private."""
+    """Give the temp file the target's permission bits, so replacing a 0600 file keeps it private. A file
+    system without permission bits (FAT, some network shares) refuses chmod: not a reason to fail a save."""
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         return
-    os.chmod(temp, mode)
+    with suppress(OSError):
+        os.chmod(temp, mode)
 
 
 def _replace(temp: str, target: str) -> None:

@@ -45,31 +45,37 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
         >>> read_json(path).tables[0].records
         [{'id': 1, 'b': b'hi'}]
     """
+    # A lone table named like a tag ("$x") makes "tables" itself need the pair form (codec.py).
+    pairs = not codec.is_plain_mapping({table.name: None for table in snapshot.tables})
     # Encode everything first: from here on nothing can fail for a reason the data holds.
     tables = [
         (
-            table.name,
-            codec.encode(document.table_header(table), table=table.name, what="settings"),
+            _member_start(table.name, pairs),
+            # The header object, left open for its last member, the records.
+            _dumps(codec.encode(document.table_header(table), table=table.name, what="settings"))[:-1],
             [codec.encode_record(record, table=table.name, pk_field=table.primary_key) for record in records],
         )
         for table in snapshot.tables
         for records in [table.records]
     ]
-    # A lone table named like a tag ("$x") makes "tables" itself need the pair form (codec.py).
-    pairs = not codec.is_plain_mapping({table.name: None for table in snapshot.tables})
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"_meta": ' + _dumps(document.meta()) + ',\n"tables": ')
         out.write('{"$dict": [' if pairs else "{")
-        for position, (name, header, records) in enumerate(tables):
+        for position, (start_member, open_header, records) in enumerate(tables):
             out.write(",\n" if position else "\n")
-            out.write(f"[{_dumps(name)}, " if pairs else f"{_dumps(name)}: ")
-            # The header object, left open for its last member, the records.
-            out.write(_dumps(header)[:-1] + ', "records": [')
+            out.write(start_member + open_header + ', "records": [')
             for start in range(0, len(records), _BATCH):
                 out.write(",\n" if start else "\n")
                 out.write(",\n".join(map(_dumps, records[start : start + _BATCH])))
             out.write("\n]}]" if pairs else "\n]}")
         out.write("\n]}}\n" if pairs else "\n}}\n")
+
+
+def _member_start(name: Any, pairs: bool) -> str:
+    """What opens a table's entry in "tables": ``"name": `` or, in the pair form, ``[name, ``."""
+    if not pairs:
+        return f"{_dumps(name)}: "
+    return f"[{_dumps(codec.encode(name, table=name, what='name'))}, "
 
 
 def read_json(path: Path) -> DatabaseSnapshot:
