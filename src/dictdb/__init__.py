@@ -19,12 +19,15 @@ from dictdb import exceptions
 from dictdb._core import IMPLEMENTATION as _IMPLEMENTATION
 from dictdb.database import DictDB
 from dictdb.exceptions import (
+    DatabaseFileError,
+    DatabaseFileNotFoundError,
     DictDBError,
     DuplicateKeyError,
     DuplicateTableError,
     RecordNotFoundError,
     SchemaValidationError,
     TableNotFoundError,
+    UnsupportedValueError,
 )
 from dictdb.query import Condition, Field, Query
 from dictdb.table import Table
@@ -48,6 +51,8 @@ def core_implementation() -> Literal["cython", "python"]:
 
 __all__ = [
     "Condition",
+    "DatabaseFileError",
+    "DatabaseFileNotFoundError",
     "DictDB",
     "DictDBError",
     "DuplicateKeyError",
@@ -58,6 +63,7 @@ __all__ = [
     "SchemaValidationError",
     "Table",
     "TableNotFoundError",
+    "UnsupportedValueError",
     "__version__",
     "core_implementation",
     "exceptions",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from dictdb import storage
 from dictdb.exceptions import DuplicateTableError, TableNotFoundError
 from dictdb.table import Table
+
+_DB = TypeVar("_DB", bound="DictDB")
 
 
 class DictDB:
@@ -102,3 +106,50 @@ class DictDB:
 
     def __repr__(self) -> str:
         return f"<DictDB: {len(self.tables)} tables: {', '.join(map(repr, self.tables)) or 'none'}>"
+
+    # Persistence: thin wrappers over dictdb.storage (docs/persistence.md).
+
+    def save(self, filename: str | os.PathLike[str], file_format: str) -> None:
+        """Save every table to ``filename`` as ``"json"`` or ``"pickle"`` (any case), atomically: the file
+        holds the previous save or this one, never a mix, whatever fails or crashes.
+
+        ``UnsupportedValueError`` (nothing written) for a value the formats cannot hold exactly.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import DictDB
+            >>> db = DictDB()
+            >>> db.create_table("users").insert({"name": "ada"})
+            1
+            >>> db.save(os.path.join(tempfile.mkdtemp(), "db.json"), "json")
+        """
+        storage.save_database(self, filename, file_format)
+
+    @classmethod
+    def load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str) -> _DB:
+        """A new database loaded from ``filename`` (a DictDB or ``dctdb`` file), indexes rebuilt.
+
+        ``DatabaseFileError`` naming the file when it is missing, truncated, corrupt, of another format
+        or a newer version; nothing is returned half-loaded.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import DictDB
+            >>> db = DictDB()
+            >>> db.create_table("users").insert({"name": "ada"})
+            1
+            >>> path = os.path.join(tempfile.mkdtemp(), "db.pickle")
+            >>> db.save(path, "pickle")
+            >>> DictDB.load(path, "PICKLE").get_table("users").get(1)
+            {'name': 'ada', 'id': 1}
+        """
+        return storage.load_database(filename, file_format, cls)
+
+    async def async_save(self, filename: str | os.PathLike[str], file_format: str) -> None:
+        """``save`` in a worker thread, so the event loop keeps running while the file is written."""
+        await storage.async_save_database(self, filename, file_format)
+
+    @classmethod
+    async def async_load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str) -> _DB:
+        """``load`` in a worker thread, so the event loop keeps running while the file is read."""
+        return await storage.async_load_database(filename, file_format, cls)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 __all__ = [
+    "DatabaseFileError",
+    "DatabaseFileNotFoundError",
     "DictDBError",
     "DuplicateKeyError",
     "DuplicateTableError",
     "RecordNotFoundError",
     "SchemaValidationError",
     "TableNotFoundError",
+    "UnsupportedValueError",
 ]
 
 
@@ -34,3 +40,62 @@ class SchemaValidationError(DictDBError):
 
 class TableNotFoundError(DictDBError):
     """No table of that name exists in the database."""
+
+
+class DatabaseFileError(DictDBError, ValueError):
+    """A file could not be loaded as a DictDB database: it is truncated or corrupt, of another format,
+    written by a newer DictDB, or holds records that break its own rules (a duplicate primary key, a record
+    that fails the schema). Nothing is loaded when this is raised.
+
+    ``path`` is the file and ``reason`` says what was wrong and where. It is a ``ValueError`` because that is
+    what the JSON and pickle modules raised for such files before.
+
+    Example:
+        >>> from dictdb.exceptions import DatabaseFileError
+        >>> str(DatabaseFileError("db.json", "not valid JSON at line 1, column 1"))
+        "cannot load 'db.json': not valid JSON at line 1, column 1"
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(f"cannot load {self.path!r}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default reduce would call __init__ with the one formatted message; keep the two parts.
+        return type(self), (self.path, self.reason)
+
+
+class DatabaseFileNotFoundError(DatabaseFileError, FileNotFoundError):
+    """The file to load does not exist; also a ``FileNotFoundError``, as before."""
+
+
+class UnsupportedValueError(DictDBError, TypeError):
+    """A value cannot be saved: its type is not one the file formats hold exactly (docs/persistence.md lists
+    them), or it is nested too deeply or contains itself. Raised before any byte of the file is written.
+
+    ``table``, ``pk`` and ``field`` say where the value is (``pk`` and ``field`` are ``None`` for a table's
+    schema or name); ``path`` is the position inside the field's value (keys and list indexes), ``()`` for
+    the field's value itself. It is a ``TypeError``, as ``json.dump`` raised for such values before.
+
+    Example:
+        >>> from dictdb.exceptions import UnsupportedValueError
+        >>> err = UnsupportedValueError("cannot save it", table="users", pk=1, field="when")
+        >>> (err.table, err.pk, err.field, err.path)
+        ('users', 1, 'when', ())
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: Any = None,
+        pk: Any = None,
+        field: Any = None,
+        path: tuple[Any, ...] = (),
+    ) -> None:
+        self.table = table
+        self.pk = pk
+        self.field = field
+        self.path = path
+        super().__init__(message)

@@ -1,0 +1,156 @@
+"""JSON database files: the document of ``document.py``, values tagged by ``codec.py``, written through
+the atomic writer.
+
+Writing streams: the header, then the records one per line, in batches, each batch one C-level
+``json`` call; the whole text never exists in memory. Every record is encoded before the file is opened,
+so a value that cannot be saved raises before any byte is written.
+
+Reading parses the whole file with ``json.loads``: peak memory is the file's text plus the records it
+decodes to (about 2-3x the file size for typical records), freed down to the records before returning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
+from dictdb.storage import codec, document
+from dictdb.storage.atomic import atomic_write
+from dictdb.storage.snapshot import DatabaseSnapshot
+
+__all__ = ["read_json", "write_json"]
+
+Path = str | os.PathLike[str]
+
+#: Records per write: big enough that the per-call cost vanishes, small enough to keep chunks ~100 kB.
+_BATCH = 1000
+
+# allow_nan=False: the encoder already tagged NaN and the infinities, so a bare one here is a bug; the
+# JSON they would produce is not standard. check_circular=False: the encoder already bounded the depth.
+_dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=False, check_circular=False).encode
+
+
+def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
+    """Write ``snapshot`` to ``path`` as a JSON database file, atomically.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb.storage.jsonfile import read_json, write_json
+        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.json")
+        >>> table = TableSnapshot("t", "id", None, {}, 2, [{"id": 1, "b": b"hi"}])
+        >>> write_json(DatabaseSnapshot([table]), path)
+        >>> read_json(path).tables[0].records
+        [{'id': 1, 'b': b'hi'}]
+    """
+    # A lone table named like a tag ("$x") makes "tables" itself need the pair form (codec.py).
+    pairs = not codec.is_plain_mapping({table.name: None for table in snapshot.tables})
+    # Encode everything first: from here on nothing can fail for a reason the data holds.
+    tables = [
+        (
+            _member_start(table.name, pairs),
+            # The header object, left open for its last member, the records.
+            _dumps(codec.encode(document.table_header(table), table=table.name, what="settings"))[:-1],
+            [codec.encode_record(record, table=table.name, pk_field=table.primary_key) for record in records],
+        )
+        for table in snapshot.tables
+        for records in [table.records]
+    ]
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write('{"_meta": ' + _dumps(document.meta()) + ',\n"tables": ')
+        out.write('{"$dict": [' if pairs else "{")
+        for position, (start_member, open_header, records) in enumerate(tables):
+            out.write(",\n" if position else "\n")
+            out.write(start_member + open_header + ', "records": [')
+            for start in range(0, len(records), _BATCH):
+                out.write(",\n" if start else "\n")
+                out.write(",\n".join(map(_dumps, records[start : start + _BATCH])))
+            out.write("\n]}]" if pairs else "\n]}")
+        out.write("\n]}}\n" if pairs else "\n}}\n")
+
+
+def _member_start(name: Any, pairs: bool) -> str:
+    """What opens a table's entry in "tables": ``"name": `` or, in the pair form, ``[name, ``."""
+    if not pairs:
+        return f"{_dumps(name)}: "
+    return f"[{_dumps(codec.encode(name, table=name, what='name'))}, "
+
+
+def read_json(path: Path) -> DatabaseSnapshot:
+    """Read a JSON database file (version 1, or 0 as ``dctdb`` wrote it) into a snapshot.
+
+    ``DatabaseFileNotFoundError`` when there is no file, ``DatabaseFileError`` when it is not a valid
+    DictDB JSON file; both name the file and say what is wrong where.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb.storage.jsonfile import read_json
+        >>> path = os.path.join(tempfile.mkdtemp(), "old.json")
+        >>> text = '{"tables": {"t": {"primary_key": "id", "schema": null, "records": []}}}'
+        >>> _ = open(path, "w").write(text)
+        >>> [table.name for table in read_json(path).tables]
+        ['t']
+    """
+    return document.parse(_parse(_read_text(path), path), path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        # utf-8-sig: a byte-order mark, as some editors add, is not an error.
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise DatabaseFileNotFoundError(path, "no such file") from None
+    except UnicodeDecodeError as exc:
+        # exc.start counts from the start of the decoder's chunk, not of the file: no position given.
+        raise DatabaseFileError(path, f"not a JSON file: it is not UTF-8 text ({exc.reason})") from None
+
+
+def _parse(text: str, path: Path) -> Any:
+    try:
+        doc = _loads(text, path, tags=True)
+    except codec.TagError:
+        doc = None  # fine in a version-0 file, whose dicts are never tags; decided once the version is known
+    if type(doc) is dict and "_meta" in doc:
+        return doc
+    # Version 0 (dctdb wrote no tags, so a dict shaped like one is the user's) or not a DictDB file at all.
+    plain = _loads(text, path, tags=False)
+    if type(plain) is dict and "_meta" in plain:
+        raise DatabaseFileError(path, _locate_bad_tag(plain))
+    return plain
+
+
+def _loads(text: str, path: Path, *, tags: bool) -> Any:
+    try:
+        return json.loads(text, object_hook=codec.decode_hook if tags else None)
+    except json.JSONDecodeError as exc:
+        if not text.strip():
+            reason = "the file is empty"
+        elif exc.pos >= len(text.rstrip()):
+            reason = f"the JSON ends early, at line {exc.lineno}, column {exc.colno}: the file is truncated"
+        else:
+            reason = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise DatabaseFileError(path, reason) from None
+    except RecursionError:
+        raise DatabaseFileError(path, "the JSON is nested too deeply to read") from None
+
+
+def _locate_bad_tag(doc: dict[str, Any]) -> str:
+    """Which table and record hold the malformed tag: decoded again piece by piece (a bad file only)."""
+    tables = doc.get("tables")
+    pieces: list[tuple[str, Any]] = []
+    if type(tables) is dict:
+        for name, table in tables.items():
+            if type(table) is dict:
+                pieces.append((f"table {name!r}", {k: v for k, v in table.items() if k != "records"}))
+                records = table.get("records")
+                if type(records) is list:
+                    pieces.extend((f"table {name!r}, record #{i + 1}", r) for i, r in enumerate(records))
+    for where, piece in pieces:
+        try:
+            json.loads(json.dumps(piece), object_hook=codec.decode_hook)
+        except codec.TagError as exc:
+            return f"{where}: {exc}"
+    return "a tagged value outside the tables (in '_meta' or at the top level) is malformed"

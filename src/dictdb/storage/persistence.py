@@ -1,0 +1,115 @@
+"""Saving and loading whole databases: the format switch, sync and async, over the modules beside it.
+
+A save is: a point-in-time snapshot (``snapshot.take``), then, outside any lock, encoding every value,
+then the atomic write. A load reads and checks the whole file into a snapshot first, then builds a new
+database from it, so a failure at any point returns nothing half-loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+
+from dictdb.storage import snapshot
+from dictdb.storage.jsonfile import read_json, write_json
+from dictdb.storage.pickle_safe import read_pickle, write_pickle
+from dictdb.storage.snapshot import DB, DatabaseLike, DatabaseSnapshot
+
+__all__ = ["FORMATS", "async_load_database", "async_save_database", "load_database", "save_database"]
+
+Path = str | os.PathLike[str]
+
+_WRITERS: dict[str, Callable[[DatabaseSnapshot, Path], None]] = {"json": write_json, "pickle": write_pickle}
+_READERS: dict[str, Callable[[Path], DatabaseSnapshot]] = {"json": read_json, "pickle": read_pickle}
+
+#: The file formats, as ``file_format`` names them (case-insensitively).
+FORMATS = tuple(_WRITERS)
+
+
+def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
+    """Save every table of ``db`` to ``path`` (``str`` or ``Path``) as ``"json"`` or ``"pickle"``.
+
+    The file is replaced atomically: after a crash or an error it holds the previous save or this one,
+    never a mix. ``UnsupportedValueError`` (before anything is written) when a value cannot be saved;
+    ``ValueError`` for an unknown format; ``OSError`` from the file system (the old file is intact).
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage import load_database, save_database
+        >>> db = DictDB()
+        >>> db.create_table("users").insert({"name": "ada"})
+        1
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.json")
+        >>> save_database(db, path, "JSON")
+        >>> load_database(path, "json", DictDB).get_table("users").get(1)
+        {'name': 'ada', 'id': 1}
+    """
+    writer = _WRITERS[_format(file_format)]
+    writer(snapshot.take(db), path)
+
+
+def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
+    """A new database, made by ``factory()`` (the ``DictDB`` class), holding what ``path`` holds.
+
+    Reads DictDB files and the files ``dctdb`` wrote. ``DatabaseFileNotFoundError`` when there is no
+    file; ``DatabaseFileError`` (naming the file and the place) when it is truncated, corrupt, of another
+    format or a newer version, or breaks its own rules; ``ValueError`` for an unknown format.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage import load_database
+        >>> path = os.path.join(tempfile.mkdtemp(), "missing.json")
+        >>> load_database(path, "json", DictDB)
+        Traceback (most recent call last):
+        ...
+        dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
+    """
+    reader = _READERS[_format(file_format)]
+    return snapshot.restore(reader(path), factory, path)
+
+
+async def async_save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
+    """``save_database`` in a worker thread: the event loop keeps running while the file is written.
+
+    The snapshot is taken in the worker too, under the same rules as a save from any thread. Cancelling
+    the awaiting task does not stop a write already started: the file ends up as the old or the new one.
+
+    Example:
+        >>> import asyncio, os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage import async_save_database
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.pickle")
+        >>> asyncio.run(async_save_database(DictDB(), path, "pickle"))
+        >>> os.path.exists(path)
+        True
+    """
+    _format(file_format)  # a wrong format raises here, in the caller's task
+    await asyncio.to_thread(save_database, db, path, file_format)
+
+
+async def async_load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
+    """``load_database`` in a worker thread: the event loop keeps running while the file is read.
+
+    Example:
+        >>> import asyncio, os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage import async_load_database, save_database
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.json")
+        >>> save_database(DictDB(), path, "json")
+        >>> asyncio.run(async_load_database(path, "json", DictDB)).tables
+        {}
+    """
+    _format(file_format)
+    return await asyncio.to_thread(load_database, path, file_format, factory)
+
+
+def _format(file_format: Any) -> str:
+    name = file_format.lower() if isinstance(file_format, str) else None
+    if name not in _WRITERS:
+        known = " or ".join(map(repr, FORMATS))
+        raise ValueError(f"file_format must be {known} (in any case), not {file_format!r}")
+    return name

@@ -1,0 +1,203 @@
+"""A point-in-time, plain-data copy of a database (``take``) and the way back to tables (``restore``).
+
+This is the one module of ``storage`` that touches tables. It relies on exactly these names, listed in the
+two protocols below: ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``;
+``table.primary_key``, ``table.schema``, ``table.records`` (pk -> record), ``table.indexes``
+(field -> index object, kind read by ``_index_kind``), ``table._next_pk``; and, when a table has them,
+``table.validate_record(record)`` and ``table.create_index(field, kind)``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from dictdb._core import records as _records
+from dictdb.exceptions import DatabaseFileError, DictDBError
+
+__all__ = ["DatabaseSnapshot", "TableSnapshot", "restore", "take"]
+
+Record = dict[Any, Any]
+
+
+class TableLike(Protocol):
+    """What ``take`` and ``restore`` use of a table."""
+
+    @property
+    def primary_key(self) -> Any: ...
+    @property
+    def schema(self) -> Mapping[Any, Any] | None: ...
+    @property
+    def records(self) -> dict[Any, Record]: ...
+    @property
+    def indexes(self) -> Mapping[Any, Any]: ...
+
+    _next_pk: int
+
+
+class DatabaseLike(Protocol):
+    """What ``take`` and ``restore`` use of a database."""
+
+    @property
+    def tables(self) -> Mapping[Any, TableLike]: ...
+
+    def create_table(
+        self, table_name: str, primary_key: str = ..., schema: dict[str, Any] | None = ...
+    ) -> TableLike: ...
+
+
+DB = TypeVar("DB", bound=DatabaseLike)
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    """One table as plain data: what a file holds for it."""
+
+    name: Any
+    primary_key: Any
+    #: field -> Python type, or ``None`` for a table without a schema.
+    schema: dict[Any, Any] | None
+    #: field -> index kind, as ``create_index`` takes it (``"hash"``, ``"sorted"``).
+    indexes: dict[Any, str]
+    #: The next automatic primary key; ``None`` when the file did not say (``dctdb`` files).
+    next_pk: int | None
+    records: list[Record]
+
+
+@dataclass(frozen=True)
+class DatabaseSnapshot:
+    """Every table of a database at one point in time, in creation order."""
+
+    tables: list[TableSnapshot]
+
+
+def take(db: DatabaseLike) -> DatabaseSnapshot:
+    """A point-in-time copy of every table of ``db``: its settings and a shallow copy of each record.
+
+    Shallow copies are enough: a table owns its stored records (``insert`` stores a copy) and a write
+    replaces a stored record or sets its top-level fields; nothing in the library changes a nested value
+    inside a stored record in place (a caller who mutates a nested list it inserted changes the table
+    behind its back, saved or not).
+
+    Example:
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage.snapshot import take
+        >>> db = DictDB()
+        >>> db.create_table("users").insert({"name": "ada"})
+        1
+        >>> snap = take(db)
+        >>> [(t.name, t.next_pk, t.records) for t in snap.tables]
+        [('users', 2, [{'name': 'ada', 'id': 1}])]
+    """
+    # One point in time for all tables: the database's reader-writer locks (their own issue) will be held
+    # around this function, and only while it copies; encoding and writing run after, outside them. Until
+    # then each table's record set is read in one C-level step (``list(dict.values())``), so a table is
+    # never torn, but two tables are not guaranteed to be copied at the same instant.
+    return DatabaseSnapshot([_take_table(name, table) for name, table in list(db.tables.items())])
+
+
+def _take_table(name: Any, table: TableLike) -> TableSnapshot:
+    return TableSnapshot(
+        name=name,
+        primary_key=table.primary_key,
+        schema=None if table.schema is None else dict(table.schema),
+        indexes={field: _index_kind(index) for field, index in table.indexes.items()},
+        next_pk=table._next_pk,
+        records=_records.copy_records(list(table.records.values())),
+    )
+
+
+def _index_kind(index: Any) -> str:
+    """The kind of an index object, as ``create_index`` takes it: its ``kind`` attribute when it has one,
+    else its class name without ``Index`` (``HashIndex`` -> ``"hash"``)."""
+    kind = getattr(index, "kind", None)
+    if isinstance(kind, str):
+        return kind
+    return type(index).__name__.removesuffix("Index").lower()
+
+
+def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str | os.PathLike[str]) -> DB:
+    """A new database made by ``factory()`` holding the tables of ``snapshot``, indexes rebuilt.
+
+    ``source`` is the file the snapshot came from, named by the ``DatabaseFileError`` raised when the
+    records break the table's rules (a missing or duplicate primary key, a record failing the schema).
+    Records are stored as they are (they are fresh objects from the file), without a per-record insert.
+
+    Example:
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot, restore
+        >>> table = TableSnapshot("users", "id", None, {}, 2, [{"id": 1, "name": "ada"}])
+        >>> restore(DatabaseSnapshot([table]), DictDB, "users.json").get_table("users").get(1)
+        {'id': 1, 'name': 'ada'}
+    """
+    db = factory()
+    for snap in snapshot.tables:
+        where = f"table {snap.name!r}"
+        try:
+            table = db.create_table(snap.name, primary_key=snap.primary_key, schema=snap.schema)
+        except (DictDBError, TypeError, ValueError) as exc:
+            raise DatabaseFileError(source, f"{where}: cannot create it: {exc}") from exc
+        by_pk = _by_primary_key(snap, source)
+        validate = _method(table, "validate_record")
+        if validate is not None:
+            for pk, record in by_pk.items():
+                try:
+                    validate(record)
+                except DictDBError as exc:
+                    reason = f"{where}, record with primary key {pk!r}: {exc}"
+                    raise DatabaseFileError(source, reason) from exc
+        table.records.update(by_pk)
+        table._next_pk = _next_pk(snap.next_pk, by_pk)
+        create_index = _method(table, "create_index")
+        if create_index is not None:
+            for field, kind in snap.indexes.items():
+                try:
+                    create_index(field, kind)
+                except (DictDBError, TypeError, ValueError) as exc:
+                    reason = f"{where}: cannot rebuild the {kind!r} index on {field!r}: {exc}"
+                    raise DatabaseFileError(source, reason) from exc
+    return db
+
+
+def _method(table: TableLike, name: str) -> Callable[..., Any] | None:
+    """``table.<name>`` when the table's class defines that method, else ``None``. Looked up on the class:
+    a table answers any unknown attribute with a ``Field``, so ``hasattr(table, name)`` is always true."""
+    if not callable(getattr(type(table), name, None)):
+        return None
+    method: Callable[..., Any] = getattr(table, name)
+    return method
+
+
+def _by_primary_key(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[Any, Record]:
+    pk_field = snap.primary_key
+    try:
+        by_pk = {record[pk_field]: record for record in snap.records}
+    except (KeyError, TypeError):
+        by_pk = {}  # a record without its key, or an unhashable key: found and named below
+    if len(by_pk) == len(snap.records) and None not in by_pk:
+        return by_pk
+    # Only a bad file gets here: the same work again, one record at a time, to name the wrong one.
+    seen: dict[Any, Record] = {}
+    for position, record in enumerate(snap.records):
+        where = f"table {snap.name!r}, record #{position + 1}"
+        if pk_field not in record:
+            raise DatabaseFileError(source, f"{where} has no primary key field {pk_field!r}")
+        pk = record[pk_field]
+        try:
+            duplicate = pk in seen
+        except TypeError:
+            raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is not hashable") from None
+        if pk is None:
+            raise DatabaseFileError(source, f"{where}: its primary key is null")
+        if duplicate:
+            raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is taken by an earlier record")
+        seen[pk] = record
+    return seen
+
+
+def _next_pk(saved: int | None, by_pk: dict[Any, Record]) -> int:
+    """The saved counter, but never at or below an int key already taken (an edited or ``dctdb`` file)."""
+    taken = max((pk for pk in by_pk if type(pk) is int), default=0)
+    return max(saved or 1, taken + 1)
