@@ -26,7 +26,7 @@ from dictdb.exceptions import (
     SchemaValidationError,
     TableNotFoundError,
 )
-from dictdb.query import Condition, Field, Query
+from dictdb.query import And, Condition, Field, Not, Or, Query
 from dictdb.table import Table
 
 try:
@@ -47,12 +47,15 @@ def core_implementation() -> Literal["cython", "python"]:
 
 
 __all__ = [
+    "And",
     "Condition",
     "DictDB",
     "DictDBError",
     "DuplicateKeyError",
     "DuplicateTableError",
     "Field",
+    "Not",
+    "Or",
     "Query",
     "RecordNotFoundError",
     "SchemaValidationError",
