@@ -261,3 +261,34 @@ def test_distinct_agrees_with_the_oracle(rows: list[dict[str, Any]]) -> None:
         out = core.records.distinct(rows)
         assert len(out) == len(expected), core.kind
         assert all(a is b for a, b in zip(out, expected, strict=True)), core.kind
+
+
+plain_numbers = st.one_of(
+    st.integers(-5, 5),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(allow_nan=False),
+    st.sampled_from([0.0, -0.0, 2**53, 2**53 + 1, -(2**53), 1.5]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(plain_numbers, max_size=150),
+    limit=st.integers(1, 15),
+    descending=st.booleans(),
+)
+def test_top_k_of_numbers_is_the_head_of_a_stable_sort(
+    values: list[Any], limit: int, descending: bool
+) -> None:
+    # All numbers, limit small: the compiled core takes its C-double heap; ints past 2**53 leave it.
+    rows = [{"v": v, "_i": i} for i, v in enumerate(values)]
+    expected = [r["_i"] for r in sorted(rows, key=lambda r: r["v"], reverse=descending)][:limit]
+    for core in CORES:
+        out = core.records.sort_records(rows, [("v", descending)], limit=limit)
+        assert [r["_i"] for r in out] == expected, core.kind
+
+
+def test_top_k_of_numbers_with_ties(core: SimpleNamespace) -> None:
+    rows = rows_of(*([3, 1.0, 2, 1, 3.0, 0.0, -0.0, 2.0] * 10))
+    assert order_of(core, rows, [("v", False)], limit=6) == [5, 6, 13, 14, 21, 22]
+    assert order_of(core, rows, [("v", True)], limit=5) == [0, 4, 8, 12, 16]

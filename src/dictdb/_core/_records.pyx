@@ -12,6 +12,7 @@ each record's key once with the worst kept one.
 from decimal import Decimal as _Decimal
 
 from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_SetItem
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
 from libc.math cimport isnan
@@ -26,6 +27,9 @@ cdef enum:
     _BYTES = 3
     _OTHER = 4
 
+# Ints up to 2**53 in magnitude convert to double exactly.
+cdef long long _EXACT_DOUBLE_INT = 9007199254740992
+
 # A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
 cdef Py_ssize_t _TOP_K_FRACTION = 8
 
@@ -35,6 +39,8 @@ cdef extern from "Python.h":
     bint PyDict_Check(object o)
     bint PyDict_CheckExact(object o)
     bint PyFloat_Check(object o)
+    bint PyFloat_CheckExact(object o)
+    bint PyLong_CheckExact(object o)
     double PyFloat_AS_DOUBLE(object o)
     PyObject* PyList_GET_ITEM(object o, Py_ssize_t i)
     bint PyLong_Check(object o)
@@ -61,10 +67,11 @@ def copy_records(records):
     return out
 
 
-def project(records, columns):
+def project(records, columns, distinct=False):
     """For each record, a new dict ``{alias: record.get(field)}`` over ``columns`` ``(alias, field)`` pairs.
 
-    A missing field projects to ``None``.
+    A missing field projects to ``None``; an alias given twice keeps its last field, as a dict would.
+    With ``distinct``, only the first of equal rows is kept (see ``distinct``), and only those are built.
     """
     cdef Py_ssize_t width
     cdef Py_ssize_t i
@@ -73,26 +80,35 @@ def project(records, columns):
     cdef list out = []
     cdef object record
     cdef dict row
-    cdef PyObject* found
-    # Unpacked up front, so a malformed pair fails before any work.
-    for alias, field in columns:
+    # Unpacked up front (not dict(columns)), so a malformed pair fails before any work, saying so.
+    for alias, field in {alias: field for alias, field in columns}.items():
         aliases.append(alias)
         fields.append(field)
     width = len(fields)
-    for record in records:
+    if not distinct:
+        for record in records:
+            row = {}
+            for i in range(width):
+                PyDict_SetItem(row, aliases[i], _lookup(record, fields[i]))
+            out.append(row)
+        return out
+    cdef list rows = [_values(record, fields, width) for record in records]
+    # Rows of one set of aliases are equal dicts exactly when their value tuples are equal.
+    for position in _first_occurrences(rows, _VALUES, ()):
         row = {}
-        if PyDict_CheckExact(record):
-            for i in range(width):
-                found = PyDict_GetItem(record, fields[i])  # borrowed; NULL when missing
-                if found is NULL:
-                    PyDict_SetItem(row, aliases[i], None)
-                else:
-                    PyDict_SetItem(row, aliases[i], <object>found)
-        else:
-            for i in range(width):
-                PyDict_SetItem(row, aliases[i], record.get(fields[i]))
+        values = rows[position]
+        for i in range(width):
+            PyDict_SetItem(row, aliases[i], (<tuple>values)[i])
         out.append(row)
     return out
+
+
+cdef tuple _values(object record, list fields, Py_ssize_t width):
+    cdef list values = [None] * width
+    cdef Py_ssize_t i
+    for i in range(width):
+        values[i] = _lookup(record, fields[i])
+    return tuple(values)
 
 
 cdef inline object _lookup(object record, object field):
@@ -195,7 +211,8 @@ def sort_records(records, order, limit=None):
     A small ``limit`` keeps a heap of that many rows (top-k) instead of sorting them all; ``limit <= 0``
     returns ``[]``.
     """
-    records = list(records)
+    if not isinstance(records, list):
+        records = list(records)
     cdef Py_ssize_t count = len(records)
     if limit is not None and limit <= 0:
         return []
@@ -204,6 +221,10 @@ def sort_records(records, order, limit=None):
     directions = {descending for _, descending in order}
     if len(directions) == 1:
         descending = directions.pop()
+        if len(order) == 1 and limit is not None and limit * _TOP_K_FRACTION <= count:
+            chosen = _top_k_numbers(records, order[0][0], limit, descending)
+            if chosen is not None:
+                return [records[position] for position in chosen]
         columns = [sort_keys(records, field) for field, _ in order]
         keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
         if limit is not None and limit * _TOP_K_FRACTION <= count:
@@ -287,6 +308,98 @@ cdef list _top_k(list keys, Py_ssize_t limit, bint descending):
     return sorted(kept, key=keys.__getitem__, reverse=descending)
 
 
+# The C fast path of top-k: when every value of the field is a plain number (an exact float that is not
+# NaN, or an exact int within 2**53, both exact as doubles), one pass compares C doubles in a heap of
+# (key, position) entries, with no key list. The first other value abandons it for the general path.
+
+cdef struct _Entry:
+    double key
+    Py_ssize_t position
+
+
+cdef inline bint _entry_after(_Entry a, _Entry b, bint descending) noexcept:
+    """True when entry ``a`` comes after ``b`` in the stable order (ties by position)."""
+    if a.key != b.key:
+        return a.key < b.key if descending else a.key > b.key
+    return a.position > b.position
+
+
+cdef inline bint _plain_number(object value, double* out) noexcept:
+    cdef int overflow = 0
+    cdef long long as_int
+    if PyFloat_CheckExact(value):
+        out[0] = PyFloat_AS_DOUBLE(value)
+        return not isnan(out[0])
+    if PyLong_CheckExact(value):
+        as_int = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if overflow == 0 and -_EXACT_DOUBLE_INT <= as_int <= _EXACT_DOUBLE_INT:
+            out[0] = <double>as_int
+            return True
+    return False
+
+
+cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint descending):
+    """The positions of the first ``limit`` records by ``field`` in order, or None when a value is not a
+    plain number."""
+    cdef Py_ssize_t count = len(records)
+    cdef Py_ssize_t size = 0
+    cdef Py_ssize_t position
+    cdef Py_ssize_t i
+    cdef Py_ssize_t child
+    cdef _Entry entry
+    cdef _Entry* heap = <_Entry*>PyMem_Malloc((limit + 1) * sizeof(_Entry))
+    if heap is NULL:
+        raise MemoryError()
+    try:
+        for position in range(count):
+            if not _plain_number(_lookup(<object>PyList_GET_ITEM(records, position), field), &entry.key):
+                return None
+            entry.position = position
+            if size < limit:
+                # The root is the entry that comes last: sift the new one up past earlier ones.
+                i = size
+                size += 1
+                while i > 0 and _entry_after(entry, heap[(i - 1) // 2], descending):
+                    heap[i] = heap[(i - 1) // 2]
+                    i = (i - 1) // 2
+                heap[i] = entry
+            elif entry.key > heap[0].key if descending else entry.key < heap[0].key:
+                # A later position ties with the last kept one at best: only a strictly better key enters.
+                i = 0
+                while True:
+                    child = 2 * i + 1
+                    if child >= size:
+                        break
+                    if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
+                        child += 1
+                    if not _entry_after(heap[child], entry, descending):
+                        break
+                    heap[i] = heap[child]
+                    i = child
+                heap[i] = entry
+        # Pop the root (the last of the kept entries) repeatedly: the positions come out back to front.
+        chosen = [0] * size
+        while size > 0:
+            size -= 1
+            chosen[size] = heap[0].position
+            entry = heap[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
+                    child += 1
+                if not _entry_after(heap[child], entry, descending):
+                    break
+                heap[i] = heap[child]
+                i = child
+            heap[i] = entry
+        return chosen
+    finally:
+        PyMem_Free(heap)
+
+
 class _Tag:
     """Marks a frozen list or dict, so it can never equal a user's tuple or frozenset."""
 
@@ -321,26 +434,74 @@ cdef object _freeze(object value):
 def distinct(rows):
     """``rows`` without repeats, first occurrence kept, in order; rows are equal when they are equal dicts.
 
-    Rows are compared through a hash of their items. Lists, dicts, sets, bytearrays (and tuples of them)
+    Rows are compared through a hash: of their values when they have the keys of the first row (as
+    projected rows all do), else of their items. Lists, dicts, sets, bytearrays (and tuples of them)
     inside a row are hashed through a frozen copy that is equal exactly when they are; a row holding
     another unhashable value is compared with ``==`` against the earlier rows of that kind (linear, so
     slow when there are many).
     """
+    rows = list(rows)
+    cdef tuple names = tuple(rows[0]) if rows else ()
+    return [rows[position] for position in _first_occurrences(rows, _ROWS, names)]
+
+
+# What ``_first_occurrences`` compares: value tuples, or rows (dicts).
+cdef enum:
+    _VALUES = 0
+    _ROWS = 1
+
+
+cdef object _row_key(object row, tuple names, bint freeze):
+    cdef Py_ssize_t width = len(names)
+    cdef Py_ssize_t i
+    cdef PyObject* found
+    cdef list values
+    if PyDict_CheckExact(row) and len(<dict>row) == width:
+        values = [None] * width
+        for i in range(width):
+            found = PyDict_GetItem(row, names[i])  # borrowed; NULL when missing
+            if found is NULL:
+                break
+            values[i] = <object>found
+        else:
+            return _freeze(tuple(values)) if freeze else tuple(values)
+    elif not PyDict_CheckExact(row) and len(row) == width and all([name in row for name in names]):
+        values = [row[name] for name in names]
+        return _freeze(tuple(values)) if freeze else tuple(values)
+    return frozenset([(name, _freeze(value) if freeze else value) for name, value in row.items()])
+
+
+cdef object _key(object item, int kind, tuple names, bint freeze):
+    if kind == _ROWS:
+        return _row_key(item, names, freeze)
+    return _freeze(item) if freeze else item
+
+
+cdef list _first_occurrences(list items, int kind, tuple names):
+    """The positions of the first of each group of equal items, by their key (see ``_key``).
+
+    The plain key is tried first, then the frozen one; an item with neither is compared with ``==``.
+    """
     cdef set seen = set()
     cdef list unhashable = []
-    cdef list out = []
-    for row in rows:
+    cdef list kept = []
+    cdef Py_ssize_t position
+    cdef bint new
+    for position in range(len(items)):
+        item = items[position]
         try:
-            key = frozenset(row.items())
+            found = _key(item, kind, names, False)
+            new = found not in seen
         except TypeError:
             try:
-                key = frozenset([(name, _freeze(value)) for name, value in row.items()])
+                found = _key(item, kind, names, True)
+                new = found not in seen
             except TypeError:
-                if row not in unhashable:
-                    unhashable.append(row)
-                    out.append(row)
+                if item not in unhashable:
+                    unhashable.append(item)
+                    kept.append(position)
                 continue
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
-    return out
+        if new:
+            seen.add(found)
+            kept.append(position)
+    return kept

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -52,14 +52,23 @@ def copy_records(records: Iterable[Record]) -> list[Record]:
     return [copy_record(record) for record in records]
 
 
-def project(records: Iterable[Record], columns: Sequence[tuple[Any, Any]]) -> list[Record]:
+def project(
+    records: Iterable[Record], columns: Sequence[tuple[Any, Any]], distinct: bool = False
+) -> list[Record]:
     """For each record, a new dict ``{alias: record.get(field)}`` over ``columns`` ``(alias, field)`` pairs.
 
-    A missing field projects to ``None``.
+    A missing field projects to ``None``; an alias given twice keeps its last field, as a dict would.
+    With ``distinct``, only the first of equal rows is kept (see ``distinct``), and only those are built.
     """
-    # Unpacked up front, so a malformed pair fails before any work.
-    pairs = [(alias, field) for alias, field in columns]
-    return [{alias: record.get(field) for alias, field in pairs} for record in records]
+    # Unpacked up front (not dict(columns)), so a malformed pair fails before any work, saying so.
+    pairs = list({alias: field for alias, field in columns}.items())  # noqa: C416
+    if not distinct:
+        return [{alias: record.get(field) for alias, field in pairs} for record in records]
+    aliases = [alias for alias, _ in pairs]
+    rows = [tuple([record.get(field) for _, field in pairs]) for record in records]
+    # Rows of one set of aliases are equal dicts exactly when their value tuples are equal.
+    kept = _first_occurrences(rows, _values_key)
+    return [dict(zip(aliases, rows[position], strict=True)) for position in kept]
 
 
 def _group(value: Any) -> int:
@@ -141,7 +150,8 @@ def sort_records(
     A small ``limit`` keeps a heap of that many rows (top-k) instead of sorting them all; ``limit <= 0``
     returns ``[]``.
     """
-    records = list(records)
+    if not isinstance(records, list):
+        records = list(records)
     count = len(records)
     if limit is not None and limit <= 0:
         return []
@@ -204,26 +214,50 @@ def _freeze(value: Any) -> Any:
 def distinct(rows: Iterable[Record]) -> list[Record]:
     """``rows`` without repeats, first occurrence kept, in order; rows are equal when they are equal dicts.
 
-    Rows are compared through a hash of their items. Lists, dicts, sets, bytearrays (and tuples of them)
+    Rows are compared through a hash: of their values when they have the keys of the first row (as
+    projected rows all do), else of their items. Lists, dicts, sets, bytearrays (and tuples of them)
     inside a row are hashed through a frozen copy that is equal exactly when they are; a row holding
     another unhashable value is compared with ``==`` against the earlier rows of that kind (linear, so
     slow when there are many).
     """
+    rows = list(rows)
+    names = tuple(rows[0]) if rows else ()
+
+    def row_key(row: Record, freeze: bool) -> Any:
+        if len(row) == len(names) and all(name in row for name in names):
+            values = tuple([row[name] for name in names])
+            return _freeze(values) if freeze else values
+        return frozenset([(name, _freeze(value) if freeze else value) for name, value in row.items()])
+
+    return [rows[position] for position in _first_occurrences(rows, row_key)]
+
+
+def _values_key(values: tuple[Any, ...], freeze: bool) -> Any:
+    return _freeze(values) if freeze else values
+
+
+def _first_occurrences(items: list[Any], key: Callable[[Any, bool], Any]) -> list[int]:
+    """The positions of the first of each group of equal items, by ``key(item, freeze)``.
+
+    The plain key is tried first, then the frozen one; an item with neither is compared with ``==``.
+    """
     seen: set[Any] = set()
-    unhashable: list[Record] = []
-    out: list[Record] = []
-    for row in rows:
+    unhashable: list[Any] = []
+    kept: list[int] = []
+    for position, item in enumerate(items):
         try:
-            key: Any = frozenset(row.items())
+            found = key(item, False)
+            new = found not in seen
         except TypeError:
             try:
-                key = frozenset([(name, _freeze(value)) for name, value in row.items()])
+                found = key(item, True)
+                new = found not in seen
             except TypeError:
-                if row not in unhashable:
-                    unhashable.append(row)
-                    out.append(row)
+                if item not in unhashable:
+                    unhashable.append(item)
+                    kept.append(position)
                 continue
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
-    return out
+        if new:
+            seen.add(found)
+            kept.append(position)
+    return kept
