@@ -154,8 +154,9 @@ def run_select(
         # distinct may drop rows, so it needs every row in order, not only the first ``end``.
         rows = _records.sort_records(rows, order, limit=None if distinct else end)
     if columns is not None:
-        rows = _records.project(rows, columns)
-    if distinct:
+        # With distinct, equal rows are dropped before their dicts are built.
+        rows = _records.project(rows, columns, distinct=distinct)
+    elif distinct:
         rows = _records.distinct(rows)
     rows = rows[offset:end]
     return _records.copy_records(rows) if copy and columns is None else rows
