@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ CORE_DIR = Path(_core.__file__).resolve().parent
 
 # Tests of the build itself need setup.py: they run from a source tree or sdist, not an installed wheel.
 needs_source_tree = pytest.mark.skipif(not (ROOT / "setup.py").exists(), reason="needs the source tree")
+# Compiling needs Cython too (a test run against an installed wheel may not have it).
+needs_cython = pytest.mark.skipif(importlib.util.find_spec("Cython") is None, reason="needs Cython")
 
 
 def setup_py_modules() -> tuple[str, ...]:
@@ -155,6 +158,7 @@ def _build_ext(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @needs_source_tree
+@needs_cython
 def test_required_extensions_with_a_failing_compiler_is_an_error_naming_the_cause(tmp_path: Path) -> None:
     done = _build_ext(tmp_path, DICTDB_REQUIRE_EXTENSIONS="1")
     assert done.returncode != 0
@@ -163,6 +167,7 @@ def test_required_extensions_with_a_failing_compiler_is_an_error_naming_the_caus
 
 
 @needs_source_tree
+@needs_cython
 def test_a_failing_compiler_falls_back_to_pure_and_says_so(tmp_path: Path) -> None:
     done = _build_ext(tmp_path)
     assert done.returncode == 0, done.stderr

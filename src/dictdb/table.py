@@ -1,17 +1,29 @@
-"""``Table``: the records of one table, keyed by primary key, and the operations on them."""
+"""``Table``: the records of one table, keyed by primary key, and the operations on them.
+
+Every write is all-or-nothing: it checks everything it will do (keys, schema) before it changes anything,
+then commits with plain dict operations that cannot fail. So on any error the records, the pk counter and
+the change tracking are exactly as they were. Stored records are never mutated in place: an update stores
+a new dict, so a record handed out by ``select(copy=False)`` is a stable snapshot.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Literal, overload
 
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
-from dictdb.exceptions import DuplicateKeyError
+from dictdb.batch import prepare as prepare_batch
+from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
+from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
+from dictdb.schema import Schema
+from dictdb.tracking import ChangeTracker
 
 Record = dict[Any, Any]
+OnConflict = Literal["update", "ignore", "error"]
 
 _ALL = ("true",)
 
@@ -23,20 +35,51 @@ class Table:
 
     Example:
         >>> from dictdb import Table
-        >>> users = Table("users")
+        >>> users = Table("users", schema={"name": str, "age": int})
         >>> users.insert({"name": "ada", "age": 36})
         1
         >>> users.select(where=users.age > 30)
         [{'name': 'ada', 'age': 36, 'id': 1}]
     """
 
-    def __init__(self, name: str, primary_key: str = "id", schema: dict[str, type] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        primary_key: str = "id",
+        schema: Mapping[str, Any] | None = None,
+        *,
+        pk_generator: Callable[[], Any] | None = None,
+    ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"a table name must be a str, not {type(name).__name__}")
+        if not isinstance(primary_key, str):
+            raise TypeError(f"primary_key must be a field name (str), not {type(primary_key).__name__}")
+        if pk_generator is not None and not callable(pk_generator):
+            raise TypeError(f"pk_generator must be a function of no arguments, not {pk_generator!r}")
         self.table_name = name
         self.primary_key = primary_key
-        self.schema: dict[str, Any] | None = dict(schema) if schema is not None else None
+        self._schema_spec: dict[str, Any] | None = None
+        self._schema: Schema | None = None
+        if schema is not None:
+            if not isinstance(schema, Mapping):
+                raise TypeError(f"a schema must be a dict of field -> type, not {type(schema).__name__}")
+            spec = dict(schema)  # the table's own copy: the caller's dict is never changed
+            if primary_key not in spec:
+                if pk_generator is not None:
+                    raise TypeError(
+                        f"the schema of table {name!r} has no type for its primary key {primary_key!r}; "
+                        f"with a pk_generator, declare it (for example {{{primary_key!r}: uuid.UUID}})"
+                    )
+                spec[primary_key] = int
+            self._schema = Schema(spec, context=f"table {name!r}")
+            self._schema_spec = spec
         self.records: dict[Any, Record] = {}
         self.indexes: dict[str, Any] = {}
         self._next_pk = 1
+        self._keys = KeyMaker(name, primary_key, pk_generator, self._schema)
+        self._tracker = ChangeTracker()
+        # Field names seen in the records, kept only once columns() was asked without a schema.
+        self._columns: set[Any] | None = None
 
     def __getattr__(self, name: str) -> Field:
         # Only called for names that are not attributes: those are fields. Private and dunder names are
@@ -46,43 +89,291 @@ class Table:
         return Field(name)
 
     def field(self, name: Any) -> Field:
-        """A ``Field`` for any name, including ones that clash with methods (``t.field("count")``)."""
+        """A ``Field`` for any name, including ones that clash with methods.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"count": 3})
+            1
+            >>> t.select(where=t.field("count") == 3)
+            [{'count': 3, 'id': 1}]
+        """
         return Field(name)
 
-    def insert(self, record: Record) -> Any:
-        """Store a copy of ``record`` and return its primary key.
+    # -- schema -------------------------------------------------------------------------------------------
 
-        When the primary key field is absent, the next key of the table's counter (1, 2, 3...) is used,
-        skipping keys already taken, and written into the caller's dict too.
+    @property
+    def schema(self) -> Mapping[str, Any] | None:
+        """The schema, ``{field: type}`` with the primary key included, read-only; ``None`` without one.
+
+        Example:
+            >>> from dictdb import Table
+            >>> dict(Table("t", schema={"name": str}).schema)
+            {'name': <class 'str'>, 'id': <class 'int'>}
+        """
+        return None if self._schema_spec is None else MappingProxyType(self._schema_spec)
+
+    def validate_record(self, record: Record) -> None:
+        """Check ``record`` against the schema; ``SchemaValidationError`` if it does not fit.
+
+        Without a schema, any dict fits.
+
+        Example:
+            >>> from dictdb import Table
+            >>> Table("t", schema={"age": int}).validate_record({"id": 1, "age": "x"})
+            Traceback (most recent call last):
+            ...
+            dictdb.exceptions.SchemaValidationError: table 't': field 'age' expects int, got str ('x')
+        """
+        if not isinstance(record, dict):
+            raise TypeError(f"a record must be a dict, not {type(record).__name__}")
+        if self._schema is not None:
+            self._schema.validate(record)
+
+    # -- writes -------------------------------------------------------------------------------------------
+
+    @overload
+    def insert(
+        self, record: Record, *, batch_size: int | None = None, skip_validation: bool = False
+    ) -> Any: ...
+
+    @overload
+    def insert(
+        self,
+        record: list[Record] | tuple[Record, ...],
+        *,
+        batch_size: int | None = None,
+        skip_validation: bool = False,
+    ) -> list[Any]: ...
+
+    def insert(
+        self,
+        record: Record | list[Record] | tuple[Record, ...],
+        *,
+        batch_size: int | None = None,
+        skip_validation: bool = False,
+    ) -> Any:
+        """Store a copy of ``record`` and return its primary key; for a list, store all and return their keys.
+
+        A record without the primary key field gets one (the table's counter 1, 2, 3..., or its
+        ``pk_generator``), which is also written into the caller's dict. A list is all-or-nothing: on any
+        error nothing of it is stored and the caller's dicts get no key. ``batch_size`` only bounds the work
+        done at a time; ``skip_validation=True`` skips the schema check (never the key checks).
 
         Example:
             >>> from dictdb import Table
             >>> t = Table("t")
             >>> t.insert({"x": 1}), t.insert({"id": 10, "x": 2}), t.insert({"x": 3})
             (1, 10, 11)
+            >>> t.insert([{"x": 4}, {"id": "a", "x": 5}])
+            [12, 'a']
         """
+        if not isinstance(record, dict):
+            if isinstance(record, (list, tuple)):
+                return self._insert_many(record, batch_size, skip_validation)
+            raise TypeError(f"insert takes a dict or a list of dicts, not {type(record).__name__}")
+        # One record: the hot path, kept in this one frame.
         stored = _records.copy_record(record)
         pk_field = self.primary_key
-        if pk_field in stored:
-            pk = stored[pk_field]
-            if not isinstance(pk, Hashable) or pk is None:
-                raise TypeError(f"primary key {pk_field!r} must be hashable and not None, got {pk!r}")
-            if pk in self.records:
-                raise DuplicateKeyError(f"table {self.table_name!r} already has primary key {pk!r}")
-        else:
-            pk = self._next_pk
-            while pk in self.records:
-                pk += 1
+        records = self.records
+        pk = stored.get(pk_field, MISSING)
+        generated = pk is MISSING
+        # Key errors first, then schema errors, as for a batch.
+        if generated:
+            pk = self._keys.make(self._next_pk, records)
             stored[pk_field] = pk
-        self.records[pk] = stored
-        if isinstance(pk, int) and not isinstance(pk, bool) and pk >= self._next_pk:
+        else:
+            if pk is None:
+                self._keys.check(pk)
+            try:
+                taken = pk in records
+            except TypeError:
+                self._keys.check(pk)
+                raise
+            if taken:
+                raise self._keys.taken_error(pk)
+        if self._schema is not None and not skip_validation:
+            self._schema.validate(stored)
+        # Commit: nothing below can fail.
+        records[pk] = stored
+        if (type(pk) is int or (isinstance(pk, int) and type(pk) is not bool)) and pk >= self._next_pk:
             self._next_pk = pk + 1
-        if pk_field not in record:
+        self._tracker.written(pk)
+        if self._columns is not None:
+            self._columns.update(stored)
+        if generated:
             record[pk_field] = pk
         return pk
 
+    def _insert_many(
+        self, batch: list[Record] | tuple[Record, ...], batch_size: int | None, skip_validation: bool
+    ) -> list[Any]:
+        schema = None if skip_validation else self._schema
+        ready = prepare_batch(batch, batch_size, self._keys, schema, self.records, self._next_pk)
+        # Commit: nothing below can fail.
+        self.records.update(ready.pending)
+        self._next_pk = ready.counter
+        self._tracker.written_many(ready.pending)
+        if self._columns is not None:
+            for row in ready.pending.values():
+                self._columns.update(row)
+        pk_field = self.primary_key
+        for position, pk in ready.generated:
+            batch[position][pk_field] = pk
+        return list(ready.pending)
+
+    def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
+        """Insert ``record``, or deal with the record that has its primary key; returns ``(pk, action)``.
+
+        ``on_conflict``: ``"update"`` merges ``record`` into the stored one, ``"ignore"`` keeps the stored
+        one, ``"error"`` raises ``DuplicateKeyError``. ``action`` is ``"inserted"``, ``"updated"`` or
+        ``"ignored"``. A record that fails validation changes nothing.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.upsert({"id": 1, "x": 1}), t.upsert({"id": 1, "y": 2}), t.upsert({"id": 1}, "ignore")
+            ((1, 'inserted'), (1, 'updated'), (1, 'ignored'))
+            >>> t.get(1)
+            {'id': 1, 'x': 1, 'y': 2}
+        """
+        if on_conflict not in ("update", "ignore", "error"):
+            raise ValueError(f"on_conflict must be 'update', 'ignore' or 'error', not {on_conflict!r}")
+        if not isinstance(record, dict):
+            raise TypeError(f"a record must be a dict, not {type(record).__name__}")
+        pk = record.get(self.primary_key, MISSING)
+        if pk is MISSING:
+            return self.insert(record), "inserted"
+        self._keys.check(pk)
+        existing = self.records.get(pk)
+        if existing is None:
+            return self.insert(record), "inserted"
+        if on_conflict == "error":
+            raise self._keys.taken_error(pk)
+        if on_conflict == "ignore":
+            return pk, "ignored"
+        merged = {**existing, **record}
+        if self._schema is not None:
+            self._schema.validate(merged)
+        self.records[pk] = merged
+        self._tracker.written(pk)
+        if self._columns is not None:
+            self._columns.update(record)
+        return pk, "updated"
+
+    def update(self, changes: Record, where: Any = None) -> int:
+        """Apply ``changes`` to the records matching ``where`` (all when ``None``); returns how many.
+
+        ``RecordNotFoundError`` when nothing matches. Every merged record is validated before any is
+        stored. Changing the primary key re-keys the record (which then comes last in insertion order);
+        ``DuplicateKeyError`` if the new key is taken or would go to several records.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}, {"x": 3}])
+            [1, 2, 3]
+            >>> t.update({"big": True}, where=t.x >= 2)
+            2
+            >>> t.update({"id": 7}, where=t.x == 1)
+            1
+            >>> [r["id"] for r in t.select()]
+            [2, 3, 7]
+        """
+        if not isinstance(changes, dict):
+            raise TypeError(f"changes must be a dict of field -> new value, not {type(changes).__name__}")
+        rows = self._match(where)
+        if not rows:
+            raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
+        pk_field = self.primary_key
+        merged = [{**row, **changes} for row in rows]
+        if pk_field in changes:
+            new_pk = changes[pk_field]
+            self._keys.check(new_pk)
+            old_pk = rows[0][pk_field]
+            if len(rows) > 1 or new_pk != old_pk:
+                return self._rekey(rows, merged[0], old_pk, new_pk)
+        if self._schema is not None:
+            self._schema.validate_many(merged, key=pk_field)
+        # Commit: nothing below can fail.
+        records = self.records
+        pks = [row[pk_field] for row in rows]
+        for pk, row in zip(pks, merged, strict=True):
+            records[pk] = row
+        self._tracker.written_many(pks)
+        if self._columns is not None:
+            self._columns.update(changes)
+        return len(rows)
+
+    def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
+        """Move the one matching record to primary key ``new_pk``."""
+        if len(rows) > 1:
+            raise DuplicateKeyError(
+                f"update would give {len(rows)} records of table {self.table_name!r} the same primary key "
+                f"{new_pk!r}; narrow where= to one record to change its {self.primary_key!r}"
+            )
+        if new_pk in self.records:
+            raise self._keys.taken_error(new_pk)
+        if self._schema is not None:
+            self._schema.validate(merged)
+        # Commit: nothing below can fail.
+        del self.records[old_pk]
+        self.records[new_pk] = merged
+        self._next_pk = counter_after(self._next_pk, [new_pk])
+        self._tracker.removed(old_pk)
+        self._tracker.written(new_pk)
+        if self._columns is not None:
+            self._columns.update(merged)
+        return 1
+
+    def delete(self, where: Any = None) -> int:
+        """Delete the records matching ``where`` (all when ``None``); returns how many.
+
+        ``RecordNotFoundError`` when nothing matches.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}, {"x": 3}])
+            [1, 2, 3]
+            >>> t.delete(where=t.x > 1), t.count()
+            (2, 1)
+        """
+        rows = self._match(where)
+        if not rows:
+            raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was deleted")
+        records = self.records
+        if len(rows) == len(records):
+            pks = list(records)
+            records.clear()
+        else:
+            pk_field = self.primary_key
+            pks = [row[pk_field] for row in rows]
+            for pk in pks:
+                del records[pk]
+        self._tracker.removed_many(pks)
+        self._columns = None  # a field may have gone with the records; recounted on the next columns()
+        return len(pks)
+
+    def _nothing_matches(self, where: Any) -> str:
+        if where is None:
+            return f"table {self.table_name!r} is empty"
+        return f"no record of table {self.table_name!r} matches {where!r}"
+
+    # -- reads --------------------------------------------------------------------------------------------
+
     def get(self, pk: Any, default: Any = None) -> Any:
-        """A copy of the record with primary key ``pk``, or ``default``; O(1)."""
+        """A copy of the record with primary key ``pk``, or ``default``; O(1).
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"x": 1})
+            1
+            >>> t.get(1), t.get(2), t.get(2, "none")
+            ({'x': 1, 'id': 1}, None, 'none')
+        """
         found = self.records.get(pk)
         return default if found is None else _records.copy_record(found)
 
@@ -127,12 +418,120 @@ class Table:
         plan = _ALL if where is None else plan_of(where)
         return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
 
+    def copy(self) -> dict[Any, Record]:
+        """Every record, as ``{pk: copy}``.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"x": 1})
+            1
+            >>> t.copy()
+            {1: {'x': 1, 'id': 1}}
+        """
+        return dict(zip(self.records, _records.copy_records(self.records.values()), strict=True))
+
+    def all(self) -> list[Record]:
+        """Copies of every record, in insertion order.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}])
+            [1, 2]
+            >>> t.all()
+            [{'x': 1, 'id': 1}, {'x': 2, 'id': 2}]
+        """
+        return _records.copy_records(self.records.values())
+
+    # -- introspection ------------------------------------------------------------------------------------
+
+    def columns(self) -> list[Any]:
+        """The field names: the schema's, in its order; without a schema, every field seen, sorted.
+
+        Without a schema the names are gathered once and then kept up to date by inserts and updates, so
+        asking again costs nothing per record (a delete makes the next call gather them again).
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"b": 1}, {"a": 2}])
+            [1, 2]
+            >>> t.columns()
+            ['a', 'b', 'id']
+        """
+        if self._schema_spec is not None:
+            return list(self._schema_spec)
+        if self._columns is None:
+            seen: set[Any] = set()
+            for record in self.records.values():
+                seen.update(record)
+            self._columns = seen
+        try:
+            return sorted(self._columns)
+        except TypeError:  # field names of several types (str and int): a stable order all the same
+            return sorted(self._columns, key=lambda name: (type(name).__name__, repr(name)))
+
     def count(self) -> int:
-        """How many records the table holds."""
+        """How many records the table holds (``size()`` and ``len(table)`` too)."""
+        return len(self.records)
+
+    def size(self) -> int:
+        """How many records the table holds; the name ``dctdb`` used."""
         return len(self.records)
 
     def __len__(self) -> int:
         return len(self.records)
 
+    def indexed_fields(self) -> list[str]:
+        """The fields that have an index."""
+        return list(self.indexes)
+
+    def has_index(self, field: str) -> bool:
+        """True when ``field`` has an index."""
+        return field in self.indexes
+
+    def schema_fields(self) -> list[str]:
+        """The schema's field names (the primary key included), or ``[]`` without a schema."""
+        return [] if self._schema_spec is None else list(self._schema_spec)
+
+    def primary_key_name(self) -> str:
+        """The primary key field's name."""
+        return self.primary_key
+
     def __repr__(self) -> str:
-        return f"<Table {self.table_name!r}: {len(self.records)} records, primary key {self.primary_key!r}>"
+        schema = "no schema" if self._schema is None else f"schema {self._schema.describe()}"
+        return (
+            f"<Table {self.table_name!r}: {len(self.records)} records, primary key {self.primary_key!r}, "
+            f"{schema}>"
+        )
+
+    # -- change tracking ----------------------------------------------------------------------------------
+
+    def has_changes(self) -> bool:
+        """True when a record was inserted, updated or deleted since the last ``clear_dirty_tracking()``."""
+        return self._tracker.has_changes()
+
+    def get_dirty_records(self) -> list[Record]:
+        """Copies of the records inserted or updated since the last clear, in the order they first changed.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}])
+            [1, 2]
+            >>> t.clear_dirty_tracking(); t.update({"x": 0}, where=t.id == 2)
+            1
+            >>> t.get_dirty_records()
+            [{'x': 0, 'id': 2}]
+        """
+        records = self.records
+        return _records.copy_records(records[pk] for pk in self._tracker.dirty if pk in records)
+
+    def get_deleted_pks(self) -> list[Any]:
+        """The primary keys deleted since the last clear (and not inserted again), in deletion order."""
+        return list(self._tracker.deleted)
+
+    def clear_dirty_tracking(self) -> None:
+        """Forget the changes tracked so far (call it after a successful backup)."""
+        self._tracker.clear()

@@ -1,0 +1,207 @@
+"""RWLock: shared reads, exclusive writes, writer preference, re-entrancy, and no lost wake-ups."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import pytest
+
+from dictdb.locking import RWLock
+
+TIMEOUT = 10.0
+
+
+def run_threads(targets: list[threading.Thread]) -> None:
+    for thread in targets:
+        thread.start()
+    for thread in targets:
+        thread.join(TIMEOUT)
+        assert not thread.is_alive(), "a thread hung: lost wake-up or deadlock"
+
+
+def test_readers_share_the_lock() -> None:
+    lock = RWLock()
+    inside = threading.Barrier(3, timeout=TIMEOUT)  # all three readers must be inside at once
+
+    def reader() -> None:
+        with lock.read():
+            inside.wait()
+
+    run_threads([threading.Thread(target=reader) for _ in range(3)])
+
+
+def test_writer_excludes_readers_and_writers() -> None:
+    lock = RWLock()
+    active = {"readers": 0, "writers": 0}
+    violations: list[str] = []
+    guard = threading.Lock()
+
+    def enter(kind: str) -> None:
+        with guard:
+            active[kind] += 1
+            if active["writers"] > 1 or (active["writers"] and active["readers"]):
+                violations.append(f"{active}")
+
+    def leave(kind: str) -> None:
+        with guard:
+            active[kind] -= 1
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(300):
+            kind = "writers" if rng.random() < 0.3 else "readers"
+            with lock.write() if kind == "writers" else lock.read():
+                enter(kind)
+                if rng.random() < 0.1:
+                    time.sleep(0)
+                leave(kind)
+
+    run_threads([threading.Thread(target=worker, args=(i,)) for i in range(12)])
+    assert violations == []
+    assert repr(lock) == "<RWLock readers=0 writer=no waiting_writers=0>"
+
+
+def test_writer_waits_while_reader_holds_then_proceeds() -> None:
+    # The three-thread pattern: a reader holds, a writer queues, a second reader queues behind the writer.
+    lock = RWLock()
+    order: list[str] = []
+    reader_in = threading.Event()
+    release_reader = threading.Event()
+
+    def first_reader() -> None:
+        with lock.read():
+            order.append("reader1 in")
+            reader_in.set()
+            release_reader.wait(TIMEOUT)
+            order.append("reader1 out")
+
+    def writer() -> None:
+        with lock.write():
+            order.append("writer in")
+
+    def second_reader() -> None:
+        with lock.read():
+            order.append("reader2 in")
+
+    t1 = threading.Thread(target=first_reader)
+    t1.start()
+    assert reader_in.wait(TIMEOUT)
+    tw = threading.Thread(target=writer)
+    tw.start()
+    wait_until(lambda: lock._waiting_writers == 1)
+    t2 = threading.Thread(target=second_reader)
+    t2.start()
+    time.sleep(0.05)
+    assert order == ["reader1 in"]  # writer waits for reader1; reader2 waits behind the writer
+    release_reader.set()
+    for thread in (t1, tw, t2):
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+    assert order == ["reader1 in", "reader1 out", "writer in", "reader2 in"]
+
+
+def wait_until(condition: object, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition never became true"
+        time.sleep(0.001)
+
+
+def test_reader_can_reenter_while_a_writer_waits() -> None:
+    lock = RWLock()
+    done = threading.Event()
+
+    def nested_reader() -> None:
+        with lock.read():
+            wait_until(lambda: lock._waiting_writers == 1)
+            with lock.read():  # must not wait for the writer, which waits for us
+                done.set()
+
+    reader = threading.Thread(target=nested_reader)
+    writer = threading.Thread(target=lambda: (lock.acquire_write(), lock.release_write()))
+    reader.start()
+    writer.start()
+    reader.join(TIMEOUT)
+    writer.join(TIMEOUT)
+    assert done.is_set()
+    assert not reader.is_alive()
+    assert not writer.is_alive()
+
+
+def test_writer_can_reenter_and_read() -> None:
+    lock = RWLock()
+    with lock.write(), lock.write(), lock.read(), lock.read():
+        assert lock.held_by_me()
+    assert not lock.held_by_me()
+
+
+def test_writer_that_reads_keeps_others_out_until_it_releases_the_read() -> None:
+    lock = RWLock()
+    lock.acquire_write()
+    lock.acquire_read()
+    lock.release_write()  # still reading: another writer must wait
+    got_in = threading.Event()
+    other = threading.Thread(target=lambda: (lock.acquire_write(), got_in.set(), lock.release_write()))
+    other.start()
+    time.sleep(0.05)
+    assert not got_in.is_set()
+    lock.release_read()
+    other.join(TIMEOUT)
+    assert got_in.is_set()
+
+
+def test_upgrading_read_to_write_is_an_error_not_a_deadlock() -> None:
+    lock = RWLock()
+    with lock.read(), pytest.raises(RuntimeError, match="upgrading would deadlock"):
+        lock.acquire_write()
+    with lock.write():  # the failed attempt left nothing behind
+        pass
+
+
+def test_releasing_what_you_do_not_hold_is_an_error() -> None:
+    lock = RWLock()
+    with pytest.raises(RuntimeError, match="does not hold the read lock"):
+        lock.release_read()
+    with pytest.raises(RuntimeError, match="does not hold the write lock"):
+        lock.release_write()
+    with lock.write():
+        thread_error: list[BaseException] = []
+
+        def release_from_other() -> None:
+            try:
+                lock.release_write()
+            except RuntimeError as exc:
+                thread_error.append(exc)
+
+        run_threads([threading.Thread(target=release_from_other)])
+        assert len(thread_error) == 1
+
+
+def test_stress_many_readers_and_writers_never_hang() -> None:
+    lock = RWLock()
+    counter = {"value": 0}
+    snapshots: list[int] = []
+
+    def writer() -> None:
+        for _ in range(200):
+            with lock.write():
+                value = counter["value"]
+                time.sleep(0) if value % 7 == 0 else None
+                counter["value"] = value + 1
+
+    def reader() -> None:
+        for _ in range(400):
+            with lock.read():
+                first = counter["value"]
+                with lock.read():
+                    second = counter["value"]
+                snapshots.append(second - first)
+
+    run_threads(
+        [threading.Thread(target=writer) for _ in range(4)]
+        + [threading.Thread(target=reader) for _ in range(8)]
+    )
+    assert counter["value"] == 800  # no lost update: writes were exclusive
+    assert set(snapshots) == {0}  # no write happened inside a read
