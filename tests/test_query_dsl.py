@@ -228,3 +228,17 @@ def test_public_names() -> None:
     for name in ("And", "Or", "Not", "Condition", "Query", "Field"):
         assert name in dictdb.__all__
         assert getattr(dictdb, name) is getattr(dictdb.query, name)
+
+
+def test_update_and_delete_take_the_same_where(people: Table) -> None:
+    t = people
+    assert t.update({"dept": "eng"}, where=t.dept.is_in(["dev"]) & t.name.ilike("%a%")) == 1
+    assert names(t, t.dept == "eng") == ["Ada"]
+    assert t.update({"flag": True}, where=Or(t.age.between(17, 30), t.email.is_null())) == 6
+    assert names(t, t.flag == True) == ["bob", "dee", "fay", "Gus", "Straße", 7]  # noqa: E712
+    assert t.delete(where=~t.name.like("%e%") & t.age.is_not_null()) == 5
+    assert names(t, None) == ["Cy", "dee", "Eve", "Straße"]
+    with pytest.raises(TypeError, match="not function"):
+        t.delete(where=lambda r: True)
+    with pytest.raises(TypeError, match="not str"):
+        t.update({"x": 1}, where="age > 3")
