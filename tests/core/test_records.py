@@ -108,3 +108,20 @@ def test_distinct_compares_rows_as_dicts_whatever_their_key_order(core: SimpleNa
     rows = [{"a": 1, "b": 2}, {"b": 2, "a": 1}, {"a": 1}, {"a": 1, "c": 2}, Sub(a=1, b=2), {"b": [2], "a": 1}]
     rows.append({"a": 1, "b": [2]})
     assert core.records.distinct(rows) == [rows[0], rows[2], rows[3], rows[5]]
+
+
+def test_errors_from_a_colliding_key_propagate(core: SimpleNamespace) -> None:
+    class Clash:
+        def __hash__(self) -> int:
+            return hash("age")
+
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("compared")
+
+    rows = [{Clash(): 1}]
+    with pytest.raises(RuntimeError, match="compared"):
+        core.records.sort_keys(rows, "age")
+    with pytest.raises(RuntimeError, match="compared"):
+        core.records.project(rows, [("age", "age")])
+    with pytest.raises(RuntimeError, match="compared"):
+        core.predicate.compile_plan(("eq", "age", 1)).filter(rows)

@@ -11,7 +11,7 @@ each record's key once with the worst kept one.
 
 from decimal import Decimal as _Decimal
 
-from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_SetItem
+from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
@@ -115,7 +115,7 @@ cdef inline object _lookup(object record, object field):
     """``record.get(field)``, without a Python call when the record is an exact dict."""
     cdef PyObject* found
     if PyDict_CheckExact(record):
-        found = PyDict_GetItem(record, field)  # borrowed; NULL when missing
+        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
         if found is NULL:
             return None
         return <object>found
@@ -459,7 +459,7 @@ cdef object _row_key(object row, tuple names, bint freeze):
     if PyDict_CheckExact(row) and len(<dict>row) == width:
         values = [None] * width
         for i in range(width):
-            found = PyDict_GetItem(row, names[i])  # borrowed; NULL when missing
+            found = PyDict_GetItemWithError(row, names[i])  # borrowed; NULL when missing (or on error)
             if found is NULL:
                 break
             values[i] = <object>found
