@@ -29,7 +29,7 @@ from dictdb.exceptions import (
     TableNotFoundError,
     UnsupportedValueError,
 )
-from dictdb.query import Condition, Field, Query
+from dictdb.query import And, Condition, Field, Not, Or, Query
 from dictdb.table import Table
 
 try:
@@ -50,6 +50,7 @@ def core_implementation() -> Literal["cython", "python"]:
 
 
 __all__ = [
+    "And",
     "Condition",
     "DatabaseFileError",
     "DatabaseFileNotFoundError",
@@ -58,6 +59,8 @@ __all__ = [
     "DuplicateKeyError",
     "DuplicateTableError",
     "Field",
+    "Not",
+    "Or",
     "Query",
     "RecordNotFoundError",
     "SchemaValidationError",

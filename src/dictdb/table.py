@@ -18,11 +18,14 @@ from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
+from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.tracking import ChangeTracker
 
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
+
+_ALL = ("true",)
 
 
 class Table:
@@ -376,29 +379,44 @@ class Table:
 
     def select(
         self,
-        columns: list[Any] | None = None,
+        columns: Any = None,
         where: Any = None,
         *,
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
         copy: bool = True,
+        distinct: bool = False,
     ) -> list[Record]:
-        """The records matching ``where`` (all when ``None``), in insertion order.
+        """The records matching ``where`` (all when ``None``), in insertion order unless ``order_by``.
 
-        ``columns`` projects each record to those fields (a missing field projects to ``None``).
-        ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
+        - ``columns``: a list of field names, a ``{alias: field}`` dict or a list of ``(alias, field)``
+          pairs; a missing field projects to ``None``.
+        - ``order_by``: a field name, or a list of them; ``"-name"`` sorts descending. Stable, and total:
+          ``None`` and NaN first, then numbers, str, bytes, other types by type name (docs/queries.md).
+        - ``limit``: at most that many rows (``None`` or negative: no limit, ``0``: none); ``offset``:
+          rows skipped first (negative is 0). ``distinct``: drop repeated rows, before offset and limit.
+        - ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> for name, age in [("ada", 36), ("bob", 17), ("cy", 52)]:
+            ...     _ = t.insert({"name": name, "age": age})
+            >>> t.select(["name"], where=t.age >= 18, order_by="-age")
+            [{'name': 'cy'}, {'name': 'ada'}]
         """
-        rows = self._match(where)
-        if columns is not None:
-            return _records.project(rows, [(name, name) for name in columns])
-        return _records.copy_records(rows) if copy else rows
+        query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
+        return run_select(self._match, where, *query, copy=copy, distinct=distinct)
 
-    def _match(self, where: Any) -> list[Record]:
+    def _match(self, where: Any, *, copy: bool = False, limit: int | None = None) -> list[Record]:
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
 
+        With ``copy=True``, copies made during the scan; with ``limit``, at most that many (the scan stops).
         Every read and write that takes ``where`` goes through here, so the planner has one place to live.
         """
-        if where is None:
-            return list(self.records.values())
-        return _predicate.compile_plan(plan_of(where)).filter(self.records.values())
+        plan = _ALL if where is None else plan_of(where)
+        return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
 
     def copy(self) -> dict[Any, Record]:
         """Every record, as ``{pk: copy}``.

@@ -147,3 +147,186 @@ def test_exceptions_from_equality_propagate(core: SimpleNamespace) -> None:
 
     with pytest.raises(ValueError, match="no equality"):
         core.predicate.compile_plan(("eq", "a", 1)).filter([{"a": Angry()}])
+
+
+TEXTS: list[dict[str, Any]] = [
+    {"id": 1, "s": "Alice"},
+    {"id": 2, "s": "alice smith"},
+    {"id": 3, "s": "BOB"},
+    {"id": 4, "s": None},
+    {"id": 5},
+    {"id": 6, "s": 42},
+    {"id": 7, "s": ["alice", "bob"]},
+    {"id": 8, "s": "Straße"},
+    {"id": 9, "s": "100% sure_thing"},
+    {"id": 10, "s": b"alice"},
+    {"id": 11, "s": ""},
+]
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        (("between", "age", 17, 30), [1, 2, 6]),
+        (("between", "age", 30, 17), []),
+        (("between", "age", None, 30), []),
+        (("between", "name", "b", "d"), [2, 3]),
+        (("between", "score", 1, 3), [1, 4, 6, 7]),  # NaN (float and Decimal) never in a range
+        (("in", "age", (30, 17)), [1, 2, 6]),  # 30.0 == 30
+        (("in", "age", ()), []),
+        (("in", "age", (None,)), [3, 4]),  # a missing field reads as None
+        (("in", "score", (1,)), [7]),  # True == 1
+        (("in", "name", (["ada"], "bob")), [2]),  # unhashable operands are scanned
+        (("is_null", "age"), [3, 4]),
+        (("is_not_null", "age"), [1, 2, 5, 6, 7]),
+    ],
+)
+def test_range_membership_and_null(core: SimpleNamespace, plan: tuple[Any, ...], expected: list[int]) -> None:
+    assert ids(core, plan) == expected
+
+
+def test_in_with_unhashable_record_values(core: SimpleNamespace) -> None:
+    rows = [{"id": 1, "v": [1, 2]}, {"id": 2, "v": {"k": 1}}, {"id": 3, "v": 1}]
+    assert ids(core, ("in", "v", ([1, 2], 1)), rows) == [1, 3]
+    assert ids(core, ("in", "v", (1,)), rows) == [3]  # an unhashable value is searched, never raises
+
+
+def test_in_matches_nan_only_by_identity_like_python(core: SimpleNamespace) -> None:
+    nan = float("nan")
+    rows = [{"id": 1, "v": nan}, {"id": 2, "v": float("nan")}]
+    assert ids(core, ("in", "v", (nan,)), rows) == [1]
+    assert ids(core, ("eq", "v", nan), rows) == []
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        (("contains", "s", "lic"), [1, 2]),
+        (("contains", "s", "alice"), [2, 7]),  # substring of a str, member of a list
+        (("contains", "s", 4), []),  # an int is in no str; 42 is not a container: no match, no raise
+        (("contains", "s", b"li"), [10]),
+        (("contains", "s", 300), []),  # ValueError from bytes: not a byte, no match
+        (("contains", "s", ""), [1, 2, 3, 8, 9, 11]),
+        (("startswith", "s", "ali"), [2]),
+        (("endswith", "s", "ce"), [1]),
+        (("startswith", "s", ""), [1, 2, 3, 8, 9, 11]),  # only strs
+        (("iequals", "s", "ALICE"), [1]),
+        (("iequals", "s", "strasse"), [8]),  # casefold: ß is ss
+        (("icontains", "s", "LICE"), [1, 2]),
+        (("istartswith", "s", "bo"), [3]),
+        (("iendswith", "s", "SSE"), [8]),
+    ],
+)
+def test_string_tests(core: SimpleNamespace, plan: tuple[Any, ...], expected: list[int]) -> None:
+    assert ids(core, plan, TEXTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "escape", "fold", "expected"),
+    [
+        ("Alice", None, False, [1]),
+        ("alice", None, False, []),
+        ("alice", None, True, [1]),
+        ("a%", None, False, [2]),
+        ("%e", None, False, [1, 8]),
+        ("%lic%", None, False, [1, 2]),
+        ("_", None, False, []),
+        ("___", None, False, [3]),
+        ("%", None, False, [1, 2, 3, 8, 9, 11]),
+        ("", None, False, [11]),
+        ("a%i%h", None, False, [2]),
+        ("%!%%", "!", False, [9]),  # an escaped % is a literal %
+        ("%!_%", "!", False, [9]),
+        ("%e!_t%", "!", False, [9]),
+        ("100%", None, False, [9]),
+        ("%s%s%s%", None, True, [8]),  # casefolded "straße" is "strasse"
+        ("stra_e", None, True, []),  # ß casefolds to two characters
+        ("stra__e", None, True, [8]),
+        ("STRASSE", None, True, [8]),
+        ("%%", None, False, [1, 2, 3, 8, 9, 11]),
+        ("a_i%", None, True, [1, 2]),
+    ],
+)
+def test_like(
+    core: SimpleNamespace, pattern: str, escape: str | None, fold: bool, expected: list[int]
+) -> None:
+    assert ids(core, ("like", "s", pattern, escape, fold), TEXTS) == expected
+
+
+def test_like_leftmost_segments_never_backtrack_wrongly(core: SimpleNamespace) -> None:
+    rows = [{"id": i, "s": s} for i, s in enumerate(["abab", "aab", "abb", "ba", "aXbXab", "ab"])]
+    assert ids(core, ("like", "s", "%ab", None, False), rows) == [0, 1, 4, 5]
+    assert ids(core, ("like", "s", "a%b%b", None, False), rows) == [0, 2, 4]
+    assert ids(core, ("like", "s", "a_b%", None, False), rows) == [1, 2, 4]
+    assert ids(core, ("like", "s", "%a_%_b", None, False), rows) == [0, 4]
+
+
+def test_like_on_str_subclass_and_wide_characters(core: SimpleNamespace) -> None:
+    class Text(str):
+        def casefold(self) -> str:
+            return "overridden"
+
+    rows = [{"id": 1, "s": Text("Hello")}, {"id": 2, "s": "h€llo 𝄞"}, {"id": 3, "s": "HÉLLO"}]
+    assert ids(core, ("like", "s", "h_llo%", None, True), rows) == [1, 2, 3]
+    assert ids(core, ("like", "s", "%𝄞", None, False), rows) == [2]
+    assert ids(core, ("iequals", "s", "hello"), rows) == [1]
+
+
+def test_contains_on_a_str_subclass_respects_its_contains(core: SimpleNamespace) -> None:
+    class Everything(str):
+        def __contains__(self, item: object) -> bool:
+            return True
+
+    assert ids(core, ("contains", "s", "zzz"), [{"id": 1, "s": Everything("a")}]) == [1]
+
+
+def test_contains_propagates_errors_other_than_type_errors(core: SimpleNamespace) -> None:
+    class Broken:
+        def __contains__(self, item: object) -> bool:
+            raise RuntimeError("broken container")
+
+    with pytest.raises(RuntimeError, match="broken container"):
+        ids(core, ("contains", "s", 1), [{"id": 1, "s": Broken()}])
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        ("like", "s", "a!", "!", False),
+        ("like", "s", "a", "!!", False),
+        ("like", "s", 5, None, False),
+        ("like", "s", "a", None, 1),
+        ("like", "s", "a"),
+        ("startswith", "s", 5),
+        ("iequals", "s", None),
+        ("in", "s", [1, 2]),
+        ("between", "s", 1),
+        ("is_null",),
+        ("or", [("true",)]),
+    ],
+)
+def test_malformed_new_nodes_raise_value_error(core: SimpleNamespace, plan: Any) -> None:
+    with pytest.raises(ValueError, match=r"plan|escape"):
+        core.predicate.compile_plan(plan)
+
+
+def test_filter_copy_and_limit(core: SimpleNamespace) -> None:
+    predicate = core.predicate.compile_plan(("ge", "age", 18))
+    copies = predicate.filter(ROWS, copy=True)
+    assert [r["id"] for r in copies] == [1, 6, 7]
+    assert all(c == ROWS[c["id"] - 1] and c is not ROWS[c["id"] - 1] for c in copies)
+    assert [r["id"] for r in predicate.filter(ROWS, limit=2)] == [1, 6]
+    assert predicate.filter(ROWS, limit=0) == []
+    assert predicate.filter(ROWS, limit=-1) == []
+    assert len(predicate.filter(ROWS, limit=2**70)) == 3
+    with pytest.raises(TypeError, match="a record must be a dict, not tuple"):
+        core.predicate.compile_plan(("true",)).filter([()], copy=True)
+
+
+def test_filter_limit_stops_the_scan(core: SimpleNamespace) -> None:
+    def rows() -> Any:
+        yield {"a": 1}
+        yield {"a": 1}
+        raise AssertionError("scanned past the limit")
+
+    assert len(core.predicate.compile_plan(("eq", "a", 1)).filter(rows(), limit=2)) == 2

@@ -73,3 +73,55 @@ def test_project_rejects_malformed_columns_before_work(core: SimpleNamespace) ->
         core.records.project([], [("a", "b", "c")])
     with pytest.raises(TypeError):
         core.records.project([], [5])
+
+
+def test_project_alias_given_twice_keeps_the_last_field(core: SimpleNamespace) -> None:
+    rows = [{"a": 1, "b": 2}]
+    assert core.records.project(rows, [("x", "a"), ("y", "b"), ("x", "b")]) == [{"x": 2, "y": 2}]
+    assert list(core.records.project(rows, [("x", "a"), ("y", "b"), ("x", "b")])[0]) == ["x", "y"]
+
+
+def test_project_distinct_builds_only_the_first_of_equal_rows(core: SimpleNamespace) -> None:
+    rows = [
+        {"d": "dev", "c": 1, "n": "a"},
+        {"d": "dev", "c": 1.0, "n": "b"},
+        {"d": "ops", "n": "c"},
+        {"d": "ops", "c": None, "n": "d"},
+        {"d": "dev", "c": [1], "n": "e"},
+        {"d": "dev", "c": [1], "n": "f"},
+        {"d": "dev", "c": 2, "n": "g"},
+    ]
+    columns = [("dept", "d"), ("code", "c"), ("dept", "d")]
+    assert core.records.project(rows, columns, distinct=True) == [
+        {"dept": "dev", "code": 1},
+        {"dept": "ops", "code": None},
+        {"dept": "dev", "code": [1]},
+        {"dept": "dev", "code": 2},
+    ]
+    assert core.records.project([], columns, distinct=True) == []
+
+
+def test_distinct_compares_rows_as_dicts_whatever_their_key_order(core: SimpleNamespace) -> None:
+    class Sub(dict):  # type: ignore[type-arg]
+        pass
+
+    rows = [{"a": 1, "b": 2}, {"b": 2, "a": 1}, {"a": 1}, {"a": 1, "c": 2}, Sub(a=1, b=2), {"b": [2], "a": 1}]
+    rows.append({"a": 1, "b": [2]})
+    assert core.records.distinct(rows) == [rows[0], rows[2], rows[3], rows[5]]
+
+
+def test_errors_from_a_colliding_key_propagate(core: SimpleNamespace) -> None:
+    class Clash:
+        def __hash__(self) -> int:
+            return hash("age")
+
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("compared")
+
+    rows = [{Clash(): 1}]
+    with pytest.raises(RuntimeError, match="compared"):
+        core.records.sort_keys(rows, "age")
+    with pytest.raises(RuntimeError, match="compared"):
+        core.records.project(rows, [("age", "age")])
+    with pytest.raises(RuntimeError, match="compared"):
+        core.predicate.compile_plan(("eq", "age", 1)).filter(rows)

@@ -1,19 +1,50 @@
-"""Record copying and projection: the compiled twin of ``_records_py.py``.
+"""Record copying, projection, sorting and distinct: the compiled twin of ``_records_py.py``.
 
 Tables own their records (DESIGN.md): ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path. Here a copy is one ``PyDict_Copy`` and a projection fills a
 pre-sized dict through the C API, with no Python call per record.
+
+The total order used by sorting is documented in ``_records_py.py``. Here the sort keys are read and
+classified in one C pass, and a small ``limit`` is served by a C heap of positions (top-k) that compares
+each record's key once with the worst kept one.
 """
 
-from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_SetItem
-from cpython.object cimport PyObject
+from decimal import Decimal as _Decimal
 
-__all__ = ["copy_record", "copy_records", "project"]
+from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
+from libc.math cimport isnan
+
+__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
+
+# Groups of the total order, in order.
+cdef enum:
+    _NULL = 0
+    _NUMBER = 1
+    _STR = 2
+    _BYTES = 3
+    _OTHER = 4
+
+# Ints up to 2**53 in magnitude convert to double exactly.
+cdef long long _EXACT_DOUBLE_INT = 9007199254740992
+
+# A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
+cdef Py_ssize_t _TOP_K_FRACTION = 8
 
 
 cdef extern from "Python.h":
+    bint PyBytes_Check(object o)
     bint PyDict_Check(object o)
     bint PyDict_CheckExact(object o)
+    bint PyFloat_Check(object o)
+    bint PyFloat_CheckExact(object o)
+    bint PyLong_CheckExact(object o)
+    double PyFloat_AS_DOUBLE(object o)
+    PyObject* PyList_GET_ITEM(object o, Py_ssize_t i)
+    bint PyLong_Check(object o)
+    bint PyUnicode_Check(object o)
 
 
 cdef inline dict _copy(object record):
@@ -36,10 +67,11 @@ def copy_records(records):
     return out
 
 
-def project(records, columns):
+def project(records, columns, distinct=False):
     """For each record, a new dict ``{alias: record.get(field)}`` over ``columns`` ``(alias, field)`` pairs.
 
-    A missing field projects to ``None``.
+    A missing field projects to ``None``; an alias given twice keeps its last field, as a dict would.
+    With ``distinct``, only the first of equal rows is kept (see ``distinct``), and only those are built.
     """
     cdef Py_ssize_t width
     cdef Py_ssize_t i
@@ -48,23 +80,428 @@ def project(records, columns):
     cdef list out = []
     cdef object record
     cdef dict row
-    cdef PyObject* found
-    # Unpacked up front, so a malformed pair fails before any work.
-    for alias, field in columns:
+    # Unpacked up front (not dict(columns)), so a malformed pair fails before any work, saying so.
+    for alias, field in {alias: field for alias, field in columns}.items():
         aliases.append(alias)
         fields.append(field)
     width = len(fields)
-    for record in records:
+    if not distinct:
+        for record in records:
+            row = {}
+            for i in range(width):
+                PyDict_SetItem(row, aliases[i], _lookup(record, fields[i]))
+            out.append(row)
+        return out
+    cdef list rows = [_values(record, fields, width) for record in records]
+    # Rows of one set of aliases are equal dicts exactly when their value tuples are equal.
+    for position in _first_occurrences(rows, _VALUES, ()):
         row = {}
-        if PyDict_CheckExact(record):
-            for i in range(width):
-                found = PyDict_GetItem(record, fields[i])  # borrowed; NULL when missing
-                if found is NULL:
-                    PyDict_SetItem(row, aliases[i], None)
-                else:
-                    PyDict_SetItem(row, aliases[i], <object>found)
-        else:
-            for i in range(width):
-                PyDict_SetItem(row, aliases[i], record.get(fields[i]))
+        values = rows[position]
+        for i in range(width):
+            PyDict_SetItem(row, aliases[i], (<tuple>values)[i])
         out.append(row)
     return out
+
+
+cdef tuple _values(object record, list fields, Py_ssize_t width):
+    cdef list values = [None] * width
+    cdef Py_ssize_t i
+    for i in range(width):
+        values[i] = _lookup(record, fields[i])
+    return tuple(values)
+
+
+cdef inline object _lookup(object record, object field):
+    """``record.get(field)``, without a Python call when the record is an exact dict."""
+    cdef PyObject* found
+    if PyDict_CheckExact(record):
+        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
+        if found is NULL:
+            return None
+        return <object>found
+    return record.get(field)
+
+
+cdef int _group(object value) except -1:
+    if value is None:
+        return _NULL
+    if PyLong_Check(value):  # bool too
+        return _NUMBER
+    if PyFloat_Check(value):
+        return _NULL if isnan(PyFloat_AS_DOUBLE(value)) else _NUMBER
+    if PyUnicode_Check(value):
+        return _STR
+    if PyBytes_Check(value):
+        return _BYTES
+    if isinstance(value, _Decimal):
+        return _NULL if value.is_nan() else _NUMBER
+    return _OTHER
+
+
+def sort_keys(records, field):
+    """One key per record for ``field``, ordered as the total order orders the values; never raises.
+
+    When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
+    values themselves, so the sort compares them directly; otherwise each key is a tuple led by its group.
+    """
+    cdef list values = []
+    cdef int groups = 0  # a bit per group seen
+    cdef object value
+    for record in records:
+        value = _lookup(record, field)
+        groups |= 1 << _group(value)
+        values.append(value)
+    if groups == 0 or groups == 1 << _NUMBER or groups == 1 << _STR or groups == 1 << _BYTES:
+        return values
+    return _mixed_keys(values)
+
+
+cdef list _mixed_keys(list values):
+    cdef dict others = _other_ranks(values)
+    cdef list keys = []
+    cdef Py_ssize_t position
+    cdef int group
+    for position in range(len(values)):
+        value = values[position]
+        group = _group(value)
+        if group == _NULL:
+            keys.append((_NULL,))
+        elif group == _OTHER:
+            keys.append((_OTHER, type(value).__name__, others[position]))
+        else:
+            keys.append((group, value))
+    return keys
+
+
+cdef dict _other_ranks(list values):
+    """Position -> rank among the values of the same type name, for the values of the last group."""
+    cdef dict by_name = {}
+    cdef dict ranks = {}
+    cdef Py_ssize_t position
+    for position in range(len(values)):
+        value = values[position]
+        if _group(value) == _OTHER:
+            by_name.setdefault(type(value).__name__, []).append(position)
+    for positions in by_name.values():
+        same_name = [values[p] for p in positions]
+        ranks.update(zip(positions, _ranks(same_name), strict=True))
+    return ranks
+
+
+cdef list _ranks(list values):
+    """The rank of each value in the values' own order (equal values share one); all 0 when unorderable."""
+    cdef Py_ssize_t count = len(values)
+    cdef list ranks = [0] * count
+    cdef Py_ssize_t rank = 0
+    cdef Py_ssize_t i
+    try:
+        order = sorted(range(count), key=values.__getitem__)
+        for i in range(1, count):
+            if values[order[i - 1]] < values[order[i]]:
+                rank += 1
+            ranks[order[i]] = rank
+    except TypeError:
+        return [0] * count
+    return ranks
+
+
+def sort_records(records, order, limit=None):
+    """``records`` sorted by ``order``, a list of ``(field, descending)``, stable; the first ``limit`` only.
+
+    A small ``limit`` keeps a heap of that many rows (top-k) instead of sorting them all; ``limit <= 0``
+    returns ``[]``.
+    """
+    if not isinstance(records, list):
+        records = list(records)
+    cdef Py_ssize_t count = len(records)
+    if limit is not None and limit <= 0:
+        return []
+    if not order:
+        return records[:limit]
+    directions = {descending for _, descending in order}
+    if len(directions) == 1:
+        descending = directions.pop()
+        if len(order) == 1 and limit is not None and limit * _TOP_K_FRACTION <= count:
+            chosen = _top_k_numbers(records, order[0][0], limit, descending)
+            if chosen is not None:
+                return [records[position] for position in chosen]
+        columns = [sort_keys(records, field) for field, _ in order]
+        keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        if limit is not None and limit * _TOP_K_FRACTION <= count:
+            chosen = _top_k(keys, limit, descending)
+        else:
+            chosen = sorted(range(count), key=keys.__getitem__, reverse=descending)
+    else:
+        # Mixed directions: one stable sort per key, least significant first.
+        chosen = list(range(count))
+        for field, descending in reversed(order):
+            chosen.sort(key=sort_keys(records, field).__getitem__, reverse=descending)
+    return [records[position] for position in chosen[:limit]]
+
+
+cdef inline int _less(list keys, Py_ssize_t a, Py_ssize_t b, bint descending) except -1:
+    """True when key ``a`` sorts strictly before key ``b`` in the requested direction."""
+    cdef object first = <object>PyList_GET_ITEM(keys, a)
+    cdef object second = <object>PyList_GET_ITEM(keys, b)
+    if descending:
+        return PyObject_RichCompareBool(second, first, Py_LT)
+    return PyObject_RichCompareBool(first, second, Py_LT)
+
+
+cdef inline int _after(list keys, Py_ssize_t a, Py_ssize_t b, bint descending) except -1:
+    """True when position ``a`` comes after position ``b`` in the stable order (ties by position)."""
+    if _less(keys, b, a, descending):
+        return True
+    if _less(keys, a, b, descending):
+        return False
+    return a > b
+
+
+cdef int _sift_down(list keys, Py_ssize_t* heap, Py_ssize_t size, bint descending) except -1:
+    """Restore the heap from the root down: every parent comes after its children (the root last)."""
+    cdef Py_ssize_t parent = 0
+    cdef Py_ssize_t child
+    cdef Py_ssize_t moved
+    while True:
+        child = 2 * parent + 1
+        if child >= size:
+            return 0
+        if child + 1 < size and _after(keys, heap[child + 1], heap[child], descending):
+            child += 1
+        if not _after(keys, heap[child], heap[parent], descending):
+            return 0
+        moved = heap[parent]
+        heap[parent] = heap[child]
+        heap[child] = moved
+        parent = child
+
+
+cdef list _top_k(list keys, Py_ssize_t limit, bint descending):
+    """The positions of the first ``limit`` keys in sorted order, ties by position (as a stable sort)."""
+    cdef Py_ssize_t count = len(keys)
+    cdef Py_ssize_t size = 0
+    cdef Py_ssize_t position
+    cdef Py_ssize_t i
+    cdef Py_ssize_t* heap
+    if limit > count:
+        limit = count
+    heap = <Py_ssize_t*>PyMem_Malloc((limit + 1) * sizeof(Py_ssize_t))
+    if heap is NULL:
+        raise MemoryError()
+    try:
+        for position in range(count):
+            if size < limit:
+                # Insert at the bottom and sift up: the first ``limit`` positions fill the heap.
+                i = size
+                heap[i] = position
+                size += 1
+                while i > 0 and _after(keys, heap[i], heap[(i - 1) // 2], descending):
+                    heap[i], heap[(i - 1) // 2] = heap[(i - 1) // 2], heap[i]
+                    i = (i - 1) // 2
+            elif _less(keys, position, heap[0], descending):
+                # A later position ties with the worst kept one at best: only a strictly smaller key enters.
+                heap[0] = position
+                _sift_down(keys, heap, size, descending)
+        kept = sorted([heap[i] for i in range(size)])
+    finally:
+        PyMem_Free(heap)
+    return sorted(kept, key=keys.__getitem__, reverse=descending)
+
+
+# The C fast path of top-k: when every value of the field is a plain number (an exact float that is not
+# NaN, or an exact int within 2**53, both exact as doubles), one pass compares C doubles in a heap of
+# (key, position) entries, with no key list. The first other value abandons it for the general path.
+
+cdef struct _Entry:
+    double key
+    Py_ssize_t position
+
+
+cdef inline bint _entry_after(_Entry a, _Entry b, bint descending) noexcept:
+    """True when entry ``a`` comes after ``b`` in the stable order (ties by position)."""
+    if a.key != b.key:
+        return a.key < b.key if descending else a.key > b.key
+    return a.position > b.position
+
+
+cdef inline bint _plain_number(object value, double* out) noexcept:
+    cdef int overflow = 0
+    cdef long long as_int
+    if PyFloat_CheckExact(value):
+        out[0] = PyFloat_AS_DOUBLE(value)
+        return not isnan(out[0])
+    if PyLong_CheckExact(value):
+        as_int = PyLong_AsLongLongAndOverflow(value, &overflow)
+        if overflow == 0 and -_EXACT_DOUBLE_INT <= as_int <= _EXACT_DOUBLE_INT:
+            out[0] = <double>as_int
+            return True
+    return False
+
+
+cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint descending):
+    """The positions of the first ``limit`` records by ``field`` in order, or None when a value is not a
+    plain number."""
+    cdef Py_ssize_t count = len(records)
+    cdef Py_ssize_t size = 0
+    cdef Py_ssize_t position
+    cdef Py_ssize_t i
+    cdef Py_ssize_t child
+    cdef _Entry entry
+    cdef _Entry* heap = <_Entry*>PyMem_Malloc((limit + 1) * sizeof(_Entry))
+    if heap is NULL:
+        raise MemoryError()
+    try:
+        for position in range(count):
+            if not _plain_number(_lookup(<object>PyList_GET_ITEM(records, position), field), &entry.key):
+                return None
+            entry.position = position
+            if size < limit:
+                # The root is the entry that comes last: sift the new one up past earlier ones.
+                i = size
+                size += 1
+                while i > 0 and _entry_after(entry, heap[(i - 1) // 2], descending):
+                    heap[i] = heap[(i - 1) // 2]
+                    i = (i - 1) // 2
+                heap[i] = entry
+            elif entry.key > heap[0].key if descending else entry.key < heap[0].key:
+                # A later position ties with the last kept one at best: only a strictly better key enters.
+                i = 0
+                while True:
+                    child = 2 * i + 1
+                    if child >= size:
+                        break
+                    if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
+                        child += 1
+                    if not _entry_after(heap[child], entry, descending):
+                        break
+                    heap[i] = heap[child]
+                    i = child
+                heap[i] = entry
+        # Pop the root (the last of the kept entries) repeatedly: the positions come out back to front.
+        chosen = [0] * size
+        while size > 0:
+            size -= 1
+            chosen[size] = heap[0].position
+            entry = heap[size]
+            i = 0
+            while True:
+                child = 2 * i + 1
+                if child >= size:
+                    break
+                if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
+                    child += 1
+                if not _entry_after(heap[child], entry, descending):
+                    break
+                heap[i] = heap[child]
+                i = child
+            heap[i] = entry
+        return chosen
+    finally:
+        PyMem_Free(heap)
+
+
+class _Tag:
+    """Marks a frozen list or dict, so it can never equal a user's tuple or frozenset."""
+
+    __slots__ = ()
+
+
+cdef object _LIST = _Tag()
+cdef object _DICT = _Tag()
+
+
+cdef object _freeze(object value):
+    """A hashable stand-in for ``value`` that is equal exactly when the values are; TypeError if none."""
+    try:
+        hash(value)
+    except TypeError:
+        pass
+    else:
+        return value
+    if isinstance(value, list):
+        return (_LIST, tuple([_freeze(item) for item in value]))
+    if isinstance(value, tuple):
+        return tuple([_freeze(item) for item in value])  # frozen items hold a tag: no user tuple equals it
+    if isinstance(value, dict):
+        return (_DICT, frozenset([(key, _freeze(item)) for key, item in value.items()]))
+    if isinstance(value, set):
+        return frozenset(value)  # a set equals the frozenset of its items
+    if isinstance(value, bytearray):
+        return bytes(value)  # a bytearray equals the bytes of its content
+    raise TypeError(f"cannot freeze {type(value).__name__}")
+
+
+def distinct(rows):
+    """``rows`` without repeats, first occurrence kept, in order; rows are equal when they are equal dicts.
+
+    Rows are compared through a hash: of their values when they have the keys of the first row (as
+    projected rows all do), else of their items. Lists, dicts, sets, bytearrays (and tuples of them)
+    inside a row are hashed through a frozen copy that is equal exactly when they are; a row holding
+    another unhashable value is compared with ``==`` against the earlier rows of that kind (linear, so
+    slow when there are many).
+    """
+    rows = list(rows)
+    cdef tuple names = tuple(rows[0]) if rows else ()
+    return [rows[position] for position in _first_occurrences(rows, _ROWS, names)]
+
+
+# What ``_first_occurrences`` compares: value tuples, or rows (dicts).
+cdef enum:
+    _VALUES = 0
+    _ROWS = 1
+
+
+cdef object _row_key(object row, tuple names, bint freeze):
+    cdef Py_ssize_t width = len(names)
+    cdef Py_ssize_t i
+    cdef PyObject* found
+    cdef list values
+    if PyDict_CheckExact(row) and len(<dict>row) == width:
+        values = [None] * width
+        for i in range(width):
+            found = PyDict_GetItemWithError(row, names[i])  # borrowed; NULL when missing (or on error)
+            if found is NULL:
+                break
+            values[i] = <object>found
+        else:
+            return _freeze(tuple(values)) if freeze else tuple(values)
+    elif not PyDict_CheckExact(row) and len(row) == width and all([name in row for name in names]):
+        values = [row[name] for name in names]
+        return _freeze(tuple(values)) if freeze else tuple(values)
+    return frozenset([(name, _freeze(value) if freeze else value) for name, value in row.items()])
+
+
+cdef object _key(object item, int kind, tuple names, bint freeze):
+    if kind == _ROWS:
+        return _row_key(item, names, freeze)
+    return _freeze(item) if freeze else item
+
+
+cdef list _first_occurrences(list items, int kind, tuple names):
+    """The positions of the first of each group of equal items, by their key (see ``_key``).
+
+    The plain key is tried first, then the frozen one; an item with neither is compared with ``==``.
+    """
+    cdef set seen = set()
+    cdef list unhashable = []
+    cdef list kept = []
+    cdef Py_ssize_t position
+    cdef bint new
+    for position in range(len(items)):
+        item = items[position]
+        try:
+            found = _key(item, kind, names, False)
+            new = found not in seen
+        except TypeError:
+            try:
+                found = _key(item, kind, names, True)
+                new = found not in seen
+            except TypeError:
+                if item not in unhashable:
+                    unhashable.append(item)
+                    kept.append(position)
+                continue
+        if new:
+            seen.add(found)
+            kept.append(position)
+    return kept

@@ -1,17 +1,43 @@
-"""Record copying and projection: the pure-Python twin of ``_records.pyx``.
+"""Record copying, projection, sorting and distinct: the pure-Python twin of ``_records.pyx``.
 
 Tables own their records (DESIGN.md): ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path.
+
+Sorting uses one total order (DESIGN.md), so ``order_by`` never raises on ``None`` or mixed types:
+
+1. ``None`` and NaN (float or Decimal), tied with each other;
+2. numbers: ``bool``, ``int``, ``float`` and ``Decimal`` (and their subclasses), compared together;
+3. ``str``; 4. ``bytes``;
+5. every other type, grouped by type name (``type(v).__name__``), and within a name by the values' own
+   ``<``. When the values of one type name cannot be ordered among themselves (dicts, complex numbers,
+   two classes with one name), they tie, and so keep their insertion order.
+
+Descending reverses the order; ties keep insertion order either way (stable), also across several keys
+with mixed directions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import heapq
+import math
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-__all__ = ["copy_record", "copy_records", "project"]
+__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
 
 Record = dict[Any, Any]
+
+# Groups of the total order, in order.
+_NULL = 0
+_NUMBER = 1
+_STR = 2
+_BYTES = 3
+_OTHER = 4
+
+# A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
+_TOP_K_FRACTION = 8
 
 
 def copy_record(record: Record) -> Record:
@@ -26,11 +52,212 @@ def copy_records(records: Iterable[Record]) -> list[Record]:
     return [copy_record(record) for record in records]
 
 
-def project(records: Iterable[Record], columns: Sequence[tuple[Any, Any]]) -> list[Record]:
+def project(
+    records: Iterable[Record], columns: Sequence[tuple[Any, Any]], distinct: bool = False
+) -> list[Record]:
     """For each record, a new dict ``{alias: record.get(field)}`` over ``columns`` ``(alias, field)`` pairs.
 
-    A missing field projects to ``None``.
+    A missing field projects to ``None``; an alias given twice keeps its last field, as a dict would.
+    With ``distinct``, only the first of equal rows is kept (see ``distinct``), and only those are built.
     """
-    # Unpacked up front, so a malformed pair fails before any work.
-    pairs = [(alias, field) for alias, field in columns]
-    return [{alias: record.get(field) for alias, field in pairs} for record in records]
+    # Unpacked up front (not dict(columns)), so a malformed pair fails before any work, saying so.
+    pairs = list({alias: field for alias, field in columns}.items())  # noqa: C416
+    if not distinct:
+        return [{alias: record.get(field) for alias, field in pairs} for record in records]
+    aliases = [alias for alias, _ in pairs]
+    rows = [tuple([record.get(field) for _, field in pairs]) for record in records]
+    # Rows of one set of aliases are equal dicts exactly when their value tuples are equal.
+    kept = _first_occurrences(rows, _values_key)
+    return [dict(zip(aliases, rows[position], strict=True)) for position in kept]
+
+
+def _group(value: Any) -> int:
+    if value is None:
+        return _NULL
+    if isinstance(value, int):  # bool too
+        return _NUMBER
+    if isinstance(value, float):
+        return _NULL if math.isnan(value) else _NUMBER
+    if isinstance(value, str):
+        return _STR
+    if isinstance(value, bytes):
+        return _BYTES
+    if isinstance(value, Decimal):
+        return _NULL if value.is_nan() else _NUMBER
+    return _OTHER
+
+
+def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
+    """One key per record for ``field``, ordered as the total order orders the values; never raises.
+
+    When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
+    values themselves, so the sort compares them directly; otherwise each key is a tuple led by its group.
+    """
+    values = [record.get(field) for record in records]
+    groups = {_group(value) for value in values}
+    if len(groups) <= 1 and not groups & {_NULL, _OTHER}:
+        return values
+    return _mixed_keys(values)
+
+
+def _mixed_keys(values: list[Any]) -> list[Any]:
+    others = _other_ranks(values)
+    keys: list[Any] = []
+    for position, value in enumerate(values):
+        group = _group(value)
+        if group == _NULL:
+            keys.append((_NULL,))
+        elif group == _OTHER:
+            keys.append((_OTHER, type(value).__name__, others[position]))
+        else:
+            keys.append((group, value))
+    return keys
+
+
+def _other_ranks(values: list[Any]) -> dict[int, int]:
+    """Position -> rank among the values of the same type name, for the values of the last group."""
+    by_name: dict[str, list[int]] = {}
+    for position, value in enumerate(values):
+        if _group(value) == _OTHER:
+            by_name.setdefault(type(value).__name__, []).append(position)
+    ranks: dict[int, int] = {}
+    for positions in by_name.values():
+        same_name = [values[position] for position in positions]
+        ranks.update(zip(positions, _ranks(same_name), strict=True))
+    return ranks
+
+
+def _ranks(values: list[Any]) -> list[int]:
+    """The rank of each value in the values' own order (equal values share one); all 0 when unorderable."""
+    ranks = [0] * len(values)
+    try:
+        order = sorted(range(len(values)), key=values.__getitem__)
+        rank = 0
+        for previous, current in pairwise(order):
+            if values[previous] < values[current]:
+                rank += 1
+            ranks[current] = rank
+    except TypeError:
+        return [0] * len(values)
+    return ranks
+
+
+def sort_records(
+    records: Sequence[Record], order: Sequence[tuple[Any, bool]], limit: int | None = None
+) -> list[Record]:
+    """``records`` sorted by ``order``, a list of ``(field, descending)``, stable; the first ``limit`` only.
+
+    A small ``limit`` keeps a heap of that many rows (top-k) instead of sorting them all; ``limit <= 0``
+    returns ``[]``.
+    """
+    if not isinstance(records, list):
+        records = list(records)
+    count = len(records)
+    if limit is not None and limit <= 0:
+        return []
+    if not order:
+        return records[:limit]
+    directions = {descending for _, descending in order}
+    if len(directions) == 1:
+        descending = directions.pop()
+        columns = [sort_keys(records, field) for field, _ in order]
+        keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        if limit is not None and limit * _TOP_K_FRACTION <= count:
+            chosen = _top_k(keys, limit, descending)
+        else:
+            chosen = sorted(range(count), key=keys.__getitem__, reverse=descending)
+    else:
+        # Mixed directions: one stable sort per key, least significant first.
+        chosen = list(range(count))
+        for field, descending in reversed(order):
+            chosen.sort(key=sort_keys(records, field).__getitem__, reverse=descending)
+    return [records[position] for position in chosen[:limit]]
+
+
+def _top_k(keys: list[Any], limit: int, descending: bool) -> list[int]:
+    """The positions of the first ``limit`` keys in sorted order, ties by position (as a stable sort)."""
+    pick = heapq.nlargest if descending else heapq.nsmallest
+    return pick(limit, range(len(keys)), key=keys.__getitem__)
+
+
+class _Tag:
+    """Marks a frozen list or dict, so it can never equal a user's tuple or frozenset."""
+
+    __slots__ = ()
+
+
+_LIST = _Tag()
+_DICT = _Tag()
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for ``value`` that is equal exactly when the values are; TypeError if none."""
+    try:
+        hash(value)
+    except TypeError:
+        pass
+    else:
+        return value
+    if isinstance(value, list):
+        return (_LIST, tuple([_freeze(item) for item in value]))
+    if isinstance(value, tuple):
+        return tuple([_freeze(item) for item in value])  # frozen items hold a tag: no user tuple equals it
+    if isinstance(value, dict):
+        return (_DICT, frozenset([(key, _freeze(item)) for key, item in value.items()]))
+    if isinstance(value, set):
+        return frozenset(value)  # a set equals the frozenset of its items
+    if isinstance(value, bytearray):
+        return bytes(value)  # a bytearray equals the bytes of its content
+    raise TypeError(f"cannot freeze {type(value).__name__}")
+
+
+def distinct(rows: Iterable[Record]) -> list[Record]:
+    """``rows`` without repeats, first occurrence kept, in order; rows are equal when they are equal dicts.
+
+    Rows are compared through a hash: of their values when they have the keys of the first row (as
+    projected rows all do), else of their items. Lists, dicts, sets, bytearrays (and tuples of them)
+    inside a row are hashed through a frozen copy that is equal exactly when they are; a row holding
+    another unhashable value is compared with ``==`` against the earlier rows of that kind (linear, so
+    slow when there are many).
+    """
+    rows = list(rows)
+    names = tuple(rows[0]) if rows else ()
+
+    def row_key(row: Record, freeze: bool) -> Any:
+        if len(row) == len(names) and all(name in row for name in names):
+            values = tuple([row[name] for name in names])
+            return _freeze(values) if freeze else values
+        return frozenset([(name, _freeze(value) if freeze else value) for name, value in row.items()])
+
+    return [rows[position] for position in _first_occurrences(rows, row_key)]
+
+
+def _values_key(values: tuple[Any, ...], freeze: bool) -> Any:
+    return _freeze(values) if freeze else values
+
+
+def _first_occurrences(items: list[Any], key: Callable[[Any, bool], Any]) -> list[int]:
+    """The positions of the first of each group of equal items, by ``key(item, freeze)``.
+
+    The plain key is tried first, then the frozen one; an item with neither is compared with ``==``.
+    """
+    seen: set[Any] = set()
+    unhashable: list[Any] = []
+    kept: list[int] = []
+    for position, item in enumerate(items):
+        try:
+            found = key(item, False)
+            new = found not in seen
+        except TypeError:
+            try:
+                found = key(item, True)
+                new = found not in seen
+            except TypeError:
+                if item not in unhashable:
+                    unhashable.append(item)
+                    kept.append(position)
+                continue
+        if new:
+            seen.add(found)
+            kept.append(position)
+    return kept

@@ -1,6 +1,6 @@
-"""The query language: fields, predicate expressions and conditions."""
+"""The query language: fields, predicate expressions, conditions, and the select pipeline."""
 
-from dictdb.query.expr import Condition, PredicateExpr, Query, plan_of
+from dictdb.query.expr import And, Condition, Not, Or, PredicateExpr, Query, plan_of, render
 from dictdb.query.field import Field
 
-__all__ = ["Condition", "Field", "PredicateExpr", "Query", "plan_of"]
+__all__ = ["And", "Condition", "Field", "Not", "Or", "PredicateExpr", "Query", "plan_of", "render"]

@@ -44,6 +44,9 @@ class PredicateExpr:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
     def __call__(self, record: dict[Any, Any]) -> bool:
         """Evaluate on one record; a missing field reads as ``None``."""
         compiled = self._compiled
@@ -70,7 +73,8 @@ class PredicateExpr:
     def __bool__(self) -> bool:
         raise TypeError(
             "a DictDB predicate has no truth value: combine predicates with &, | and ~ (not and/or/not), "
-            "and write a range as table.age.between(18, 65) (not 18 <= table.age <= 65)"
+            "write a range as table.age.between(18, 65) (not 18 <= table.age <= 65), "
+            "and membership as table.age.is_in([...]) (not `in`)"
         )
 
     def __repr__(self) -> str:
@@ -99,8 +103,62 @@ class Condition(PredicateExpr):
 Query = Condition
 
 
+class And(PredicateExpr):
+    """All of two or more predicates: ``And(a, b, c)`` is ``a & b & c``.
+
+    Example:
+        >>> from dictdb import And, Table
+        >>> users = Table("users")
+        >>> And(users.age >= 18, users.age < 65, users.name != "root")({"age": 30, "name": "ada"})
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, *operands: PredicateExpr) -> None:
+        super().__init__(_flatten("and", _at_least_two("And", operands), "an operand of And(...)"))
+
+
+class Or(PredicateExpr):
+    """Any of two or more predicates: ``Or(a, b, c)`` is ``a | b | c``.
+
+    Example:
+        >>> from dictdb import Or, Table
+        >>> users = Table("users")
+        >>> Or(users.dept == "ops", users.dept == "dev")({"dept": "dev"})
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, *operands: PredicateExpr) -> None:
+        super().__init__(_flatten("or", _at_least_two("Or", operands), "an operand of Or(...)"))
+
+
+class Not(PredicateExpr):
+    """The negation of one predicate: ``Not(a)`` is ``~a`` (a record failing ``a`` matches ``Not(a)``).
+
+    Example:
+        >>> from dictdb import Not, Table
+        >>> users = Table("users")
+        >>> Not(users.age >= 18)({"age": 12})
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, operand: PredicateExpr) -> None:
+        super().__init__(("not", plan_of(operand, role="the operand of Not(...)")))
+
+
 def plan_of(value: object, role: str = "where") -> Plan:
-    """The plan of a ``PredicateExpr`` or ``Condition``; ``TypeError`` naming the type otherwise."""
+    """The plan of a ``PredicateExpr`` or ``Condition``; ``TypeError`` naming the type otherwise.
+
+    Example:
+        >>> from dictdb import Field
+        >>> plan_of(Field("age") >= 18)
+        ('ge', 'age', 18)
+    """
     if not isinstance(value, PredicateExpr):
         raise TypeError(
             f"{role} must be a predicate built from table fields (e.g. table.age >= 18) or a Condition, "
@@ -109,20 +167,58 @@ def plan_of(value: object, role: str = "where") -> Plan:
     return value.plan
 
 
-def _combine(kind: str, left: object, right: object) -> PredicateExpr:
-    operands: list[Plan] = []
-    for side in (left, right):
-        plan = plan_of(side, role=f"an operand of {'&' if kind == 'and' else '|'}")
+def _at_least_two(name: str, operands: tuple[object, ...]) -> tuple[object, ...]:
+    if len(operands) < 2:
+        raise ValueError(f"{name}(...) takes at least two predicates, got {len(operands)}")
+    return operands
+
+
+def _flatten(kind: str, operands: tuple[object, ...], role: str) -> Plan:
+    plans: list[Plan] = []
+    for operand in operands:
+        plan = plan_of(operand, role=role)
         # Flatten chains (a & b & c) into one node, so evaluation is one loop, not a nested tree.
-        operands.extend(plan[1] if plan[0] == kind else (plan,))
-    return PredicateExpr((kind, tuple(operands)))
+        plans.extend(plan[1] if plan[0] == kind else (plan,))
+    return (kind, tuple(plans))
+
+
+def _combine(kind: str, left: object, right: object) -> PredicateExpr:
+    return PredicateExpr(_flatten(kind, (left, right), f"an operand of {'&' if kind == 'and' else '|'}"))
+
+
+_METHODS = {
+    "startswith": "startswith",
+    "endswith": "endswith",
+    "contains": "contains",
+    "iequals": "iequals",
+    "icontains": "icontains",
+    "istartswith": "istartswith",
+    "iendswith": "iendswith",
+}
 
 
 def render(plan: Plan) -> str:
-    """A readable form of a plan, for reprs and error messages."""
+    """A readable form of a plan, for reprs and error messages.
+
+    Example:
+        >>> from dictdb import Field
+        >>> render(((Field("age") >= 18) & Field("name").like("a%")).plan)
+        "(age >= 18 & name.like('a%'))"
+    """
     kind = plan[0]
     if kind in _SYMBOLS:
         return f"{plan[1]} {_SYMBOLS[kind]} {plan[2]!r}"
+    if kind in _METHODS:
+        return f"{plan[1]}.{_METHODS[kind]}({plan[2]!r})"
+    if kind == "in":
+        return f"{plan[1]}.is_in({list(plan[2])!r})"
+    if kind == "between":
+        return f"{plan[1]}.between({plan[2]!r}, {plan[3]!r})"
+    if kind in ("is_null", "is_not_null"):
+        return f"{plan[1]}.{kind}()"
+    if kind == "like":
+        escape = "" if plan[3] is None else f", escape={plan[3]!r}"
+        return f"{plan[1]}.{'ilike' if plan[4] else 'like'}({plan[2]!r}{escape})"
     if kind in ("and", "or"):
         joiner = " & " if kind == "and" else " | "
         return "(" + joiner.join(render(child) for child in plan[1]) + ")"
