@@ -18,8 +18,10 @@ from cpython.list cimport PyList_New
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
-from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t
-from libc.string cimport memcmp, memcpy, memmove
+from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint64_t
+from libc.string cimport memcmp, memcpy, memmove, memset
+
+cimport cython
 
 # Imported under private names: the module's public names are its ``__all__`` (tests/test_build.py).
 import datetime as _datetime
@@ -51,6 +53,8 @@ cdef extern from "Python.h":
     void _incref "Py_INCREF"(PyObject* o) noexcept
     void _decref "Py_DECREF"(PyObject* o) noexcept
     void _list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, PyObject* o) noexcept
+    bint PyTuple_CheckExact(object o)
+    Py_ssize_t PyTuple_GET_SIZE(object o)
     int Py_EnterRecursiveCall(const char* where) except -1
     void Py_LeaveRecursiveCall() noexcept
 
@@ -397,8 +401,10 @@ ctypedef struct _Item:
     PyObject* value
     int64_t seq
     PyObject* pk
+    Py_ssize_t slot          # which group of the batch it belongs to
 
 
+@cython.final
 cdef class _Group:
     """One group of the order: entries sorted by (key, sequence number) in blocks."""
 
@@ -967,25 +973,45 @@ cdef class SortedIndex:
 
     def insert_many(self, pairs):
         """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order."""
-        cdef list batch = [(value, pk) for value, pk in pairs]
-        cdef dict by_group = {}
+        cdef list batch = list(pairs)  # a copy: it keeps every value and pk alive while items borrow them
+        cdef Py_ssize_t count = len(batch), k, slot = -1
+        cdef _Item* items = <_Item*>PyMem_Malloc((count + 1) * sizeof(_Item))
         cdef _Probe probe
         cdef _Group group
-        cdef int64_t seq = self._next_seq
-        for value, pk in batch:
-            group = self._group(value, &probe, True)
-            members = by_group.get(group)
-            if members is None:
-                members = by_group[group] = []
-            members.append((value, pk, probe.number, probe.exact, seq))
-            seq += 1
+        cdef _Group previous = None
+        cdef list groups = []
+        if items is NULL:
+            raise MemoryError()
         try:
-            for group, members in by_group.items():
-                _bulk_insert(group, members)
+            # Every pair is unpacked and classified before anything is indexed.
+            for k in range(count):
+                pair = batch[k]
+                if PyTuple_CheckExact(pair) and PyTuple_GET_SIZE(pair) == 2:
+                    value, pk = (<tuple>pair)[0], (<tuple>pair)[1]
+                else:
+                    value, pk = pair
+                    batch[k] = (value, pk)
+                group = self._group(value, &probe, True)
+                if group is not previous:
+                    if group not in groups:
+                        groups.append(group)
+                    slot = groups.index(group)
+                    previous = group
+                items[k].number = probe.number
+                items[k].exact = probe.exact
+                items[k].value = probe.value
+                items[k].pk = <PyObject*>pk
+                items[k].seq = self._next_seq + k
+                items[k].slot = slot
+            if len(groups) == 1:
+                _bulk_insert(<_Group>groups[0], items, count)
+            elif groups:
+                _bulk_insert_grouped(groups, items, count)
+            self._next_seq += count
         finally:
-            for group in list(by_group):
+            PyMem_Free(items)
+            for group in groups:
                 self._prune(group)
-        self._next_seq = seq
 
     def remove(self, value, pk):
         """Remove the entry of ``pk`` under ``value``; ``KeyError`` (index unchanged) if there is none."""
@@ -1203,40 +1229,62 @@ cdef class SortedIndex:
         return total
 
 
-cdef int _bulk_insert(_Group group, list members) except -1:
-    """Insert ``(value, pk, number, exact, seq)`` members: one by one when they are few, else by sorting
-    them and merging them with the entries (which all have smaller sequence numbers)."""
-    cdef Py_ssize_t count = len(members)
+# --- bulk building --------------------------------------------------------------------------------------
+
+cdef int _bulk_insert_grouped(list groups, _Item* items, Py_ssize_t count) except -1:
+    """Split a batch by group (stably, so each keeps its order) and insert each part."""
+    cdef Py_ssize_t ngroups = len(groups), g, k, first
+    cdef Py_ssize_t* starts = <Py_ssize_t*>PyMem_Malloc((ngroups + 1) * sizeof(Py_ssize_t))
+    cdef _Item* parted = <_Item*>PyMem_Malloc(count * sizeof(_Item))
+    try:
+        if starts is NULL or parted is NULL:
+            raise MemoryError()
+        for g in range(ngroups + 1):
+            starts[g] = 0
+        for k in range(count):
+            starts[items[k].slot + 1] += 1
+        for g in range(ngroups):
+            starts[g + 1] += starts[g]
+        for k in range(count):
+            parted[starts[items[k].slot]] = items[k]
+            starts[items[k].slot] += 1
+        for g in range(ngroups):
+            first = starts[g - 1] if g else 0
+            _bulk_insert(<_Group>groups[g], parted + first, starts[g] - first)
+    finally:
+        PyMem_Free(starts)
+        PyMem_Free(parted)
+    return 0
+
+
+cdef int _bulk_insert(_Group group, _Item* batch, Py_ssize_t count) except -1:
+    """Insert ``count`` items of one group (their sequence numbers after every entry's): one by one when
+    they are few, else by sorting them, merging them with the entries and rebuilding full blocks."""
     cdef Py_ssize_t existing = group.length
     cdef Py_ssize_t total = existing + count
+    cdef Py_ssize_t k
     cdef _Item* items
     cdef _Item* scratch
     cdef _Probe probe
-    cdef Py_ssize_t n
     cdef _Group old
     if count * 8 < existing:
-        for value, pk, number, exact, seq in members:
-            probe.value = <PyObject*>value
-            probe.number = number
-            probe.exact = exact
-            group._insert(&probe, seq, pk)
+        for k in range(count):
+            probe.value = batch[k].value
+            probe.number = batch[k].number
+            probe.exact = batch[k].exact
+            group._insert(&probe, batch[k].seq, <object>batch[k].pk)
         return 0
     items = <_Item*>PyMem_Malloc(total * sizeof(_Item))
     scratch = <_Item*>PyMem_Malloc(total * sizeof(_Item))
-    if items is NULL or scratch is NULL:
-        PyMem_Free(items)
-        PyMem_Free(scratch)
-        raise MemoryError()
     try:
+        if items is NULL or scratch is NULL:
+            raise MemoryError()
         group._export(items)
-        for n in range(count):
-            value, pk, number, exact, seq = members[n]
-            items[existing + n].value = <PyObject*>value
-            items[existing + n].pk = <PyObject*>pk
-            items[existing + n].number = number
-            items[existing + n].exact = exact
-            items[existing + n].seq = seq
-        _merge_sort(group, items + existing, scratch, count)
+        memcpy(items + existing, batch, count * sizeof(_Item))
+        if group.kind == _NUMBER:
+            _sort_numbers(group, items + existing, scratch, count)
+        else:
+            _merge_sort(group, items + existing, scratch, count)
         if existing and group._cmp_items(&items[existing - 1], &items[existing]) > 0:
             _merge_halves(group, items, scratch, existing, total)
         # The old blocks are freed only once the new ones are built, under a reference held here.
@@ -1255,4 +1303,81 @@ cdef int _bulk_insert(_Group group, list members) except -1:
     finally:
         PyMem_Free(items)
         PyMem_Free(scratch)
+    return 0
+
+
+ctypedef struct _RadixKey:
+    uint64_t bits
+    Py_ssize_t at
+
+
+cdef inline uint64_t _order_bits(double number) noexcept:
+    """Bits that sort as unsigned ints in the order of the doubles (-0.0 is 0.0; NaN never comes here)."""
+    cdef uint64_t bits
+    if number == 0.0:
+        number = 0.0
+    memcpy(&bits, &number, sizeof(double))
+    if bits >> 63:
+        return ~bits
+    return bits | (<uint64_t>1 << 63)
+
+
+cdef int _sort_numbers(_Group group, _Item* items, _Item* scratch, Py_ssize_t count) except -1:
+    """Sort numeric items: a stable LSD radix sort on their doubles (no comparison, no branch to
+    mispredict), then the runs of equal doubles that hold an inexact number are sorted by Python's order."""
+    cdef _RadixKey* keys = <_RadixKey*>PyMem_Malloc(2 * count * sizeof(_RadixKey) + 1)
+    cdef Py_ssize_t* counts = <Py_ssize_t*>PyMem_Malloc(6 * 2048 * sizeof(Py_ssize_t))
+    cdef _RadixKey* source
+    cdef _RadixKey* target
+    cdef _RadixKey* swap
+    cdef Py_ssize_t k, digit, start, run, total
+    cdef int shift, d
+    cdef bint inexact
+    if count < 2:
+        PyMem_Free(keys)
+        PyMem_Free(counts)
+        return 0
+    try:
+        if keys is NULL or counts is NULL:
+            raise MemoryError()
+        source, target = keys, keys + count
+        memset(counts, 0, 6 * 2048 * sizeof(Py_ssize_t))
+        for k in range(count):
+            source[k].bits = _order_bits(items[k].number)
+            source[k].at = k
+            for d in range(6):
+                counts[d * 2048 + ((source[k].bits >> (11 * d)) & 2047)] += 1
+        for d in range(6):
+            shift = 11 * d
+            if counts[d * 2048 + ((source[0].bits >> shift) & 2047)] == count:
+                continue  # every key has the same digit here: the pass would change nothing
+            total = 0
+            for digit in range(2048):
+                run = counts[d * 2048 + digit]
+                counts[d * 2048 + digit] = total
+                total += run
+            for k in range(count):
+                digit = (source[k].bits >> shift) & 2047
+                target[counts[d * 2048 + digit]] = source[k]
+                counts[d * 2048 + digit] += 1
+            swap = source
+            source = target
+            target = swap
+        for k in range(count):
+            scratch[k] = items[source[k].at]
+        memcpy(items, scratch, count * sizeof(_Item))
+    finally:
+        PyMem_Free(keys)
+        PyMem_Free(counts)
+    # Equal doubles are equal values only when both are exact; elsewhere Python decides.
+    start = 0
+    while start < count:
+        run = 1
+        inexact = not items[start].exact
+        while start + run < count and items[start + run].number == items[start].number:
+            inexact = inexact or not items[start + run].exact
+            run += 1
+        if run > 1 and inexact:
+            _merge_sort(group, items + start, scratch, run)
+        start += run
     return 0
