@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import doctest
+import gc
 import math
+import sys
 import tracemalloc
 from decimal import Decimal
 from fractions import Fraction
@@ -272,6 +274,36 @@ def test_insert_many_into_a_populated_index_and_malformed_pairs(core: SimpleName
     with pytest.raises(TypeError):
         index.insert_many([(1, 2), 5])
     assert len(index) == 251
+
+
+def test_pks_need_not_be_hashable(core: SimpleNamespace) -> None:
+    first, second = ["a"], ["a"]
+    index = make(core, [(1, first), (1, second), (2, {"k": 1})])
+    index.remove(1, second)
+    assert index.equal(1) == [first]
+    assert index.equal(1)[0] is first
+    index.update(2, 0, {"k": 1})
+    assert index.first(2) == [{"k": 1}, ["a"]]
+
+
+def test_references_are_released(core: SimpleNamespace) -> None:
+    value, pk, other = 12345.5, object(), "a value"
+    before = (sys.getrefcount(value), sys.getrefcount(pk), sys.getrefcount(other))
+    index = make(core, [(value, pk)], load=4)
+    index.insert(value, pk)
+    index.update(value, other, pk)
+    index.remove(other, pk)
+    index.insert_many([(value, pk)] * 60 + [(other, pk)] * 3)
+    assert len(index.range(value, value)) == 61
+    assert len(index.range(value, value, reverse=True, limit=7)) == 7
+    assert len(index.first(100)) == len(index.last(100)) == 64
+    for _ in range(30):
+        index.remove(value, pk)
+    index.clear()
+    index.insert_many([(value, pk)] * 10)
+    del index
+    gc.collect()
+    assert (sys.getrefcount(value), sys.getrefcount(pk), sys.getrefcount(other)) == before
 
 
 def test_clear_and_len_and_repr(core: SimpleNamespace) -> None:

@@ -800,6 +800,9 @@ cdef class _Group:
                         pb -= 1
                         pi = self.blocks[pb].size
                     pi -= 1
+                    # Distinct doubles are distinct numbers: most neighbours differ, and cheaply.
+                    if self.numeric and self.blocks[pb].numbers[pi] != probe.number:
+                        break
                     if self._cmp(self.blocks[pb], pi, &probe) != 0:
                         break
                     rb, ri = pb, pi
