@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import doctest
 import gc
+import inspect
 import math
 import sys
 import tracemalloc
@@ -360,6 +361,16 @@ def test_docstring_examples_hold_in_both_cores(core: SimpleNamespace) -> None:
             runner.run(test)
     assert examples > 20
     assert runner.failures == 0
+
+
+def test_twins_carry_the_same_docstrings(compiled_core: SimpleNamespace) -> None:
+    pure = load_core("python").index.SortedIndex
+    compiled = compiled_core.index.SortedIndex
+    names = [n for n in vars(pure) if not n.startswith("_")]
+    assert len(names) == 15
+    for name in names:
+        assert inspect.getdoc(getattr(pure, name)) in (inspect.getdoc(getattr(compiled, name)) or ""), name
+    assert inspect.getdoc(pure) in (inspect.getdoc(compiled) or "")
 
 
 def test_compiled_index_memory_is_within_budget(compiled_core: SimpleNamespace) -> None:

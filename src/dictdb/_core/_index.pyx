@@ -889,6 +889,8 @@ cdef class SortedIndex:
     >>> index = SortedIndex([(30, "a"), (25, "b"), (None, "c"), (30.0, "d")])
     >>> index.range(26, 40)
     ['a', 'd']
+    >>> index.first(2), index.last(2)
+    (['c', 'b'], ['a', 'd'])
     """
 
     cdef _Group _nulls
@@ -965,7 +967,15 @@ cdef class SortedIndex:
         return groups
 
     def insert(self, value, pk):
-        """Index ``pk`` under ``value``, after the entries already equal to it."""
+        """Index ``pk`` under ``value``, after the entries already equal to it.
+
+        The index does not check that ``pk`` is new: the table indexes each record once.
+
+        >>> index = SortedIndex()
+        >>> index.insert(3, "x")
+        >>> index.equal(3.0)
+        ['x']
+        """
         cdef _Probe probe
         cdef _Group group = self._group(value, &probe, True)
         try:
@@ -975,7 +985,15 @@ cdef class SortedIndex:
         self._next_seq += 1
 
     def insert_many(self, pairs):
-        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order."""
+        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order.
+
+        Nothing is indexed when a pair is malformed.
+
+        >>> index = SortedIndex()
+        >>> index.insert_many([(2, "b"), (1, "a")])
+        >>> index.first(5)
+        ['a', 'b']
+        """
         cdef list batch = list(pairs)  # a copy: it keeps every value and pk alive while items borrow them
         cdef Py_ssize_t count = len(batch), k, slot = -1
         cdef _Item* items = <_Item*>PyMem_Malloc((count + 1) * sizeof(_Item))
@@ -1017,7 +1035,13 @@ cdef class SortedIndex:
                 self._prune(group)
 
     def remove(self, value, pk):
-        """Remove the entry of ``pk`` under ``value``; ``KeyError`` (index unchanged) if there is none."""
+        """Remove the entry of ``pk`` under ``value``; ``KeyError`` (index unchanged) if there is none.
+
+        >>> index = SortedIndex([(1, "a")])
+        >>> index.remove(1.0, "a")
+        >>> len(index)
+        0
+        """
         cdef _Probe probe
         cdef Py_ssize_t b, i
         cdef _Group group = self._locate(value, pk, &probe, &b, &i)
@@ -1031,7 +1055,15 @@ cdef class SortedIndex:
         return group
 
     def update(self, old_value, new_value, pk):
-        """Move ``pk`` from ``old_value`` to ``new_value``, keeping its place among ties (its sequence)."""
+        """Move ``pk`` from ``old_value`` to ``new_value``, keeping its place among ties (its sequence).
+
+        ``KeyError`` (index unchanged) if ``pk`` is not indexed under ``old_value``.
+
+        >>> index = SortedIndex([(1, "a"), (2, "b")])
+        >>> index.update(1, 2, "a")
+        >>> index.equal(2)
+        ['a', 'b']
+        """
         cdef _Probe old_probe, new_probe
         cdef Py_ssize_t b, i
         cdef _Group old_group = self._locate(old_value, pk, &old_probe, &b, &i)
@@ -1050,7 +1082,13 @@ cdef class SortedIndex:
             self._prune(new_group)
 
     def clear(self):
-        """Remove every entry."""
+        """Remove every entry.
+
+        >>> index = SortedIndex([(1, "a")])
+        >>> index.clear()
+        >>> len(index)
+        0
+        """
         self._reset()
 
     cdef _Group _bounds(self, object low, object high, bint include_low, bint include_high,
@@ -1081,7 +1119,17 @@ cdef class SortedIndex:
 
     def range(self, low=None, high=None, *, include_low=True, include_high=True, reverse=False,
               limit=None):
-        """Primary keys with ``low <= value <= high`` (``<`` without ``include_*``), in key order."""
+        """Primary keys with ``low <= value <= high`` (``<`` without ``include_*``), in key order.
+
+        A bound of ``None`` is absent. The bounds select within their own group: a numeric bound matches only
+        numbers, a str bound only strs; ``None``/NaN never match; with no bound at all, every non-null value
+        matches. ``reverse`` gives descending keys (ties stay in insertion order); ``limit`` keeps the first
+        ``limit`` of them.
+
+        >>> index = SortedIndex([(1, "a"), (2, "b"), (2.0, "c"), ("x", "d"), (3, "e")])
+        >>> index.range(2, include_high=False), index.range(high=2, reverse=True)
+        (['b', 'c', 'e'], ['b', 'c', 'a'])
+        """
         cdef Py_ssize_t pos[4]
         cdef Py_ssize_t cap = _MAX_SIZE if limit is None else _check_count("limit", limit)
         cdef Py_ssize_t count
@@ -1107,7 +1155,11 @@ cdef class SortedIndex:
         return group._ascending(pos[0], pos[1], count if count < cap else cap)
 
     def count_range(self, low=None, high=None, *, include_low=True, include_high=True):
-        """How many primary keys ``range`` would return, without building them."""
+        """How many primary keys ``range`` would return, without building them.
+
+        >>> SortedIndex([(1, "a"), (2, "b"), (3, "c")]).count_range(2)
+        2
+        """
         cdef Py_ssize_t pos[4]
         cdef _Group group
         if low is None and high is None:
@@ -1118,7 +1170,13 @@ cdef class SortedIndex:
         return max(0, group._distance(pos[0], pos[1], pos[2], pos[3]))
 
     def equal(self, value):
-        """Primary keys whose value ``== value`` (Python's equality), in insertion order."""
+        """Primary keys whose value ``== value`` (Python's equality), in insertion order.
+
+        ``equal(None)`` gives the ``None`` entries; NaN equals nothing.
+
+        >>> SortedIndex([(1, "a"), (True, "b"), (1.5, "c"), (1.0, "d")]).equal(1)
+        ['a', 'b', 'd']
+        """
         cdef _Probe probe
         cdef Py_ssize_t b0, i0, b1, i1, count, b, i, _n
         cdef _Group group = self._group(value, &probe, False)
@@ -1145,7 +1203,11 @@ cdef class SortedIndex:
         return out
 
     def prefix(self, prefix):
-        """Primary keys whose value starts with ``prefix`` (str among strs, bytes among bytes), in order."""
+        """Primary keys whose value starts with ``prefix`` (str among strs, bytes among bytes), in order.
+
+        >>> SortedIndex([("abd", 1), ("ab", 2), ("b", 3), ("a", 4)]).prefix("ab")
+        [2, 1]
+        """
         cdef _Probe probe
         cdef _Group group
         cdef Py_ssize_t b0, i0, b, i, count = 0
@@ -1177,7 +1239,11 @@ cdef class SortedIndex:
         return group._ascending(b0, i0, count)
 
     def first(self, k):
-        """The first ``k`` primary keys in ascending order: the null bucket first, then by value."""
+        """The first ``k`` primary keys in ascending order: the null bucket first, then by value.
+
+        >>> SortedIndex([(2, "a"), (None, "b"), (1, "c")]).first(2)
+        ['b', 'c']
+        """
         cdef Py_ssize_t want = _check_count("k", k)
         out = self._nulls._all(False, want)
         for group in self._ordered_groups():
@@ -1187,7 +1253,13 @@ cdef class SortedIndex:
         return out
 
     def last(self, k):
-        """The first ``k`` primary keys in descending order: largest values first, the null bucket last."""
+        """The first ``k`` primary keys in descending order: largest values first, the null bucket last.
+
+        Ties stay in insertion order, as in ``sorted(..., reverse=True)``.
+
+        >>> SortedIndex([(2, "a"), (None, "b"), (1, "c"), (2, "d")]).last(3)
+        ['a', 'd', 'c']
+        """
         cdef Py_ssize_t want = _check_count("k", k)
         out = []
         groups = self._ordered_groups()
@@ -1200,18 +1272,30 @@ cdef class SortedIndex:
         return out
 
     def nulls(self):
-        """Primary keys of the null bucket (``None``, float NaN, Decimal NaN), in insertion order."""
+        """Primary keys of the null bucket (``None``, float NaN, Decimal NaN), in insertion order.
+
+        >>> SortedIndex([(None, "a"), (1, "b"), (float("nan"), "c")]).nulls()
+        ['a', 'c']
+        """
         return self._nulls._all(False, self._nulls.length)
 
     def min_value(self):
-        """The smallest non-null value (the first inserted among ties), or ``None`` when there is none."""
+        """The smallest non-null value (the first inserted among ties), or ``None`` when there is none.
+
+        >>> SortedIndex([(None, "a"), (2, "b"), ("x", "c")]).min_value()
+        2
+        """
         for group in self._ordered_groups():
             if (<_Group>group).length:
                 return (<_Group>group)._value_at(0, 0)
         return None
 
     def max_value(self):
-        """The largest non-null value (the first inserted among ties), or ``None`` when there is none."""
+        """The largest non-null value (the first inserted among ties), or ``None`` when there is none.
+
+        >>> SortedIndex([(None, "a"), (2, "b"), ("x", "c")]).max_value()
+        'x'
+        """
         cdef _Group group
         cdef _Probe probe
         cdef Py_ssize_t b, i
@@ -1225,7 +1309,11 @@ cdef class SortedIndex:
         return None
 
     def memory_bytes(self):
-        """Approximate bytes held by the index itself, not counting the values and keys it refers to."""
+        """Approximate bytes held by the index itself, not counting the values and keys it refers to.
+
+        >>> SortedIndex().memory_bytes() > 0
+        True
+        """
         total = _sys.getsizeof(self) + _sys.getsizeof(self._others) + _sys.getsizeof(self._other_keys)
         for group in [self._nulls, *self._ordered_groups()]:
             total += (<_Group>group)._memory()
