@@ -400,14 +400,16 @@ def okey(value: Any) -> tuple[Any, ...]:
     """The total order of DESIGN.md for the values generated below, written the long way."""
     if value is None or (isinstance(value, (float, Decimal)) and value != value):
         return (0, "", 0)
-    if isinstance(value, (bool, int, float, Decimal)):
+    if isinstance(value, (bool, int, float, Decimal, Fraction)):
         return (1, "", value)
     if isinstance(value, str):
         return (2, "", value)
-    if isinstance(value, bytes):
-        return (3, "", value)
+    if isinstance(value, (bytes, bytearray)):
+        return (3, "", bytes(value))
     if isinstance(value, tuple):
         return (4, "tuple", tuple(okey(item) for item in value))
+    if isinstance(value, datetime.datetime):  # naive and aware datetimes cannot be compared: two groups
+        return (4, "datetime" + ("1" if value.tzinfo else "0"), value)
     if isinstance(value, datetime.date):
         return (4, "date", value)
     return (4, type(value).__name__, 0)  # dicts: unordered, all tie
@@ -478,8 +480,15 @@ small_values = st.one_of(
     st.floats(allow_nan=False, width=16),
     st.sampled_from(["", "a", "ab", "abc", "b", "B", "é", "a\U0001f600", "ab\x00"]),
     st.text(alphabet="ab", max_size=3),
-    st.sampled_from([b"", b"a", b"ab", b"b"]),
+    st.sampled_from([b"", b"a", b"ab", b"b", bytearray(b"a"), bytearray(b"ba")]),
+    st.sampled_from([Fraction(1, 3), Fraction(1, 2), Fraction(-5, 2)]),
     st.sampled_from([datetime.date(2020, 1, 1), datetime.date(2021, 6, 1)]),
+    st.sampled_from(
+        [datetime.datetime(2020, 1, 1), datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)]
+    ),
+    st.sampled_from(
+        [datetime.datetime(2019, 1, 1), datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc)]
+    ),
     st.tuples(st.sampled_from([None, 0, 1, "a"]), st.sampled_from([None, 1, 1.0, "b"])),
     st.sampled_from([(), (1,), (NAN,)]),
     st.dictionaries(st.sampled_from("xy"), st.integers(0, 1), max_size=1),
@@ -497,7 +506,7 @@ queries = st.one_of(
         st.one_of(st.none(), st.integers(0, 5)),
     ),
     st.tuples(st.just("equal"), small_values),
-    st.tuples(st.just("prefix"), st.sampled_from(["", "a", "ab", "b", "é", b"", b"a"])),
+    st.tuples(st.just("prefix"), st.sampled_from(["", "a", "ab", "b", "é", b"", b"a", bytearray(b"b")])),
     st.tuples(st.just("first"), st.integers(0, 12)),
     st.tuples(st.just("last"), st.integers(0, 12)),
     st.tuples(st.just("nulls")),
@@ -549,7 +558,8 @@ def oracle_query(oracle: Oracle, query: tuple[Any, ...]) -> Any:
         return [e[2] for e in oracle.ascending() if py_eq(e[0], query[1])]
     if kind == "prefix":
         p = query[1]
-        return [e[2] for e in oracle.ascending() if type(e[0]) is type(p) and e[0].startswith(p)]
+        kinds = (str,) if isinstance(p, str) else (bytes, bytearray)
+        return [e[2] for e in oracle.ascending() if isinstance(e[0], kinds) and e[0].startswith(p)]
     if kind == "first":
         return [e[2] for e in oracle.ascending()][: query[1]]
     if kind == "last":
