@@ -184,3 +184,18 @@ def test_index_update_10_percent(
 
     index = _bench(benchmark, size, update, lambda: kernel.index.SortedIndex(pairs))
     assert len(index) == size
+
+
+def test_index_remove_10_percent_among_ties(benchmark: Any, kernel: SimpleNamespace, size: int) -> None:
+    """Keyed by age (63 values): a remove scans the run of ties for its pk, ~size/63 entries."""
+    label(benchmark, "index remove 10%, keyed by age (ties)", size, kernel.kind)
+    pairs = [(row["age"], row["id"]) for row in make_rows(size)]
+    doomed = pairs[::10]
+
+    def remove(index: Any) -> Any:
+        for value, pk in doomed:
+            index.remove(value, pk)
+        return index
+
+    index = _bench(benchmark, size, remove, lambda: kernel.index.SortedIndex(pairs))
+    assert len(index) == size - len(doomed)

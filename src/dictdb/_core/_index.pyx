@@ -1051,7 +1051,8 @@ cdef class SortedIndex:
     cdef _Group _locate(self, object value, object pk, _Probe* probe, Py_ssize_t* b, Py_ssize_t* i):
         cdef _Group group = self._group(value, probe, False)
         if group is None or group._find(probe, value, pk, group.kind <= _SEQUENCE, b, i) < 0:
-            raise KeyError(f"SortedIndex has no entry for value {value!r} with primary key {pk!r}")
+            raise KeyError(f"SortedIndex has no entry for value {value!r} with primary key {pk!r}: "
+                           "remove and update need the value the key was indexed under")
         return group
 
     def update(self, old_value, new_value, pk):

@@ -267,26 +267,28 @@ class SortedIndex:
         entries = self._entries
         rank, group = _classify(value)
         within = _within(value, rank, group)
-        start = entries.bisect_left((group, within, -1))
-        stop = entries.bisect_left((group, within, math.inf))
+        start: int = entries.bisect_left((group, within, -1))
+        stop: int = entries.bisect_left((group, within, math.inf))
         # The pk the table passes is usually the very object it indexed: try identity first.
-        for position in range(start, stop):
-            if entries[position][3] is pk:
-                return position
-        for position in range(start, stop):
-            if _equals(entries[position][3], pk):
-                return position
+        for offset, entry in enumerate(entries.islice(start, stop)):
+            if entry[3] is pk:
+                return start + offset
+        for offset, entry in enumerate(entries.islice(start, stop)):
+            if _equals(entry[3], pk):
+                return start + offset
         if rank == _OTHERS and group[-1] != _UNORDERED:
             # A type whose own order is not a total one may have put the entry elsewhere in its group.
             start = entries.bisect_left((group,))
             stop = entries.bisect_left((group, _ABOVE))
-            for position in range(start, stop):
-                entry = entries[position]
+            for offset, entry in enumerate(entries.islice(start, stop)):
                 if (entry[3] is pk or _equals(entry[3], pk)) and (
                     entry[4] is value or _equals(entry[4], value)
                 ):
-                    return position
-        raise KeyError(f"SortedIndex has no entry for value {value!r} with primary key {pk!r}")
+                    return start + offset
+        raise KeyError(
+            f"SortedIndex has no entry for value {value!r} with primary key {pk!r}: "
+            "remove and update need the value the key was indexed under"
+        )
 
     def remove(self, value: Any, pk: Any) -> None:
         """Remove the entry of ``pk`` under ``value``; ``KeyError`` (index unchanged) if there is none.
