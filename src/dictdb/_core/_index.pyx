@@ -345,35 +345,35 @@ cdef _Block* _block_new(Py_ssize_t capacity, bint numeric) except NULL:
 
 
 cdef int _block_reserve(_Block* block, Py_ssize_t capacity, bint numeric) except -1:
-    """Make room for ``capacity`` entries (never shrinks below the size)."""
-    cdef void* grown
+    """Resize the arrays to ``capacity`` entries (never below the size).
+
+    Growing raises MemoryError and keeps the old capacity when any array cannot grow; shrinking never
+    fails (an array that cannot shrink stays bigger). Either way every array holds at least ``capacity``.
+    """
+    cdef bint resized = True
     if capacity < block.size:
         capacity = block.size
     if capacity == block.capacity:
         return 0
-    grown = PyMem_Realloc(block.values, capacity * sizeof(PyObject*))
-    if grown is NULL:
-        raise MemoryError()
-    block.values = <PyObject**>grown
-    grown = PyMem_Realloc(block.pks, capacity * sizeof(PyObject*))
-    if grown is NULL:
-        raise MemoryError()
-    block.pks = <PyObject**>grown
-    grown = PyMem_Realloc(block.seqs, capacity * sizeof(int64_t))
-    if grown is NULL:
-        raise MemoryError()
-    block.seqs = <int64_t*>grown
+    resized &= _resize(<void**>&block.values, capacity * sizeof(PyObject*))
+    resized &= _resize(<void**>&block.pks, capacity * sizeof(PyObject*))
+    resized &= _resize(<void**>&block.seqs, capacity * sizeof(int64_t))
     if numeric:
-        grown = PyMem_Realloc(block.numbers, capacity * sizeof(double))
-        if grown is NULL:
-            raise MemoryError()
-        block.numbers = <double*>grown
-        grown = PyMem_Realloc(block.exact, capacity * sizeof(unsigned char))
-        if grown is NULL:
-            raise MemoryError()
-        block.exact = <unsigned char*>grown
+        resized &= _resize(<void**>&block.numbers, capacity * sizeof(double))
+        resized &= _resize(<void**>&block.exact, capacity * sizeof(unsigned char))
+    if not resized and capacity > block.capacity:
+        raise MemoryError()
     block.capacity = capacity
     return 0
+
+
+cdef bint _resize(void** array, size_t size) noexcept:
+    """Reallocate ``array[0]`` to ``size`` bytes; on failure leave it as it was and return False."""
+    cdef void* resized = PyMem_Realloc(array[0], size)
+    if resized is NULL:
+        return False
+    array[0] = resized
+    return True
 
 
 cdef void _block_free(_Block* block) noexcept:
@@ -614,7 +614,11 @@ cdef class _Group:
         block.size += 1
         self.length += 1
         if block.size > 2 * self.load:
-            self._split(b)
+            # The entry is in: rebalancing is best effort, a block left too big is still sorted.
+            try:
+                self._split(b)
+            except MemoryError:
+                pass
         return 0
 
     cdef int _insert(self, _Probe* probe, int64_t seq, object pk) except -1:
@@ -641,15 +645,16 @@ cdef class _Group:
         cdef Py_ssize_t keep = block.size >> 1
         cdef Py_ssize_t moved = block.size - keep
         cdef _Block* fresh
+        # Both allocations come first: if either fails, nothing has moved.
         self._reserve_blocks(self.nblocks + 1)
         fresh = _block_new(_grown(moved), self.numeric)
         self._copy(fresh, 0, block, keep, moved)
         fresh.size = moved
         block.size = keep
-        _block_reserve(block, _grown(keep), self.numeric)
         memmove(&self.blocks[b + 2], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(_Block*))
         self.blocks[b + 1] = fresh
         self.nblocks += 1
+        _block_reserve(block, _grown(keep), self.numeric)  # shrinking: never fails
         return 0
 
     cdef void _copy(self, _Block* target, Py_ssize_t at, _Block* source, Py_ssize_t start,
@@ -681,7 +686,11 @@ cdef class _Group:
             memmove(&self.blocks[b], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(_Block*))
             self.nblocks -= 1
         elif block.size < self.load >> 1 and self.nblocks > 1:
-            self._merge(b - 1 if b > 0 else b)
+            # The entry is out: rebalancing is best effort, a block left too small is still sorted.
+            try:
+                self._merge(b - 1 if b > 0 else b)
+            except MemoryError:
+                pass
         # Released last: a value's or pk's destructor may run Python code.
         _decref(value)
         _decref(pk)
