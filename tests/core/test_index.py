@@ -165,6 +165,29 @@ def test_a_type_whose_order_raises_is_tolerated(core: SimpleNamespace) -> None:
     assert sorted(index.range()) == sorted(odd.n + 10 for odd in odds)
 
 
+class Interrupt(BaseException):
+    """Not an Exception: the index lets it through, as it does KeyboardInterrupt."""
+
+
+class Grumpy:
+    """Orders itself, but is interrupted when compared with anything else."""
+
+    def __lt__(self, other: object) -> bool:
+        if other is self:
+            return False
+        raise Interrupt
+
+
+def test_a_failed_update_leaves_the_index_as_it_was(core: SimpleNamespace) -> None:
+    index = make(core, [(Grumpy(), "g"), (5, "a"), (5, "b")])
+    with pytest.raises(Interrupt):
+        index.update(5, Grumpy(), "a")
+    assert index.equal(5) == ["a", "b"]
+    assert len(index) == 3
+    index.update(5, 6, "a")
+    assert index.range(5) == ["b", "a"]
+
+
 def test_naive_and_aware_datetimes_are_separate_groups(core: SimpleNamespace) -> None:
     utc = datetime.timezone.utc
     naive = datetime.datetime(2024, 1, 2)

@@ -1076,20 +1076,25 @@ cdef class SortedIndex:
         """
         cdef _Probe old_probe, new_probe
         cdef Py_ssize_t b, i
-        cdef _Group old_group = self._locate(old_value, pk, &old_probe, &b, &i)
-        cdef int64_t seq = old_group.blocks[b].seqs[i]
+        cdef int64_t seq
+        cdef _Group old_group = None
+        # The new value is classified first: no Python code runs between finding the entry and moving it.
         cdef _Group new_group = self._group(new_value, &new_probe, True)
-        old_value = old_group._value_at(b, i)  # the stored object: the probe borrows it
-        _classify(old_value, &old_probe)
-        old_group._delete_at(b, i)
         try:
-            new_group._insert(&new_probe, seq, pk)
-        except BaseException:
-            old_group._insert(&old_probe, seq, pk)
-            raise
+            old_group = self._locate(old_value, pk, &old_probe, &b, &i)
+            seq = old_group.blocks[b].seqs[i]
+            stored = old_group._value_at(b, i)  # kept alive here: the rollback below re-inserts it
+            old_group._delete_at(b, i)
+            try:
+                new_group._insert(&new_probe, seq, pk)
+            except BaseException:
+                _classify(stored, &old_probe)
+                old_group._insert(&old_probe, seq, pk)
+                raise
         finally:
-            self._prune(old_group)
             self._prune(new_group)
+            if old_group is not None:
+                self._prune(old_group)
 
     def clear(self):
         """Remove every entry.
