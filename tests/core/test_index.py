@@ -12,6 +12,7 @@ import doctest
 import gc
 import inspect
 import math
+import random
 import sys
 import tracemalloc
 from decimal import Decimal
@@ -72,6 +73,35 @@ def test_mixed_numbers_compare_exactly(core: SimpleNamespace) -> None:
     assert index.equal(Decimal("0.1")) == [2, 4]
     assert index.equal(0.1) == [3]
     assert index.equal(Fraction(1, 10)) == [2, 4]
+
+
+TRICKY_NUMBERS = [
+    -0.0, 0.0, 0, False, True, Decimal(0), Decimal("-0"), 2**53, 2**53 + 1, float(2**53), -(2**53) - 1,
+    10**400, Decimal("1e400"), -(10**400), math.inf, -math.inf, Fraction(1, 3), 1 / 3, Decimal("0.1"), 0.1,
+    Fraction(1, 10), 2**64, float(2**64), Decimal(2**64) + 1, 5e-324, -5e-324,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bulk_build_of_many_mixed_numbers(core: SimpleNamespace, seed: int) -> None:
+    rng = random.Random(seed)
+    values = [
+        rng.choice(TRICKY_NUMBERS)
+        if rng.random() < 0.4
+        else rng.choice([rng.randint(-50, 50), rng.uniform(-50, 50), Decimal(rng.randint(-500, 500)) / 10])
+        for _ in range(3000)
+    ]
+    ascending = sorted(range(len(values)), key=lambda i: values[i])  # stable: ties in insertion order
+    descending = sorted(ascending, key=lambda i: values[i], reverse=True)
+    built = make(core, [(v, i) for i, v in enumerate(values)], load=16)
+    merged = make(core, [(v, i) for i, v in enumerate(values[:1000])], load=16)
+    merged.insert_many((v, i + 1000) for i, v in enumerate(values[1000:]))
+    for index in (built, merged):
+        assert index.range() == ascending
+        assert index.last(len(values)) == descending
+        assert index.range(Decimal("-0.5"), 1 / 3) == [
+            i for i in ascending if Decimal("-0.5") <= values[i] <= 1 / 3
+        ]
 
 
 def test_zero_signs_and_infinities(core: SimpleNamespace) -> None:

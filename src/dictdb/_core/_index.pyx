@@ -413,6 +413,9 @@ cdef class _Group:
     cdef Py_ssize_t load
     cdef Py_ssize_t length
     cdef _Block** blocks
+    # Numbers only: each block's last double, side by side, so the search over blocks reads one small array
+    # instead of following a pointer per step.
+    cdef double* lasts
     cdef Py_ssize_t nblocks
     cdef Py_ssize_t block_capacity
 
@@ -422,6 +425,7 @@ cdef class _Group:
         self.load = load
         self.length = 0
         self.blocks = NULL
+        self.lasts = NULL
         self.nblocks = 0
         self.block_capacity = 0
 
@@ -433,7 +437,9 @@ cdef class _Group:
         for b in range(self.nblocks):
             _block_free(self.blocks[b])
         PyMem_Free(self.blocks)
+        PyMem_Free(self.lasts)
         self.blocks = NULL
+        self.lasts = NULL
         self.nblocks = 0
         self.block_capacity = 0
         self.length = 0
@@ -486,6 +492,13 @@ cdef class _Group:
             probe.number = block.numbers[i]
             probe.exact = block.exact[i]
 
+    cdef inline void _touch(self, Py_ssize_t b) noexcept:
+        """Record block ``b``'s last double after a change."""
+        cdef _Block* block
+        if self.numeric:
+            block = self.blocks[b]
+            self.lasts[b] = block.numbers[block.size - 1]
+
     cdef inline int _below(self, _Block* block, Py_ssize_t i, _Probe* probe, int64_t seq) except -1:
         """True when entry ``i`` comes before ``(probe, seq)``."""
         cdef int result = self._cmp(block, i, probe)
@@ -499,10 +512,15 @@ cdef class _Group:
         equal to ``probe`` (bisect_left); INT64_MAX the one after the last (bisect_right)."""
         cdef Py_ssize_t low = 0, high = self.nblocks, middle
         cdef _Block* block
+        cdef bint below
         while low < high:
             middle = (low + high) >> 1
-            block = self.blocks[middle]
-            if self._below(block, block.size - 1, probe, seq):
+            if self.numeric and self.lasts[middle] != probe.number:
+                below = self.lasts[middle] < probe.number
+            else:
+                block = self.blocks[middle]
+                below = self._below(block, block.size - 1, probe, seq)
+            if below:
                 low = middle + 1
             else:
                 high = middle
@@ -613,6 +631,7 @@ cdef class _Group:
             block.exact[i] = probe.exact
         block.size += 1
         self.length += 1
+        self._touch(b)
         if block.size > 2 * self.load:
             # The entry is in: rebalancing is best effort, a block left too big is still sorted.
             try:
@@ -636,6 +655,11 @@ cdef class _Group:
         if grown is NULL:
             raise MemoryError()
         self.blocks = <_Block**>grown
+        if self.numeric:
+            grown = PyMem_Realloc(self.lasts, capacity * sizeof(double))
+            if grown is NULL:
+                raise MemoryError()
+            self.lasts = <double*>grown
         self.block_capacity = capacity
         return 0
 
@@ -653,7 +677,11 @@ cdef class _Group:
         block.size = keep
         memmove(&self.blocks[b + 2], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(_Block*))
         self.blocks[b + 1] = fresh
+        if self.numeric:
+            memmove(&self.lasts[b + 2], &self.lasts[b + 1], (self.nblocks - b - 1) * sizeof(double))
         self.nblocks += 1
+        self._touch(b)
+        self._touch(b + 1)
         _block_reserve(block, _grown(keep), self.numeric)  # shrinking: never fails
         return 0
 
@@ -684,13 +712,17 @@ cdef class _Group:
         if block.size == 0:
             _block_free(block)
             memmove(&self.blocks[b], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(_Block*))
+            if self.numeric:
+                memmove(&self.lasts[b], &self.lasts[b + 1], (self.nblocks - b - 1) * sizeof(double))
             self.nblocks -= 1
-        elif block.size < self.load >> 1 and self.nblocks > 1:
-            # The entry is out: rebalancing is best effort, a block left too small is still sorted.
-            try:
-                self._merge(b - 1 if b > 0 else b)
-            except MemoryError:
-                pass
+        else:
+            self._touch(b)
+            if block.size < self.load >> 1 and self.nblocks > 1:
+                # The entry is out: rebalancing is best effort, a block left too small is still sorted.
+                try:
+                    self._merge(b - 1 if b > 0 else b)
+                except MemoryError:
+                    pass
         # Released last: a value's or pk's destructor may run Python code.
         _decref(value)
         _decref(pk)
@@ -706,7 +738,10 @@ cdef class _Group:
         right.size = 0
         _block_free(right)
         memmove(&self.blocks[b + 1], &self.blocks[b + 2], (self.nblocks - b - 2) * sizeof(_Block*))
+        if self.numeric:
+            memmove(&self.lasts[b + 1], &self.lasts[b + 2], (self.nblocks - b - 2) * sizeof(double))
         self.nblocks -= 1
+        self._touch(b)
         if left.size > 2 * self.load:
             self._split(b)
         return 0
@@ -733,6 +768,7 @@ cdef class _Group:
                 _incref(block.values[i])
                 _incref(block.pks[i])
             block.size = size
+            self._touch(b)
         self.length = count
         return 0
 
@@ -1335,6 +1371,15 @@ cdef class SortedIndex:
         return total
 
 
+cdef void _swap(_Group a, _Group b) noexcept:
+    """Exchange the entries of two groups of the same kind."""
+    a.blocks, b.blocks = b.blocks, a.blocks
+    a.lasts, b.lasts = b.lasts, a.lasts
+    a.nblocks, b.nblocks = b.nblocks, a.nblocks
+    a.block_capacity, b.block_capacity = b.block_capacity, a.block_capacity
+    a.length, b.length = b.length, a.length
+
+
 # --- bulk building --------------------------------------------------------------------------------------
 
 cdef int _bulk_insert_grouped(list groups, _Item* items, Py_ssize_t count) except -1:
@@ -1387,7 +1432,7 @@ cdef int _bulk_insert(_Group group, _Item* batch, Py_ssize_t count) except -1:
             raise MemoryError()
         group._export(items)
         memcpy(items + existing, batch, count * sizeof(_Item))
-        if group.kind == _NUMBER:
+        if group.kind == _NUMBER and count >= 256:  # below, the radix passes' fixed cost does not pay
             _sort_numbers(group, items + existing, scratch, count)
         else:
             _merge_sort(group, items + existing, scratch, count)
@@ -1395,16 +1440,12 @@ cdef int _bulk_insert(_Group group, _Item* batch, Py_ssize_t count) except -1:
             _merge_halves(group, items, scratch, existing, total)
         # The old blocks are freed only once the new ones are built, under a reference held here.
         old = _Group(group.kind, group.load)
-        old.blocks, old.nblocks, old.block_capacity, old.length = (
-            group.blocks, group.nblocks, group.block_capacity, group.length)
-        group.blocks, group.nblocks, group.block_capacity, group.length = NULL, 0, 0, 0
+        _swap(old, group)
         try:
             group._build(items, total)
         except BaseException:
             group._free()
-            group.blocks, group.nblocks, group.block_capacity, group.length = (
-                old.blocks, old.nblocks, old.block_capacity, old.length)
-            old.blocks, old.nblocks, old.block_capacity, old.length = NULL, 0, 0, 0
+            _swap(old, group)
             raise
     finally:
         PyMem_Free(items)
