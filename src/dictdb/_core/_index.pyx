@@ -34,7 +34,7 @@ from fractions import Fraction as _Fraction
 __all__ = ["DEFAULT_LOAD", "SortedIndex"]
 
 #: Target entries per block (sortedcontainers' "load factor"); blocks hold between load/2 and 2*load.
-DEFAULT_LOAD = 256
+DEFAULT_LOAD = 128
 
 
 cdef extern from "Python.h":

@@ -37,7 +37,7 @@ from sortedcontainers import SortedList  # type: ignore[import-untyped]
 __all__ = ["DEFAULT_LOAD", "SortedIndex"]
 
 #: Target entries per block (sortedcontainers' "load factor"); blocks hold between load/2 and 2*load.
-DEFAULT_LOAD = 256
+DEFAULT_LOAD = 128
 
 # Group ranks, in the order of the total order.
 _NULLS, _NUMBERS, _STRS, _BYTES, _OTHERS = range(5)
