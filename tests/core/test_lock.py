@@ -1,16 +1,31 @@
-"""RWLock: shared reads, exclusive writes, writer preference, re-entrancy, and no lost wake-ups."""
+"""RWLock (``_core.lock``, both cores): shared reads, exclusive writes, writer preference,
+re-entrancy, and no lost wake-ups."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from dictdb.locking import RWLock
 
 TIMEOUT = 10.0
+
+
+@pytest.fixture
+def make_lock(core: SimpleNamespace) -> Any:
+    """The RWLock class of the core under test."""
+    return core.lock.RWLock
+
+
+def test_the_public_module_exports_the_selected_core() -> None:
+    from dictdb import _core
+
+    assert RWLock is _core.lock.RWLock
 
 
 def run_threads(targets: list[threading.Thread]) -> None:
@@ -21,8 +36,8 @@ def run_threads(targets: list[threading.Thread]) -> None:
         assert not thread.is_alive(), "a thread hung: lost wake-up or deadlock"
 
 
-def test_readers_share_the_lock() -> None:
-    lock = RWLock()
+def test_readers_share_the_lock(make_lock: Any) -> None:
+    lock = make_lock()
     inside = threading.Barrier(3, timeout=TIMEOUT)  # all three readers must be inside at once
 
     def reader() -> None:
@@ -32,8 +47,8 @@ def test_readers_share_the_lock() -> None:
     run_threads([threading.Thread(target=reader) for _ in range(3)])
 
 
-def test_writer_excludes_readers_and_writers() -> None:
-    lock = RWLock()
+def test_writer_excludes_readers_and_writers(make_lock: Any) -> None:
+    lock = make_lock()
     active = {"readers": 0, "writers": 0}
     violations: list[str] = []
     guard = threading.Lock()
@@ -63,9 +78,9 @@ def test_writer_excludes_readers_and_writers() -> None:
     assert repr(lock) == "<RWLock readers=0 writer=no waiting_writers=0>"
 
 
-def test_writer_waits_while_reader_holds_then_proceeds() -> None:
+def test_writer_waits_while_reader_holds_then_proceeds(make_lock: Any) -> None:
     # The three-thread pattern: a reader holds, a writer queues, a second reader queues behind the writer.
-    lock = RWLock()
+    lock = make_lock()
     order: list[str] = []
     reader_in = threading.Event()
     release_reader = threading.Event()
@@ -90,7 +105,7 @@ def test_writer_waits_while_reader_holds_then_proceeds() -> None:
     assert reader_in.wait(TIMEOUT)
     tw = threading.Thread(target=writer)
     tw.start()
-    wait_until(lambda: lock._waiting_writers == 1)
+    wait_until(lambda: lock.waiting_writers == 1)
     t2 = threading.Thread(target=second_reader)
     t2.start()
     time.sleep(0.05)
@@ -109,13 +124,13 @@ def wait_until(condition: object, timeout: float = TIMEOUT) -> None:
         time.sleep(0.001)
 
 
-def test_reader_can_reenter_while_a_writer_waits() -> None:
-    lock = RWLock()
+def test_reader_can_reenter_while_a_writer_waits(make_lock: Any) -> None:
+    lock = make_lock()
     done = threading.Event()
 
     def nested_reader() -> None:
         with lock.read():
-            wait_until(lambda: lock._waiting_writers == 1)
+            wait_until(lambda: lock.waiting_writers == 1)
             with lock.read():  # must not wait for the writer, which waits for us
                 done.set()
 
@@ -130,15 +145,15 @@ def test_reader_can_reenter_while_a_writer_waits() -> None:
     assert not writer.is_alive()
 
 
-def test_writer_can_reenter_and_read() -> None:
-    lock = RWLock()
+def test_writer_can_reenter_and_read(make_lock: Any) -> None:
+    lock = make_lock()
     with lock.write(), lock.write(), lock.read(), lock.read():
         assert lock.held_by_me()
     assert not lock.held_by_me()
 
 
-def test_writer_that_reads_keeps_others_out_until_it_releases_the_read() -> None:
-    lock = RWLock()
+def test_writer_that_reads_keeps_others_out_until_it_releases_the_read(make_lock: Any) -> None:
+    lock = make_lock()
     lock.acquire_write()
     lock.acquire_read()
     lock.release_write()  # still reading: another writer must wait
@@ -152,16 +167,16 @@ def test_writer_that_reads_keeps_others_out_until_it_releases_the_read() -> None
     assert got_in.is_set()
 
 
-def test_upgrading_read_to_write_is_an_error_not_a_deadlock() -> None:
-    lock = RWLock()
+def test_upgrading_read_to_write_is_an_error_not_a_deadlock(make_lock: Any) -> None:
+    lock = make_lock()
     with lock.read(), pytest.raises(RuntimeError, match="upgrading would deadlock"):
         lock.acquire_write()
     with lock.write():  # the failed attempt left nothing behind
         pass
 
 
-def test_releasing_what_you_do_not_hold_is_an_error() -> None:
-    lock = RWLock()
+def test_releasing_what_you_do_not_hold_is_an_error(make_lock: Any) -> None:
+    lock = make_lock()
     with pytest.raises(RuntimeError, match="does not hold the read lock"):
         lock.release_read()
     with pytest.raises(RuntimeError, match="does not hold the write lock"):
@@ -179,8 +194,8 @@ def test_releasing_what_you_do_not_hold_is_an_error() -> None:
         assert len(thread_error) == 1
 
 
-def test_stress_many_readers_and_writers_never_hang() -> None:
-    lock = RWLock()
+def test_stress_many_readers_and_writers_never_hang(make_lock: Any) -> None:
+    lock = make_lock()
     counter = {"value": 0}
     snapshots: list[int] = []
 

@@ -1,0 +1,197 @@
+"""A writer-preferring reader-writer lock: the compiled twin of ``_lock_py.py``.
+
+The rules (shared reads, exclusive writes, writer preference, re-entrant reads, a writer may read, no
+upgrade) are documented in ``_lock_py.py``; both cores behave the same. Every table operation takes this
+lock, so here the state is typed, the mutex's bound methods are cached, and the thread id is a C call:
+the uncontended path is a few C calls instead of a dozen Python attribute lookups.
+"""
+
+import threading as _threading
+
+from cpython.pythread cimport PyThread_get_thread_ident
+
+__all__ = ["RWLock"]
+
+
+cdef class RWLock:
+    """A writer-preferring, re-entrant reader-writer lock.
+
+    Example:
+        >>> lock = RWLock()
+        >>> with lock.read():
+        ...     pass  # many threads may be here at once
+        >>> with lock.write():
+        ...     with lock.read():  # the writer may also read
+        ...         pass
+    """
+
+    cdef object _mutex
+    cdef object _cond
+    cdef object _mutex_acquire
+    cdef object _mutex_release
+    cdef dict _readers  # thread id -> read depth
+    cdef object _writer  # thread id, or None
+    cdef Py_ssize_t _write_depth
+    cdef Py_ssize_t _waiting_writers
+    cdef Py_ssize_t _waiting_readers
+    cdef _Guard _read_guard
+    cdef _Guard _write_guard
+
+    def __cinit__(self):
+        # A plain Lock under the Condition: cheaper than the default RLock, and re-entrancy is ours. State
+        # changes take the mutex through its cached bound methods, waits go through the Condition.
+        self._mutex = _threading.Lock()
+        self._cond = _threading.Condition(self._mutex)
+        self._mutex_acquire = self._mutex.acquire
+        self._mutex_release = self._mutex.release
+        self._readers = {}
+        self._writer = None
+        self._write_depth = 0
+        self._waiting_writers = 0
+        self._waiting_readers = 0
+        # The context managers hold no per-use state, so one of each serves every ``with``.
+        self._read_guard = _Guard(self, False)
+        self._write_guard = _Guard(self, True)
+
+    def acquire_read(self):
+        """Take the lock shared; blocks while another thread writes or waits to write."""
+        self._acquire_read()
+
+    cdef int _acquire_read(self) except -1:
+        cdef object me = PyThread_get_thread_ident()
+        cdef Py_ssize_t depth
+        self._mutex_acquire()
+        try:
+            depth = self._readers.get(me, 0)
+            if depth == 0 and self._writer != me:
+                self._waiting_readers += 1
+                try:
+                    while self._writer is not None or self._waiting_writers:
+                        self._cond.wait()
+                finally:
+                    self._waiting_readers -= 1
+            self._readers[me] = depth + 1
+        finally:
+            self._mutex_release()
+        return 0
+
+    def release_read(self):
+        """Give back one level of the shared lock; ``RuntimeError`` if this thread holds none."""
+        self._release_read()
+
+    cdef int _release_read(self) except -1:
+        cdef object me = PyThread_get_thread_ident()
+        cdef Py_ssize_t depth
+        self._mutex_acquire()
+        try:
+            depth = self._readers.get(me, 0)
+            if depth == 0:
+                raise RuntimeError("release_read() by a thread that does not hold the read lock")
+            if depth == 1:
+                del self._readers[me]
+                if not self._readers and self._waiting_writers:
+                    # Only an empty reader set can let a writer in; nobody else waits on a reader.
+                    self._cond.notify_all()
+            else:
+                self._readers[me] = depth - 1
+        finally:
+            self._mutex_release()
+        return 0
+
+    def acquire_write(self):
+        """Take the lock alone; blocks until no other thread reads or writes."""
+        self._acquire_write()
+
+    cdef int _acquire_write(self) except -1:
+        cdef object me = PyThread_get_thread_ident()
+        self._mutex_acquire()
+        try:
+            if self._writer == me:
+                self._write_depth += 1
+                return 0
+            if me in self._readers:
+                raise RuntimeError(
+                    "cannot take the write lock while holding the read lock (upgrading would deadlock); "
+                    "take the write lock first"
+                )
+            self._waiting_writers += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            except BaseException:
+                # Interrupted while waiting: readers queued behind this writer must re-check.
+                self._waiting_writers -= 1
+                self._cond.notify_all()
+                raise
+            self._waiting_writers -= 1
+            self._writer = me
+            self._write_depth = 1
+        finally:
+            self._mutex_release()
+        return 0
+
+    def release_write(self):
+        """Give back one level of the exclusive lock; ``RuntimeError`` if this thread does not hold it."""
+        self._release_write()
+
+    cdef int _release_write(self) except -1:
+        cdef object me = PyThread_get_thread_ident()
+        self._mutex_acquire()
+        try:
+            if self._writer != me:
+                raise RuntimeError("release_write() by a thread that does not hold the write lock")
+            self._write_depth -= 1
+            if self._write_depth == 0:
+                self._writer = None
+                if self._waiting_writers or self._waiting_readers:  # Condition.notify_all is not free
+                    self._cond.notify_all()
+        finally:
+            self._mutex_release()
+        return 0
+
+    def read(self):
+        """``with lock.read():`` holds the shared lock for the block."""
+        return self._read_guard
+
+    def write(self):
+        """``with lock.write():`` holds the exclusive lock for the block."""
+        return self._write_guard
+
+    @property
+    def waiting_writers(self):
+        """How many threads wait for the write lock (a diagnostic: it may change as soon as it is read)."""
+        return self._waiting_writers
+
+    def held_by_me(self):
+        """True when the calling thread holds the lock, shared or exclusive."""
+        me = PyThread_get_thread_ident()
+        return self._writer == me or me in self._readers
+
+    def __repr__(self):
+        return (
+            f"<RWLock readers={len(self._readers)} writer={'yes' if self._writer is not None else 'no'} "
+            f"waiting_writers={self._waiting_writers}>"
+        )
+
+
+cdef class _Guard:
+    """A context manager that takes a lock on entry and gives it back on exit."""
+
+    cdef RWLock _lock
+    cdef bint _exclusive
+
+    def __cinit__(self, RWLock lock, bint exclusive):
+        self._lock = lock
+        self._exclusive = exclusive
+
+    def __enter__(self):
+        if self._exclusive:
+            self._lock._acquire_write()
+        else:
+            self._lock._acquire_read()
+
+    def __exit__(self, kind, error, trace):
+        if self._exclusive:
+            self._lock._release_write()
+        else:
+            self._lock._release_read()
