@@ -10,6 +10,7 @@ import pytest
 MODULES = [
     "dictdb.exceptions",
     "dictdb.database",
+    "dictdb.backup",
     "dictdb.storage.atomic",
     "dictdb.storage.backup_files",
     "dictdb.storage.changes",
