@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dictdb import BackupManager, DictDB
+from dictdb import BackupManager, DictDB, backup
 from dictdb.storage import backup_files, persistence
 
 FULL = re.compile(r"dictdb_backup_\d{8}T\d{6}_\d{6}\.(json|pickle)")
@@ -216,6 +216,26 @@ def test_incremental_writes_a_full_then_deltas_then_a_full_again(db: DictDB, tmp
         seen.append(manager.deltas_since_full)
     assert seen == [0, 1, 2, 0, 1, 2, 0]
     assert kinds(tmp_path) == ["backup", "delta", "delta", "backup", "delta", "delta", "backup"]
+
+
+def test_after_a_failed_delta_backup_now_writes_a_full_backup(
+    db: DictDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = BackupManager(db, tmp_path, incremental=True, max_deltas_before_full=100)
+    manager.backup_now()
+    db.get_table("users").insert({"name": "cy"})
+
+    def failing(*args: Any) -> None:
+        raise OSError(28, "disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backup, "write_delta", failing)
+        assert manager.backup_now() is None
+        assert manager.backup_now() is not None  # a full one: deltas still fail
+    assert kinds(tmp_path) == ["backup", "backup"]
+    db.get_table("users").insert({"name": "dee"})
+    assert manager.backup_now() is not None  # success resets: deltas again
+    assert kinds(tmp_path) == ["backup", "backup", "delta"]
 
 
 def test_max_deltas_zero_makes_every_backup_full(db: DictDB, tmp_path: Path) -> None:

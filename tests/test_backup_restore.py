@@ -136,7 +136,9 @@ def test_a_delta_whose_write_fails_loses_nothing(
     assert deltas(tmp_path) == []
     assert temp_files(tmp_path) == []
     keyed.insert({"code": "d"})
-    assert manager.backup_now() is not None
+    path = manager.backup_delta()  # the changes put back, and the one made since
+    assert path is not None
+    assert deltas(tmp_path) == [path]
     assert manager.consecutive_failures == 0
     assert_same_db(db, restored(tmp_path))
 
@@ -157,7 +159,8 @@ def test_a_delta_whose_folder_sync_fails_after_the_rename_is_removed(
         assert manager.backup_now() is None
     assert deltas(tmp_path) == []  # the changes were put back: the file must not stay beside them
     db.get_table("keyed").insert({"code": "e"})
-    manager.backup_now()
+    assert manager.backup_delta() is not None
+    assert len(deltas(tmp_path)) == 1
     assert_same_db(db, restored(tmp_path))
 
 
@@ -242,7 +245,7 @@ def test_a_failed_delta_left_behind_is_superseded_by_the_one_that_replaced_it(
     assert len(deltas(tmp_path)) == 1  # left behind, as delta #1
     keyed.delete(where=keyed.code == "d")
     keyed.insert({"code": "e"})
-    manager.backup_now()  # delta #1 again, holding the put-back changes and the new ones
+    manager.backup_delta()  # delta #1 again, holding the put-back changes and the new ones
     assert len(deltas(tmp_path)) == 2
     assert_same_db(db, restored(tmp_path))
 

@@ -137,8 +137,8 @@ class BackupManager:
 
     def backup_now(self) -> Path | None:
         """Back up now: a full backup, or with ``incremental=True`` a delta (a full one when this manager
-        has written none yet, or after ``max_deltas_before_full`` deltas). Returns the file written, or
-        ``None`` when the backup failed or (for a delta) nothing changed.
+        has written none yet, after ``max_deltas_before_full`` deltas, or after a failed backup). Returns the
+        file written, or ``None`` when the backup failed or (for a delta) nothing changed.
 
         Example:
             >>> import tempfile
@@ -147,7 +147,11 @@ class BackupManager:
             '.json'
         """
         with self._backup_lock:
-            delta_due = self._deltas_since_full < self.max_deltas_before_full
+            # After a failure, a full backup: a delta that cannot be written (a value only pickle holds)
+            # would otherwise fail again and again, never reaching the full backup that can.
+            delta_due = (
+                self._deltas_since_full < self.max_deltas_before_full and not self._consecutive_failures
+            )
             if self.incremental and self._base is not None and delta_due:
                 return self.backup_delta()
             return self.backup_full()
@@ -178,7 +182,7 @@ class BackupManager:
             self._registry, self._base, self._deltas_since_full = registry, path.name, 0
             self._succeeded()
             if self.keep is not None:
-                backup_files.prune(self.backup_dir, self.keep)
+                self._prune(self.keep)
             return path
 
     def backup_delta(self) -> Path | None:
@@ -243,6 +247,12 @@ class BackupManager:
             {'name': 'ada', 'id': 1}
         """
         return backup_files.restore_folder(backup_dir, DictDB)
+
+    def _prune(self, keep: int) -> None:
+        try:
+            backup_files.prune(self.backup_dir, keep)
+        except OSError as exc:  # housekeeping: the backup itself succeeded; the next one retries
+            logger.warning("dictdb backup retention in {} failed: {!r}", self.backup_dir, exc)
 
     def _begin(self) -> None:
         with self._state:

@@ -135,8 +135,8 @@ def restore_folder(folder: str | os.PathLike[str], factory: Callable[[], DB]) ->
         raise DatabaseFileNotFoundError(folder, reason)
     base = fulls[-1]
     state = delta.Restoring(persistence.read_snapshot(base.path, base.file_format), base.path)
-    for path, found in _chain(base, [found for found in files if found.kind == "delta" and found > base]):
-        state.apply(found, path)
+    for path, read in _chain(base, [found for found in files if found.kind == "delta" and found > base]):
+        state.apply(read, path)
     return snapshot.restore(state.snapshot(), factory, folder)
 
 

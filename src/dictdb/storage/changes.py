@@ -79,6 +79,13 @@ class Drained:
 
     taken: list[tuple[DrainableTable, list[Record], list[Any]]] = field(default_factory=list)
 
+    def drain(self, table: DrainableTable) -> tuple[list[Record], list[Any]]:
+        """Drain ``table``'s changes, keep them for ``put_back``, and return them."""
+        upserts, delete = table._drain_changes()
+        if upserts or delete:
+            self.taken.append((table, upserts, delete))
+        return upserts, delete
+
     def put_back(self) -> None:
         """Return every drained change to its table's tracking, under the changes made since."""
         # Under the database lock, like the drain (see take_delta).
@@ -121,9 +128,7 @@ def take_full(db: DrainableDatabase) -> tuple[DatabaseSnapshot, Drained, Registr
     tables = list(db.tables.items())
     drained = Drained()
     for _, table in tables:
-        upserts, delete = table._drain_changes()
-        if upserts or delete:
-            drained.taken.append((table, upserts, delete))
+        drained.drain(table)
     try:
         snap = snapshot.take(db)
     except BaseException:
@@ -160,9 +165,7 @@ def take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
     drained = Drained()
     changes = []
     for name, table in tables:
-        upserts, delete = table._drain_changes()
-        if upserts or delete:
-            drained.taken.append((table, upserts, delete))
+        upserts, delete = drained.drain(table)
         ref = registry.get(name)
         created = ref is None or ref() is not table
         if created:
