@@ -1,4 +1,4 @@
-"""The examples in the docstrings of the storage layer and the persistence methods run as written."""
+"""The examples in the docstrings of the storage layer, the persistence methods and backups run as written."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import pytest
 MODULES = [
     "dictdb.exceptions",
     "dictdb.database",
+    "dictdb.backup",
     "dictdb.storage.atomic",
+    "dictdb.storage.backup_files",
+    "dictdb.storage.changes",
     "dictdb.storage.codec",
+    "dictdb.storage.delta",
     "dictdb.storage.document",
     "dictdb.storage.jsonfile",
     "dictdb.storage.persistence",

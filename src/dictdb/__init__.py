@@ -17,6 +17,7 @@ from typing import Literal
 
 from dictdb import exceptions
 from dictdb._core import IMPLEMENTATION as _IMPLEMENTATION
+from dictdb.backup import BackupManager
 from dictdb.database import DictDB
 from dictdb.exceptions import (
     DatabaseFileError,
@@ -51,6 +52,7 @@ def core_implementation() -> Literal["cython", "python"]:
 
 __all__ = [
     "And",
+    "BackupManager",
     "Condition",
     "DatabaseFileError",
     "DatabaseFileNotFoundError",

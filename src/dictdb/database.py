@@ -28,6 +28,7 @@ class DictDB:
 
     def __init__(self) -> None:
         self.tables: dict[str, Table] = {}
+        self._change_listeners: tuple[Callable[[], object], ...] = ()
 
     def create_table(
         self,
@@ -56,6 +57,8 @@ class DictDB:
             )
         table = Table(table_name, primary_key=primary_key, schema=schema, pk_generator=pk_generator)
         self.tables[table_name] = table
+        if self._change_listeners:
+            self._notify_change_listeners()
         return table
 
     def drop_table(self, table_name: str) -> None:
@@ -71,6 +74,8 @@ class DictDB:
         if table_name not in self.tables:
             raise self._not_found(table_name)
         del self.tables[table_name]
+        if self._change_listeners:
+            self._notify_change_listeners()
 
     def get_table(self, table_name: str) -> Table:
         """The table called ``table_name``; ``TableNotFoundError`` when there is none.
@@ -153,3 +158,20 @@ class DictDB:
     async def async_load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str) -> _DB:
         """``load`` in a worker thread, so the event loop keeps running while the file is read."""
         return await storage.async_load_database(filename, file_format, cls)
+
+    # -- change listeners (dictdb.backup) ------------------------------------------------------------------
+
+    def _add_change_listener(self, listener: Callable[[], object]) -> None:
+        """Call ``listener()`` after each ``create_table`` and ``drop_table``, until removed. A listener must
+        not raise and must not take the database's locks."""
+        if listener not in self._change_listeners:
+            self._change_listeners = (*self._change_listeners, listener)
+
+    def _remove_change_listener(self, listener: Callable[[], object]) -> None:
+        """Stop calling ``listener``; nothing happens if it is not there."""
+        self._change_listeners = tuple(known for known in self._change_listeners if known != listener)
+
+    def _notify_change_listeners(self) -> None:
+        # A tuple replaced on each change, never mutated: safe against listeners added from other threads.
+        for listener in self._change_listeners:
+            listener()

@@ -78,6 +78,7 @@ class Table:
         self._next_pk = 1
         self._keys = KeyMaker(name, primary_key, pk_generator, self._schema)
         self._tracker = ChangeTracker()
+        self._change_listeners: tuple[Callable[[], object], ...] = ()
         # Field names seen in the records, kept only once columns() was asked without a schema.
         self._columns: set[Any] | None = None
 
@@ -204,6 +205,8 @@ class Table:
             self._columns.update(stored)
         if generated:
             record[pk_field] = pk
+        if self._change_listeners:
+            self._notify_change_listeners()
         return pk
 
     def _insert_many(
@@ -221,6 +224,8 @@ class Table:
         pk_field = self.primary_key
         for position, pk in ready.generated:
             batch[position][pk_field] = pk
+        if self._change_listeners:
+            self._notify_change_listeners()
         return list(ready.pending)
 
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
@@ -260,6 +265,8 @@ class Table:
         self._tracker.written(pk)
         if self._columns is not None:
             self._columns.update(record)
+        if self._change_listeners:
+            self._notify_change_listeners()
         return pk, "updated"
 
     def update(self, changes: Record, where: Any = None) -> int:
@@ -304,6 +311,8 @@ class Table:
         self._tracker.written_many(pks)
         if self._columns is not None:
             self._columns.update(changes)
+        if self._change_listeners:
+            self._notify_change_listeners()
         return len(rows)
 
     def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
@@ -325,6 +334,8 @@ class Table:
         self._tracker.written(new_pk)
         if self._columns is not None:
             self._columns.update(merged)
+        if self._change_listeners:
+            self._notify_change_listeners()
         return 1
 
     def delete(self, where: Any = None) -> int:
@@ -354,6 +365,8 @@ class Table:
                 del records[pk]
         self._tracker.removed_many(pks)
         self._columns = None  # a field may have gone with the records; recounted on the next columns()
+        if self._change_listeners:
+            self._notify_change_listeners()
         return len(pks)
 
     def _nothing_matches(self, where: Any) -> str:
@@ -535,3 +548,42 @@ class Table:
     def clear_dirty_tracking(self) -> None:
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
+
+    # -- backups: draining changes and change listeners (dictdb.backup) ------------------------------------
+
+    # The table's write lock (the locking work of issue 7) must be held around _drain_changes and
+    # _restore_changes: reading the changes and clearing them is one step only if no write falls between.
+
+    def _drain_changes(self) -> tuple[list[Record], list[Any]]:
+        """Copies of the records changed since the last drain (or clear), and the keys a delta deletes
+        before storing them; the change tracking is cleared in the same step.
+
+        The keys to delete are the deleted ones, then those deleted and inserted again (deleting them
+        first puts them back at the end of insertion order, where this table has them).
+        """
+        written, delete = self._tracker.drain()
+        records = self.records
+        return _records.copy_records(records[pk] for pk in written if pk in records), delete
+
+    def _restore_changes(self, upserts: list[Record], delete: list[Any]) -> None:
+        """Put back what ``_drain_changes`` returned, when the backup that took it failed: the next drain
+        returns those changes again, with the ones made since."""
+        pk_field = self.primary_key
+        self._tracker.put_back([record[pk_field] for record in upserts], delete)
+
+    def _add_change_listener(self, listener: Callable[[], object]) -> None:
+        """Call ``listener()`` after each committed write, until removed. A listener must not raise (the
+        write is done; its caller would see an error for it) and must not take the table's locks."""
+        if listener not in self._change_listeners:
+            self._change_listeners = (*self._change_listeners, listener)
+
+    def _remove_change_listener(self, listener: Callable[[], object]) -> None:
+        """Stop calling ``listener``; nothing happens if it is not there."""
+        self._change_listeners = tuple(known for known in self._change_listeners if known != listener)
+
+    def _notify_change_listeners(self) -> None:
+        # A tuple replaced on each change, never mutated: adding or removing a listener from another
+        # thread cannot disturb this loop. Writes test `if self._change_listeners:` before calling here,
+        # so a table without listeners pays one attribute test per write.
+        for listener in self._change_listeners:
+            listener()

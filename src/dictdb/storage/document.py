@@ -22,7 +22,7 @@ from dictdb.exceptions import DatabaseFileError, UnsupportedValueError
 from dictdb.storage import schema_names
 from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
 
-__all__ = ["FORMAT", "VERSION", "meta", "parse", "table_header"]
+__all__ = ["FORMAT", "VERSION", "meta", "parse", "parse_table", "table_header"]
 
 #: ``_meta.format`` of every DictDB file.
 FORMAT = "dictdb"
@@ -116,6 +116,21 @@ def parse(doc: Any, source: Source) -> DatabaseSnapshot:
     if type(tables) is not dict:
         raise DatabaseFileError(source, f"'tables' must be an object of tables, not {_kind(tables)}")
     return DatabaseSnapshot([_parse_table(name, table, version_, source) for name, table in tables.items()])
+
+
+def parse_table(name: Any, table: Any, source: Source) -> TableSnapshot:
+    """Check one table object of the current version (its settings and its records, as a file holds
+    them) and turn it into a ``TableSnapshot``; keys it does not know are ignored. ``DatabaseFileError``
+    naming ``source``, the table and the place when anything is missing or of the wrong type.
+
+    Example:
+        >>> from dictdb.storage.document import parse_table
+        >>> found = {"primary_key": "id", "schema": {"id": "int"}, "indexes": {}, "next_pk": 2,
+        ...          "records": [{"id": 1}]}
+        >>> parse_table("users", found, "delta.json").schema
+        {'id': <class 'int'>}
+    """
+    return _parse_table(name, table, VERSION, source)
 
 
 def _check_meta(found: Any, source: Source) -> int:

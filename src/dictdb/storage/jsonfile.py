@@ -20,7 +20,7 @@ from dictdb.storage import codec, document
 from dictdb.storage.atomic import atomic_write
 from dictdb.storage.snapshot import DatabaseSnapshot
 
-__all__ = ["read_json", "write_json"]
+__all__ = ["read_json", "read_tagged", "write_json"]
 
 Path = str | os.PathLike[str]
 
@@ -94,6 +94,26 @@ def read_json(path: Path) -> DatabaseSnapshot:
         ['t']
     """
     return document.parse(_parse(_read_text(path), path), path)
+
+
+def read_tagged(path: Path) -> Any:
+    """The JSON value ``path`` holds, tags decoded (``codec.py``): for files of DictDB's own that are not
+    database files (backup deltas). ``DatabaseFileNotFoundError`` when there is no file,
+    ``DatabaseFileError`` naming it when it is not UTF-8, not JSON, truncated or holds a malformed tag.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb.storage.jsonfile import read_tagged
+        >>> path = os.path.join(tempfile.mkdtemp(), "doc.json")
+        >>> _ = open(path, "w").write('{"when": {"$date": "2024-02-29"}}')
+        >>> read_tagged(path)
+        {'when': datetime.date(2024, 2, 29)}
+    """
+    text = _read_text(path)
+    try:
+        return _loads(text, path, tags=True)
+    except codec.TagError as exc:
+        raise DatabaseFileError(path, f"a tagged value is malformed: {exc}") from None
 
 
 def _read_text(path: Path) -> str:

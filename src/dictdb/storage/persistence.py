@@ -17,7 +17,15 @@ from dictdb.storage.jsonfile import read_json, write_json
 from dictdb.storage.pickle_safe import read_pickle, write_pickle
 from dictdb.storage.snapshot import DB, DatabaseLike, DatabaseSnapshot
 
-__all__ = ["FORMATS", "async_load_database", "async_save_database", "load_database", "save_database"]
+__all__ = [
+    "FORMATS",
+    "async_load_database",
+    "async_save_database",
+    "load_database",
+    "read_snapshot",
+    "save_database",
+    "write_snapshot",
+]
 
 Path = str | os.PathLike[str]
 
@@ -47,8 +55,43 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
         >>> load_database(path, "json", DictDB).get_table("users").get(1)
         {'name': 'ada', 'id': 1}
     """
-    writer = _WRITERS[_format(file_format)]
-    writer(snapshot.take(db), path)
+    write_snapshot(snapshot.take(db), path, file_format)
+
+
+def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None:
+    """Write a snapshot already taken to ``path`` as ``"json"`` or ``"pickle"``, atomically: the second
+    half of ``save_database``, for callers that take the snapshot together with other state (backups).
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage.persistence import read_snapshot, write_snapshot
+        >>> from dictdb.storage.snapshot import take
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.pickle")
+        >>> write_snapshot(take(DictDB()), path, "pickle")
+        >>> read_snapshot(path, "pickle").tables
+        []
+    """
+    _WRITERS[_format(file_format)](snap, path)
+
+
+def read_snapshot(path: Path, file_format: str) -> DatabaseSnapshot:
+    """The checked content of a database file as a snapshot, before any table is built: the first half
+    of ``load_database``. Raises what ``load_database`` raises for a missing or bad file.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import DictDB
+        >>> from dictdb.storage.persistence import read_snapshot, save_database
+        >>> db = DictDB()
+        >>> db.create_table("users").insert({"name": "ada"})
+        1
+        >>> path = os.path.join(tempfile.mkdtemp(), "db.json")
+        >>> save_database(db, path, "json")
+        >>> read_snapshot(path, "json").tables[0].records
+        [{'name': 'ada', 'id': 1}]
+    """
+    return _READERS[_format(file_format)](path)
 
 
 def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
@@ -68,8 +111,7 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         ...
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
-    reader = _READERS[_format(file_format)]
-    return snapshot.restore(reader(path), factory, path)
+    return snapshot.restore(read_snapshot(path, file_format), factory, path)
 
 
 async def async_save_database(db: DatabaseLike, path: Path, file_format: str) -> None:

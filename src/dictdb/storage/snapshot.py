@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 from dictdb._core import records as _records
 from dictdb.exceptions import DatabaseFileError, DictDBError
 
-__all__ = ["DatabaseSnapshot", "TableSnapshot", "restore", "take"]
+__all__ = ["DatabaseSnapshot", "TableSnapshot", "keyed_records", "restore", "table_snapshot", "take"]
 
 Record = dict[Any, Any]
 
@@ -99,13 +99,29 @@ def take(db: DatabaseLike) -> DatabaseSnapshot:
 
 
 def _take_table(name: Any, table: TableLike) -> TableSnapshot:
+    return table_snapshot(name, table, _records.copy_records(list(table.records.values())))
+
+
+def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableSnapshot:
+    """``table``'s settings as they are now, with ``records`` (the caller's copies) as its records: what a
+    backup delta holds for a table, whose records are only the changed ones.
+
+    Example:
+        >>> from dictdb import Table
+        >>> from dictdb.storage.snapshot import table_snapshot
+        >>> users = Table("users")
+        >>> users.insert({"name": "ada"})
+        1
+        >>> table_snapshot("users", users, [])
+        TableSnapshot(name='users', primary_key='id', schema=None, indexes={}, next_pk=2, records=[])
+    """
     return TableSnapshot(
         name=name,
         primary_key=table.primary_key,
         schema=None if table.schema is None else dict(table.schema),
         indexes={field: _index_kind(index) for field, index in table.indexes.items()},
         next_pk=table._next_pk,
-        records=_records.copy_records(list(table.records.values())),
+        records=records,
     )
 
 
@@ -139,7 +155,7 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
             table = db.create_table(snap.name, primary_key=snap.primary_key, schema=snap.schema)
         except (DictDBError, TypeError, ValueError) as exc:
             raise DatabaseFileError(source, f"{where}: cannot create it: {exc}") from exc
-        by_pk = _by_primary_key(snap, source)
+        by_pk = keyed_records(snap, source)
         validate = _method(table, "validate_record")
         if validate is not None:
             for pk, record in by_pk.items():
@@ -170,7 +186,15 @@ def _method(table: TableLike, name: str) -> Callable[..., Any] | None:
     return method
 
 
-def _by_primary_key(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[Any, Record]:
+def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[Any, Record]:
+    """The records of ``snap`` by primary key, in order; ``DatabaseFileError`` naming ``source`` and the
+    record when one has no key, a null or unhashable one, or one an earlier record has.
+
+    Example:
+        >>> from dictdb.storage.snapshot import TableSnapshot, keyed_records
+        >>> keyed_records(TableSnapshot("t", "id", None, {}, 3, [{"id": 1}, {"id": 2}]), "db.json")
+        {1: {'id': 1}, 2: {'id': 2}}
+    """
     pk_field = snap.primary_key
     try:
         by_pk = {record[pk_field]: record for record in snap.records}
