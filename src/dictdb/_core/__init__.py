@@ -15,27 +15,30 @@ from typing import TYPE_CHECKING, Literal
 
 #: Compiled modules; each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub. setup.py holds the same
 #: list (tests/test_build.py keeps the two equal).
-MODULES = ("_predicate", "_records")
+MODULES = ("_aggregate", "_predicate", "_records")
 
 NO_EXTENSIONS = bool(os.environ.get("DICTDB_NO_EXTENSIONS")) or platform.python_implementation() != "CPython"
 
 IMPLEMENTATION: Literal["cython", "python"]
 
 if TYPE_CHECKING or NO_EXTENSIONS:
+    from . import _aggregate_py as aggregate
     from . import _predicate_py as predicate
     from . import _records_py as records
 
     IMPLEMENTATION = "python"
 else:
     try:
+        from . import _aggregate as aggregate  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
 
         IMPLEMENTATION = "cython"
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
+        from . import _aggregate_py as aggregate
         from . import _predicate_py as predicate
         from . import _records_py as records
 
         IMPLEMENTATION = "python"
 
-__all__ = ["IMPLEMENTATION", "MODULES", "NO_EXTENSIONS", "predicate", "records"]
+__all__ = ["IMPLEMENTATION", "MODULES", "NO_EXTENSIONS", "aggregate", "predicate", "records"]
