@@ -29,7 +29,9 @@ from dictdb.exceptions import (
     TableNotFoundError,
     UnsupportedValueError,
 )
+from dictdb.log import configure_logging, logger
 from dictdb.query import Condition, Field, Query
+from dictdb.query.aggregates import Avg, Count, Max, Min, Sum
 from dictdb.table import Table
 
 try:
@@ -50,7 +52,9 @@ def core_implementation() -> Literal["cython", "python"]:
 
 
 __all__ = [
+    "Avg",
     "Condition",
+    "Count",
     "DatabaseFileError",
     "DatabaseFileNotFoundError",
     "DictDB",
@@ -58,13 +62,18 @@ __all__ = [
     "DuplicateKeyError",
     "DuplicateTableError",
     "Field",
+    "Max",
+    "Min",
     "Query",
     "RecordNotFoundError",
     "SchemaValidationError",
+    "Sum",
     "Table",
     "TableNotFoundError",
     "UnsupportedValueError",
     "__version__",
+    "configure_logging",
     "core_implementation",
     "exceptions",
+    "logger",
 ]

@@ -8,17 +8,22 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, overload
 
+from dictdb import log as _log
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
+from dictdb.query import aggregates as _aggregates
+from dictdb.query.aggregates import Aggregate
 from dictdb.schema import Schema
+from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.tracking import ChangeTracker
 
 Record = dict[Any, Any]
@@ -218,6 +223,8 @@ class Table:
         pk_field = self.primary_key
         for position, pk in ready.generated:
             batch[position][pk_field] = pk
+        if _log.core.enabled.get(__name__, True):
+            _log.info("insert", self.table_name, len(ready.pending))
         return list(ready.pending)
 
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
@@ -301,6 +308,8 @@ class Table:
         self._tracker.written_many(pks)
         if self._columns is not None:
             self._columns.update(changes)
+        if _log.core.enabled.get(__name__, True):
+            _log.info("update", self.table_name, len(rows))
         return len(rows)
 
     def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
@@ -322,6 +331,8 @@ class Table:
         self._tracker.written(new_pk)
         if self._columns is not None:
             self._columns.update(merged)
+        if _log.core.enabled.get(__name__, True):
+            _log.info("update", self.table_name, 1)
         return 1
 
     def delete(self, where: Any = None) -> int:
@@ -351,6 +362,8 @@ class Table:
                 del records[pk]
         self._tracker.removed_many(pks)
         self._columns = None  # a field may have gone with the records; recounted on the next columns()
+        if _log.core.enabled.get(__name__, True):
+            _log.info("delete", self.table_name, len(pks))
         return len(pks)
 
     def _nothing_matches(self, where: Any) -> str:
@@ -387,6 +400,8 @@ class Table:
         ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
         """
         rows = self._match(where)
+        if _log.core.enabled.get(__name__, True):
+            _log.debug("select", self.table_name, len(rows))
         if columns is not None:
             return _records.project(rows, [(name, name) for name in columns])
         return _records.copy_records(rows) if copy else rows
@@ -517,3 +532,115 @@ class Table:
     def clear_dirty_tracking(self) -> None:
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
+
+    # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
+
+    def aggregate(
+        self,
+        where: Any = None,
+        group_by: Any = None,
+        *,
+        order_by: Any = None,
+        limit: int | None = None,
+        **aggregations: Aggregate,
+    ) -> Any:
+        """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max`` over the records matching ``where``.
+
+        Without ``group_by``: a dict, aggregate name -> value. With ``group_by`` (a field name or a list of
+        them): one row per group, the group fields then the aggregates, in first-seen group order, or by
+        ``order_by`` (names of the row, ``"-name"`` descending) and cut to ``limit`` rows. Aggregates skip
+        ``None``; with no values ``Count`` gives 0 and the others ``None`` (docs/aggregates.md).
+
+        Example:
+            >>> from dictdb import Avg, Count, Table
+            >>> t = Table("staff")
+            >>> t.insert([{"dept": "ops", "pay": 10}, {"dept": "dev", "pay": 30}, {"dept": "ops", "pay": 20}])
+            [1, 2, 3]
+            >>> t.aggregate(n=Count(), pay=Avg("pay"))
+            {'n': 3, 'pay': 20.0}
+            >>> t.aggregate(group_by="dept", n=Count(), pay=Avg("pay"))
+            [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
+        """
+        rows = self._match(where)
+        result = _aggregates.aggregate(rows, group_by, aggregations, order_by=order_by, limit=limit)
+        if _log.core.enabled.get(__name__, True):
+            _log.debug("aggregate", self.table_name, len(result))
+        return result
+
+    def export_csv(
+        self,
+        filepath: str | os.PathLike[str],
+        *,
+        records: Iterable[Record] | None = None,
+        columns: list[Any] | None = None,
+        where: Any = None,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+    ) -> int:
+        """Write the records matching ``where`` (or the given ``records``) to a CSV file; returns how many.
+
+        The header is ``columns`` (default: the schema's fields, else every field in first-seen order).
+        The file is replaced atomically (docs/csv.md).
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"name": "ada", "age": 36}, {"name": "bob"}])
+            [1, 2]
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+            >>> t.export_csv(path, columns=["id", "name", "age"])
+            2
+            >>> print(open(path).read(), end="")
+            id,name,age
+            1,ada,36
+            2,bob,
+        """
+        return csvfile.export_csv(self, filepath, records, columns, where, delimiter, encoding)
+
+    def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+        """Write the records matching ``where`` to a JSON Lines file, one object per line; returns how many.
+
+        Values JSON has no type for are tagged as in DictDB's JSON files; the file is replaced atomically
+        (docs/interop.md).
+
+        Example:
+            >>> import datetime as dt, os, tempfile
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"day": dt.date(2024, 2, 29)})
+            1
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
+            >>> t.export_jsonl(path)
+            1
+            >>> print(open(path).read(), end="")
+            {"day": {"$date": "2024-02-29"}, "id": 1}
+        """
+        return jsonlines.export_jsonl(self, filepath, where)
+
+    def to_arrow(self) -> Any:
+        """The table as a ``pyarrow.Table``, one column per field (needs ``pip install cydictdb[arrow]``).
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1.5}, {"x": None}])
+            [1, 2]
+            >>> t.to_arrow().to_pylist()
+            [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
+        """
+        return arrow.to_arrow(self)
+
+    def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+        """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}])
+            [1, 2]
+            >>> t.export_parquet(os.path.join(tempfile.mkdtemp(), "t.parquet"), where=t.x > 1)
+            1
+        """
+        return parquet.export_parquet(self, filepath, where)

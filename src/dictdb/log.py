@@ -1,0 +1,171 @@
+"""Logging on loguru: silent until the application asks, and free on the hot path while silent.
+
+The library calls ``logger.disable("dictdb")`` at import (loguru's convention for libraries); the
+application turns it on with ``configure_logging(...)`` or ``logger.enable("dictdb")``. Each table-level
+operation logs at most one line (INFO for writes, files and the table registry; DEBUG for reads), with
+``{}`` placeholders and the extras ``table``, ``op`` and ``count`` (plus ``path`` for files), never one
+line per record.
+
+The call sites read ``if _log.core.enabled.get(__name__, True): _log.info(...)``. ``core.enabled`` is
+loguru's own cache of whether each module's messages are enabled: filled on a module's first message and
+replaced (never edited) by every ``enable``/``disable``. So the test is one dict lookup, exact whichever
+way logging was switched on (``configure_logging``, ``dictdb.logger.enable``, ``loguru.logger.enable``),
+and while the library is disabled nothing else runs: no message, no arguments, no frame lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import sys
+from typing import Any
+
+from loguru import logger as _loguru
+
+__all__ = ["configure_logging", "logger"]
+
+#: The library's logger: loguru's, with ``extra["name"] = "dictdb"`` bound.
+logger = _loguru.bind(name="dictdb")
+
+_loguru.disable("dictdb")
+
+
+class _AlwaysAsk(dict[str, bool]):
+    def get(self, key: Any, default: Any = None) -> bool:
+        return True
+
+
+class _Fallback:
+    """Stands in for loguru's state should a future loguru rename it: every message then goes to loguru,
+    which decides (still correct, only slower); tests/test_logging.py fails loudly in that case."""
+
+    def __init__(self) -> None:
+        self.enabled = _AlwaysAsk()
+        self.min_level = 0
+
+
+#: loguru's shared state (private to loguru, hence the fallback): the call sites read ``enabled``, and
+#: ``min_level`` (the lowest level any handler takes) spares building a record no handler wants.
+core: Any = getattr(_loguru, "_core", None)
+if not (isinstance(getattr(core, "enabled", None), dict) and hasattr(core, "min_level")):
+    core = _Fallback()
+
+_INFO = 20
+_DEBUG = 10
+
+#: One message per operation; loguru fills the ``{}`` fields from the extras, only when it emits.
+_MESSAGES = {
+    "create_table": "created table {table!r}",
+    "drop_table": "dropped table {table!r}",
+    "insert": "inserted {count} records into table {table!r}",
+    "update": "updated {count} records of table {table!r}",
+    "delete": "deleted {count} records of table {table!r}",
+    "select": "select on table {table!r} returned {count} records",
+    "aggregate": "aggregate on table {table!r} returned {count} rows",
+    "save": "saved {count} tables to {path}",
+    "load": "loaded {count} tables from {path}",
+    "import_csv": "imported {count} records into table {table!r} from {path}",
+    "export_csv": "exported {count} records of table {table!r} to {path}",
+    "import_jsonl": "imported {count} records into table {table!r} from {path}",
+    "export_jsonl": "exported {count} records of table {table!r} to {path}",
+    "import_parquet": "imported {count} records into table {table!r} from {path}",
+    "export_parquet": "exported {count} records of table {table!r} to {path}",
+    "from_arrow": "created table {table!r} with {count} records from an Arrow table",
+    "to_arrow": "converted {count} records of table {table!r} to an Arrow table",
+}
+
+_sample_every = 1
+_debug_seen = itertools.count()
+
+#: Handlers added by configure_logging, removed by the next call.
+_handlers: list[int] = []
+_default_replaced = False
+
+
+def info(op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
+    """Log one INFO line for a table-level operation (the caller has checked ``core.enabled``).
+
+    ``opt(depth=1)`` makes the record the caller's (module, function, line), as if it had logged itself.
+    """
+    if core.min_level > _INFO:
+        return
+    logger.opt(depth=1).info(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+
+def debug(op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
+    """Log one DEBUG line for a read, keeping one in ``sample_debug_every`` of them."""
+    if core.min_level > _DEBUG:
+        return
+    if _sample_every > 1 and next(_debug_seen) % _sample_every:
+        return
+    logger.opt(depth=1).debug(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+
+def configure_logging(
+    level: str | int = "INFO",
+    console: bool = True,
+    logfile: str | os.PathLike[str] | None = None,
+    *,
+    json: bool = False,
+    sample_debug_every: int | None = None,
+) -> list[int]:
+    """Send DictDB's log lines to the console (stderr) and/or ``logfile``, at ``level`` and above.
+
+    Enables the ``dictdb`` logger and returns the ids of the loguru handlers it added (``logger.remove(id)``
+    removes one). Calling it again replaces what the previous call set up. ``json=True`` writes one JSON
+    object per line (loguru's ``serialize``), with the extras ``table``, ``op``, ``count``.
+    ``sample_debug_every=N`` keeps one DEBUG line in N (reads are frequent; writes log at INFO, unsampled).
+
+    loguru's default stderr handler, when the application still has it, would print DictDB's lines as
+    well (at every level); it is replaced by the same handler minus DictDB's lines, so the application's
+    own messages print as before.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import DictDB, configure_logging, logger
+        >>> path = os.path.join(tempfile.mkdtemp(), "dictdb.log")
+        >>> ids = configure_logging("INFO", console=False, logfile=path)
+        >>> _ = DictDB().create_table("users")
+        >>> for handler in ids: logger.remove(handler)
+        >>> logger.disable("dictdb")
+        >>> "created table 'users'" in open(path).read()
+        True
+    """
+    global _sample_every, _debug_seen, _default_replaced
+    if sample_debug_every is not None and (
+        not isinstance(sample_debug_every, int)
+        or isinstance(sample_debug_every, bool)
+        or sample_debug_every < 1
+    ):
+        raise ValueError(f"sample_debug_every must be a positive int or None, not {sample_debug_every!r}")
+    sinks: list[Any] = ([sys.stderr] if console else []) + ([logfile] if logfile is not None else [])
+    if not sinks:
+        raise ValueError("configure_logging needs console=True or a logfile: there is nowhere to log to")
+    for handler in _handlers:
+        _remove_quietly(handler)
+    _handlers.clear()
+    # level is checked by loguru on the first add, before anything else changes.
+    for sink in sinks:
+        _handlers.append(_loguru.add(sink, level=level, filter="dictdb", serialize=json))
+    if not _default_replaced:
+        _default_replaced = _replace_default_handler()
+    _sample_every = sample_debug_every or 1
+    _debug_seen = itertools.count()
+    _loguru.enable("dictdb")
+    return list(_handlers)
+
+
+def _replace_default_handler() -> bool:
+    """Swap loguru's default handler (id 0) for one that skips DictDB's lines; False when it is gone."""
+    try:
+        _loguru.remove(0)
+    except ValueError:  # the application removed or replaced it: its handlers are its business
+        return False
+    _loguru.add(sys.stderr, filter={"dictdb": False})
+    return True
+
+
+def _remove_quietly(handler: int) -> None:
+    with contextlib.suppress(ValueError):  # the application removed it already
+        _loguru.remove(handler)
