@@ -46,7 +46,9 @@ def test_types_are_inferred_per_column_and_empty_cells_are_none(tmp_path: Path) 
     rows = imported(path)
     assert rows[0] == {"id": 1, "n": 3, "x": 1.5, "ok": True, "name": "ada", "code": "007"}
     assert rows[1] == {"id": 2, "n": -4, "x": 2.0, "ok": False, "name": None, "code": "12"}
-    assert rows[2]["n"] is None and math.isnan(rows[2]["x"]) and rows[2]["ok"] is None
+    assert rows[2]["n"] is None
+    assert math.isnan(rows[2]["x"])
+    assert rows[2]["ok"] is None
     assert type(rows[1]["x"]) is float  # one type per column: a float column holds floats
 
 
@@ -71,7 +73,7 @@ def test_a_schema_converts_each_column(tmp_path: Path) -> None:
         "id": int,
         "price": Decimal,
         "day": dt.date,
-        "at": Optional[dt.datetime],
+        "at": Optional[dt.datetime],  # noqa: UP045 (the typing form is supported too)
         "t": dt.time,
         "key": UUID,
         "ok": bool,
@@ -79,7 +81,8 @@ def test_a_schema_converts_each_column(tmp_path: Path) -> None:
         "score": float | None,
     }
     key = "12345678-1234-5678-1234-567812345678"
-    text = f"id,price,day,at,t,key,ok,note,score\n1,9.90,2024-02-29,2024-02-29T12:30:00+01:00,08:15,{key},yes,,3\n"
+    text = "id,price,day,at,t,key,ok,note,score\n"
+    text += f"1,9.90,2024-02-29,2024-02-29T12:30:00+01:00,08:15,{key},yes,,3\n"
     text += f"2,0.10,2023-01-01,,23:59:59,{key},0,hi,\n"
     rows = imported(write(tmp_path, text), schema=schema)
     assert rows[0] == {
@@ -93,7 +96,9 @@ def test_a_schema_converts_each_column(tmp_path: Path) -> None:
         "note": "",  # a plain str column reads an empty cell as ""
         "score": 3.0,
     }
-    assert rows[1]["at"] is None and rows[1]["ok"] is False and rows[1]["score"] is None
+    assert rows[1]["at"] is None
+    assert rows[1]["ok"] is False
+    assert rows[1]["score"] is None
 
 
 def test_a_union_type_takes_the_first_member_that_reads(tmp_path: Path) -> None:
@@ -154,7 +159,9 @@ def test_invalid_csv_and_wrong_encodings_are_file_errors(tmp_path: Path) -> None
 
 def test_records_that_break_the_schema_or_the_keys_leave_no_table(tmp_path: Path) -> None:
     db = DictDB()
-    with pytest.raises(SchemaValidationError, match=r"data.csv', line 3: table 't': field 'age' expects int, got NoneType"):
+    with pytest.raises(
+        SchemaValidationError, match=r"data.csv', line 3: table 't': field 'age' expects int, got NoneType"
+    ):
         db.import_csv(write(tmp_path, "name,age\nada,36\nbob,\n"), "t", schema={"name": str, "age": int})
     with pytest.raises(SchemaValidationError, match=r"line 2: table 't': field 'extra' is not in the schema"):
         db.import_csv(write(tmp_path, "name,extra\nada,1\n"), "t", schema={"name": str})
@@ -213,7 +220,8 @@ def test_a_header_only_or_empty_file_makes_an_empty_table(tmp_path: Path) -> Non
     db = DictDB()
     assert db.import_csv(write(tmp_path, "id,name\n"), "a") == 0
     assert db.import_csv(write(tmp_path, "", name="empty.csv"), "b", schema={"name": str}) == 0
-    assert db.list_tables() == ["a", "b"] and len(db.get_table("b")) == 0
+    assert db.list_tables() == ["a", "b"]
+    assert len(db.get_table("b")) == 0
 
 
 # --- export -----------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The aggregate kernel, in both cores: rules, exact sums, errors, and a differential test against an oracle."""
+"""The aggregate kernel in both cores: rules, exact sums, errors, and a differential test with an oracle."""
 
 from __future__ import annotations
 
@@ -110,7 +110,8 @@ def test_sum_types_bools_decimals_and_fractions(core: SimpleNamespace) -> None:
 def test_nan_makes_a_sum_nan_and_min_max_skip_it(core: SimpleNamespace) -> None:
     rows = [{"x": 1.0}, {"x": math.nan}, {"x": -2.0}, {"x": Decimal("NaN")}]
     out = run(core, rows[:3], [])[0]
-    assert math.isnan(out["s"]) and math.isnan(out["a"])
+    assert math.isnan(out["s"])
+    assert math.isnan(out["a"])
     assert (out["lo"], out["hi"], out["c"]) == (-2.0, 1.0, 3)
     extremes = run(core, rows, [], [("lo", "min", "x"), ("hi", "max", "x")])
     assert extremes == [{"lo": -2.0, "hi": 1.0}]
@@ -197,7 +198,8 @@ def is_nan(value: Any) -> bool:
 
 def same_key(left: tuple[Any, ...], right: tuple[Any, ...]) -> bool:
     return all(
-        (is_nan(a) and is_nan(b)) or (not is_nan(a) and not is_nan(b) and a == b) for a, b in zip(left, right)
+        (is_nan(a) and is_nan(b)) or (not is_nan(a) and not is_nan(b) and a == b)
+        for a, b in zip(left, right, strict=True)
     )
 
 
@@ -240,7 +242,7 @@ def oracle(rows: list[dict[str, Any]], group_by: list[str], plan: list[tuple[str
         groups.append(((), []))
     out = []
     for key, members in groups:
-        result = dict(zip(group_by, key))
+        result = dict(zip(group_by, key, strict=True))
         for name, kind, field in plan:
             present = [row.get(field) for row in members if row.get(field) is not None]
             result[name] = compute(kind, present, len(members))
@@ -270,7 +272,7 @@ def test_both_cores_agree_with_the_oracle(
             outcomes.append(("TypeError", str(exc)))
     if expected is TypeError:
         assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
-        assert len({outcome for outcome in outcomes}) == 1, outcomes  # the same message in both cores
+        assert len(set(outcomes)) == 1, outcomes  # the same message in both cores
     else:
         for outcome in outcomes:
             assert same(outcome, expected), (outcome, expected)
