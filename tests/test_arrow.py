@@ -75,9 +75,12 @@ def test_a_field_arrow_cannot_hold_is_a_clear_error() -> None:
 
 
 def test_from_arrow_round_trips_a_table(orders: Table) -> None:
-    db = DictDB.from_arrow({"orders": orders.to_arrow(), "batch": pa.record_batch({"x": [1]})})
+    reader = pa.RecordBatchReader.from_batches(pa.schema([("y", pa.int64())]), [pa.record_batch({"y": [7]})])
+    batch = pa.record_batch({"x": [1]})
+    db = DictDB.from_arrow({"orders": orders.to_arrow(), "batch": batch, "reader": reader})
     assert isinstance(db, DictDB)
-    assert db.list_tables() == ["orders", "batch"]
+    assert db.list_tables() == ["orders", "batch", "reader"]
+    assert db.get_table("reader").all() == [{"y": 7, "id": 1}]
     back = db.get_table("orders").all()
     # Arrow has no "missing": a field absent from a record comes back as None.
     assert back == [{name: row.get(name) for name in orders.to_arrow().column_names} for row in orders.all()]
@@ -93,7 +96,9 @@ def test_from_arrow_takes_the_primary_key_column_or_generates_keys() -> None:
 def test_from_arrow_refuses_bad_input() -> None:
     with pytest.raises(TypeError, match=r"takes a dict of table name -> pyarrow\.Table, not list"):
         DictDB.from_arrow([pa.table({"x": [1]})])  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"table 'b' must be a pyarrow\.Table, not dict"):
+    with pytest.raises(
+        TypeError, match=r"table 'b' must be a pyarrow\.Table \(or RecordBatch, .*\), not dict"
+    ):
         DictDB.from_arrow({"a": pa.table({"x": [1]}), "b": {"x": [1]}})
     with pytest.raises(DuplicateKeyError, match="cannot import Arrow table 't', row 2: "):
         DictDB.from_arrow({"t": pa.table({"id": [1, 1]})})

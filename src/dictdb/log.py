@@ -142,10 +142,10 @@ def configure_logging(
     sinks: list[Any] = ([sys.stderr] if console else []) + ([logfile] if logfile is not None else [])
     if not sinks:
         raise ValueError("configure_logging needs console=True or a logfile: there is nowhere to log to")
+    _check_level(level)
     for handler in _handlers:
         _remove_quietly(handler)
     _handlers.clear()
-    # level is checked by loguru on the first add, before anything else changes.
     for sink in sinks:
         _handlers.append(_loguru.add(sink, level=level, filter="dictdb", serialize=json))
     if not _default_replaced:
@@ -154,6 +154,14 @@ def configure_logging(
     _debug_seen = itertools.count()
     _loguru.enable("dictdb")
     return list(_handlers)
+
+
+def _check_level(level: Any) -> None:
+    """Refuse a bad level before anything changes (loguru would refuse it only once handlers are gone)."""
+    if isinstance(level, str):
+        _loguru.level(level)  # ValueError naming the level when loguru has no such level
+    elif not isinstance(level, int) or isinstance(level, bool) or level < 0:
+        raise ValueError(f"level must be a level name such as 'INFO' or a number >= 0, not {level!r}")
 
 
 def _replace_default_handler() -> bool:

@@ -621,26 +621,21 @@ class Table:
     def to_arrow(self) -> Any:
         """The table as a ``pyarrow.Table``, one column per field (needs ``pip install cydictdb[arrow]``).
 
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"x": 1.5}, {"x": None}])
-            [1, 2]
-            >>> t.to_arrow().to_pylist()
-            [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
+        Example (with pyarrow; docs/interop.md runs it)::
+
+            t = Table("t")
+            t.insert([{"x": 1.5}, {"x": None}])
+            t.to_arrow().to_pylist()  # [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
         """
         return arrow.to_arrow(self)
 
     def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
         """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
 
-        Example:
-            >>> import os, tempfile
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"x": 1}, {"x": 2}])
-            [1, 2]
-            >>> t.export_parquet(os.path.join(tempfile.mkdtemp(), "t.parquet"), where=t.x > 1)
-            1
+        The file is replaced atomically. Example (with pyarrow; docs/interop.md runs it)::
+
+            t = Table("t")
+            t.insert([{"x": 1}, {"x": 2}])
+            t.export_parquet("t.parquet", where=t.x > 1)  # 1
         """
         return parquet.export_parquet(self, filepath, where)

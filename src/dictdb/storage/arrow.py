@@ -128,11 +128,15 @@ def from_arrow(factory: Callable[[], DB], tables: Mapping[str, Any], primary_key
             f"from_arrow takes a dict of table name -> pyarrow.Table, not {type(tables).__name__}"
         )
     for name, data in tables.items():
-        if not isinstance(data, (pa.Table, pa.RecordBatch)):
-            raise TypeError(f"from_arrow: table {name!r} must be a pyarrow.Table, not {type(data).__name__}")
+        if not isinstance(data, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
+            raise TypeError(
+                f"from_arrow: table {name!r} must be a pyarrow.Table (or RecordBatch, RecordBatchReader), "
+                f"not {type(data).__name__}"
+            )
     db = factory()
     for name, data in tables.items():
-        rows = data.to_pylist()
+        # A reader (what DuckDB's .arrow() returns) is read to its end here, once.
+        rows = (data.read_all() if isinstance(data, pa.RecordBatchReader) else data).to_pylist()
         fill_new_table(db, name, primary_key, None, rows, skip_validation=False, locate=_arrow_rows(name))
         if _log.core.enabled.get(__name__, True):
             _log.info("from_arrow", name, len(rows))

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from dictdb import log as _log
 from dictdb.storage import snapshot
 from dictdb.storage.jsonfile import read_json, write_json
 from dictdb.storage.pickle_safe import read_pickle, write_pickle
@@ -48,7 +49,10 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
         {'name': 'ada', 'id': 1}
     """
     writer = _WRITERS[_format(file_format)]
-    writer(snapshot.take(db), path)
+    taken = snapshot.take(db)
+    writer(taken, path)
+    if _log.core.enabled.get(__name__, True):
+        _log.info("save", None, len(taken.tables), path=os.fspath(path))
 
 
 def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
@@ -69,7 +73,10 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
     reader = _READERS[_format(file_format)]
-    return snapshot.restore(reader(path), factory, path)
+    db = snapshot.restore(reader(path), factory, path)
+    if _log.core.enabled.get(__name__, True):
+        _log.info("load", None, len(db.tables), path=os.fspath(path))
+    return db
 
 
 async def async_save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
