@@ -94,22 +94,41 @@ def test_a_submodule_can_be_switched_off_alone(records: list[dict[str, Any]]) ->
     assert "insert" in [r["extra"]["op"] for r in records]
 
 
-def test_the_disabled_path_builds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    work()  # loguru now knows the dictdb modules are disabled
+def test_the_disabled_path_builds_nothing() -> None:
+    work()  # each module's gate now holds loguru's state under which it is disabled
 
     def must_not_run(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a log call ran while logging is disabled")
 
-    monkeypatch.setattr(dictdb_log, "info", must_not_run)
-    monkeypatch.setattr(dictdb_log, "debug", must_not_run)
-    work()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dictdb_log.Gate, "info", must_not_run)
+        patch.setattr(dictdb_log.Gate, "debug", must_not_run)
+        work()
+        logger.enable("dictdb")  # a new activation state: the next call looks again
+        with pytest.raises(AssertionError, match="a log call ran"):
+            work()
 
 
 def test_the_fast_test_reads_loguru_s_state() -> None:
-    # dictdb.log reads loguru's private activation cache; if a loguru release renames it, the library falls
-    # back to asking loguru every time (still correct, slower) and this test says so.
+    # dictdb.log reads loguru's private state; if a loguru release renames it, the library falls back to
+    # asking loguru every time (still correct, slower) and this test says so.
     assert dictdb_log.core is loguru.logger._core  # type: ignore[attr-defined]
     assert isinstance(dictdb_log.core.enabled, dict)
+    assert isinstance(dictdb_log.core.activation_list, list)
+
+
+def test_the_gate_follows_loguru_s_own_rule_for_nested_names() -> None:
+    gate = dictdb_log.Gate("dictdb.storage.csvfile")
+    logger.enable("dictdb")
+    logger.disable("dictdb.storage")
+    gate.info("create_table", "t")
+    assert gate.quiet is dictdb_log.core.enabled
+    logger.enable("dictdb.storage.csvfile")
+    assert gate.quiet is not dictdb_log.core.enabled  # any enable/disable: look again
+    assert dictdb_log.Gate("dictdb.table")._open(20)
+    assert gate._open(20)
+    assert not dictdb_log.Gate("dictdb.storage.jsonlines")._open(20)
+    logger.enable("dictdb.storage")
 
 
 def test_configure_logging_writes_a_file_and_replaces_its_handlers(tmp_path: Path) -> None:

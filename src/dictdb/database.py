@@ -6,11 +6,13 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from dictdb import log as _log
 from dictdb import storage
 from dictdb.exceptions import DuplicateTableError, TableNotFoundError
+from dictdb.log import Gate
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table import Table
+
+_logs = Gate(__name__)
 
 _DB = TypeVar("_DB", bound="DictDB")
 
@@ -58,8 +60,8 @@ class DictDB:
             )
         table = Table(table_name, primary_key=primary_key, schema=schema, pk_generator=pk_generator)
         self.tables[table_name] = table
-        if _log.core.enabled.get(__name__, True):
-            _log.info("create_table", table_name)
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("create_table", table_name)
         return table
 
     def drop_table(self, table_name: str) -> None:
@@ -75,8 +77,8 @@ class DictDB:
         if table_name not in self.tables:
             raise self._not_found(table_name)
         del self.tables[table_name]
-        if _log.core.enabled.get(__name__, True):
-            _log.info("drop_table", table_name)
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("drop_table", table_name)
 
     def get_table(self, table_name: str) -> Table:
         """The table called ``table_name``; ``TableNotFoundError`` when there is none.

@@ -6,11 +6,16 @@ operation logs at most one line (INFO for writes, files and the table registry; 
 ``{}`` placeholders and the extras ``table``, ``op`` and ``count`` (plus ``path`` for files), never one
 line per record.
 
-The call sites read ``if _log.core.enabled.get(__name__, True): _log.info(...)``. ``core.enabled`` is
-loguru's own cache of whether each module's messages are enabled: filled on a module's first message and
-replaced (never edited) by every ``enable``/``disable``. So the test is one dict lookup, exact whichever
-way logging was switched on (``configure_logging``, ``dictdb.logger.enable``, ``loguru.logger.enable``),
-and while the library is disabled nothing else runs: no message, no arguments, no frame lookup.
+A module that logs holds a ``Gate`` (``_logs = log.Gate(__name__)``) and each call site reads::
+
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("insert", self.table_name, count)
+
+``core.enabled`` is a dict of loguru's that every ``enable``/``disable`` replaces (never edits), so it
+stands for loguru's activation state. The gate's ``quiet`` is the state under which its module was found
+disabled. While nothing changes the test is one identity check (about 10 ns) and nothing else runs: no
+message, no arguments, no frame lookup. Any ``enable``/``disable``, by ``configure_logging``,
+``dictdb.logger`` or loguru's own logger, makes the next call look again, by loguru's own rule.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 
 from loguru import logger as _loguru
 
-__all__ = ["configure_logging", "logger"]
+__all__ = ["Gate", "configure_logging", "logger"]
 
 #: The library's logger: loguru's, with ``extra["name"] = "dictdb"`` bound.
 logger = _loguru.bind(name="dictdb")
@@ -31,24 +36,23 @@ logger = _loguru.bind(name="dictdb")
 _loguru.disable("dictdb")
 
 
-class _AlwaysAsk(dict[str, bool]):
-    def get(self, key: Any, default: Any = None) -> bool:
-        return True
-
-
 class _Fallback:
-    """Stands in for loguru's state should a future loguru rename it: every message then goes to loguru,
-    which decides (still correct, only slower); tests/test_logging.py fails loudly in that case."""
+    """Stands in for loguru's state should a future loguru rename it: each ``enabled`` read is a new object,
+    so every call goes to loguru, which decides (still correct, only slower); tests/test_logging.py fails
+    loudly in that case."""
 
-    def __init__(self) -> None:
-        self.enabled = _AlwaysAsk()
-        self.min_level = 0
+    activation_list: tuple[tuple[str, bool], ...] = ()
+    min_level = 0
+
+    @property
+    def enabled(self) -> object:
+        return object()
 
 
-#: loguru's shared state (private to loguru, hence the fallback): the call sites read ``enabled``, and
-#: ``min_level`` (the lowest level any handler takes) spares building a record no handler wants.
+#: loguru's shared state, private to loguru (hence the fallback): ``enabled`` (see above), ``activation_list``
+#: (``(module prefix + ".", enabled)``, deepest first) and ``min_level`` (the lowest level a handler takes).
 core: Any = getattr(_loguru, "_core", None)
-if not (isinstance(getattr(core, "enabled", None), dict) and hasattr(core, "min_level")):
+if not all(hasattr(core, name) for name in ("enabled", "activation_list", "min_level")):
     core = _Fallback()
 
 _INFO = 20
@@ -83,23 +87,53 @@ _handlers: list[int] = []
 _default_replaced = False
 
 
-def info(op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
-    """Log one INFO line for a table-level operation (the caller has checked ``core.enabled``).
+class Gate:
+    """One module's switch: ``quiet`` is loguru's state (``core.enabled``) under which the module's messages
+    were found disabled, or ``None``. ``info`` and ``debug`` look again and log when the module is enabled.
 
-    ``opt(depth=1)`` makes the record the caller's (module, function, line), as if it had logged itself.
+    Example:
+        >>> from dictdb import log
+        >>> logs = log.Gate("dictdb.example")
+        >>> logs.info("create_table", "t")  # the library is disabled: nothing is logged
+        >>> logs.core.enabled is logs.quiet
+        True
     """
-    if core.min_level > _INFO:
-        return
-    logger.opt(depth=1).info(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+    __slots__ = ("core", "name", "quiet")
+
+    def __init__(self, name: str) -> None:
+        self.core = core
+        self.name = name
+        self.quiet: object = None
+
+    def info(self, op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
+        """Log one INFO line for a table-level operation."""
+        if self._open(_INFO):
+            logger.opt(depth=1).info(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+    def debug(self, op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
+        """Log one DEBUG line for a read, keeping one in ``sample_debug_every`` of them."""
+        if self._open(_DEBUG) and (_sample_every == 1 or next(_debug_seen) % _sample_every == 0):
+            logger.opt(depth=1).debug(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+    def _open(self, level: int) -> bool:
+        # Read the state before the rule: if an enable/disable lands in between, ``quiet`` holds the old
+        # state, the call sites see a new one, and the next call looks again.
+        state = core.enabled
+        if not _activated(self.name):
+            self.quiet = state
+            return False
+        self.quiet = None
+        return bool(core.min_level <= level)  # else no handler wants the line: spare building it
 
 
-def debug(op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
-    """Log one DEBUG line for a read, keeping one in ``sample_debug_every`` of them."""
-    if core.min_level > _DEBUG:
-        return
-    if _sample_every > 1 and next(_debug_seen) % _sample_every:
-        return
-    logger.opt(depth=1).debug(_MESSAGES[op], op=op, table=table, count=count, **details)
+def _activated(name: str) -> bool:
+    """loguru's rule: the deepest prefix in the activation list that matches ``name`` decides (none: on)."""
+    dotted = name + "."
+    for prefix, status in core.activation_list:
+        if dotted[: len(prefix)] == prefix:
+            return bool(status)
+    return True
 
 
 def configure_logging(

@@ -13,18 +13,20 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, overload
 
-from dictdb import log as _log
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
+from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
 from dictdb.query.aggregates import Aggregate
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.tracking import ChangeTracker
+
+_logs = Gate(__name__)
 
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
@@ -223,8 +225,8 @@ class Table:
         pk_field = self.primary_key
         for position, pk in ready.generated:
             batch[position][pk_field] = pk
-        if _log.core.enabled.get(__name__, True):
-            _log.info("insert", self.table_name, len(ready.pending))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("insert", self.table_name, len(ready.pending))
         return list(ready.pending)
 
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
@@ -308,8 +310,8 @@ class Table:
         self._tracker.written_many(pks)
         if self._columns is not None:
             self._columns.update(changes)
-        if _log.core.enabled.get(__name__, True):
-            _log.info("update", self.table_name, len(rows))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("update", self.table_name, len(rows))
         return len(rows)
 
     def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
@@ -331,8 +333,8 @@ class Table:
         self._tracker.written(new_pk)
         if self._columns is not None:
             self._columns.update(merged)
-        if _log.core.enabled.get(__name__, True):
-            _log.info("update", self.table_name, 1)
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("update", self.table_name, 1)
         return 1
 
     def delete(self, where: Any = None) -> int:
@@ -362,8 +364,8 @@ class Table:
                 del records[pk]
         self._tracker.removed_many(pks)
         self._columns = None  # a field may have gone with the records; recounted on the next columns()
-        if _log.core.enabled.get(__name__, True):
-            _log.info("delete", self.table_name, len(pks))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("delete", self.table_name, len(pks))
         return len(pks)
 
     def _nothing_matches(self, where: Any) -> str:
@@ -400,8 +402,8 @@ class Table:
         ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
         """
         rows = self._match(where)
-        if _log.core.enabled.get(__name__, True):
-            _log.debug("select", self.table_name, len(rows))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.debug("select", self.table_name, len(rows))
         if columns is not None:
             return _records.project(rows, [(name, name) for name in columns])
         return _records.copy_records(rows) if copy else rows
@@ -563,8 +565,8 @@ class Table:
         """
         rows = self._match(where)
         result = _aggregates.aggregate(rows, group_by, aggregations, order_by=order_by, limit=limit)
-        if _log.core.enabled.get(__name__, True):
-            _log.debug("aggregate", self.table_name, len(result))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.debug("aggregate", self.table_name, len(result))
         return result
 
     def export_csv(

@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
 
-from dictdb import log as _log
+from dictdb.log import Gate
 from dictdb.storage.tables import DatabaseLike, TableLike, fill_new_table
+
+_logs = Gate(__name__)
 
 __all__ = ["from_arrow", "require_pyarrow", "rows_to_arrow", "to_arrow"]
 
@@ -69,8 +71,8 @@ def to_arrow(table: TableLike) -> Any:
     pa = require_pyarrow("Table.to_arrow")
     rows = table._match(None)
     result = rows_to_arrow(pa, table, rows)
-    if _log.core.enabled.get(__name__, True):
-        _log.debug("to_arrow", table.table_name, len(rows))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.debug("to_arrow", table.table_name, len(rows))
     return result
 
 
@@ -138,6 +140,6 @@ def from_arrow(factory: Callable[[], DB], tables: Mapping[str, Any], primary_key
         # A reader (what DuckDB's .arrow() returns) is read to its end here, once.
         rows = (data.read_all() if isinstance(data, pa.RecordBatchReader) else data).to_pylist()
         fill_new_table(db, name, primary_key, None, rows, skip_validation=False, locate=_arrow_rows(name))
-        if _log.core.enabled.get(__name__, True):
-            _log.info("from_arrow", name, len(rows))
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("from_arrow", name, len(rows))
     return db

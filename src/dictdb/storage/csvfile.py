@@ -14,11 +14,13 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from dictdb import log as _log
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
+from dictdb.log import Gate
 from dictdb.storage.atomic import atomic_write
 from dictdb.storage.csvcells import CellError, Converter, converter_for, infer_converter, to_text
 from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+
+_logs = Gate(__name__)
 
 __all__ = ["ReadOptions", "export_csv", "import_csv"]
 
@@ -79,8 +81,8 @@ def import_csv(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {parsed.lines[position]}",
     )
-    if _log.core.enabled.get(__name__, True):
-        _log.info("import_csv", table_name, len(records), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("import_csv", table_name, len(records), path=os.fspath(path))
     return len(records)
 
 
@@ -199,8 +201,8 @@ def export_csv(
             writer.writerow([to_text(name) for name in header])
         for row in rows:
             writer.writerow([to_text(row.get(name)) for name in header])
-    if _log.core.enabled.get(__name__, True):
-        _log.info("export_csv", table.table_name, len(rows), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("export_csv", table.table_name, len(rows), path=os.fspath(path))
     return len(rows)
 
 

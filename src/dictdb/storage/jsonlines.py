@@ -15,11 +15,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from dictdb import log as _log
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
+from dictdb.log import Gate
 from dictdb.storage import codec
 from dictdb.storage.atomic import atomic_write
 from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+
+_logs = Gate(__name__)
 
 __all__ = ["export_jsonl", "import_jsonl"]
 
@@ -59,8 +61,8 @@ def export_jsonl(table: TableLike, path: Path, where: Any) -> int:
             batch = rows[start : start + _BATCH]
             encoded = [codec.encode_record(row, table=name, pk_field=pk_field) for row in batch]
             out.write("".join(_dumps(record) + "\n" for record in encoded))
-    if _log.core.enabled.get(__name__, True):
-        _log.info("export_jsonl", name, len(rows), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("export_jsonl", name, len(rows), path=os.fspath(path))
     return len(rows)
 
 
@@ -98,8 +100,8 @@ def import_jsonl(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {lines[position]}",
     )
-    if _log.core.enabled.get(__name__, True):
-        _log.info("import_jsonl", table_name, len(records), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("import_jsonl", table_name, len(records), path=os.fspath(path))
     return len(records)
 
 

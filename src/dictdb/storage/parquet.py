@@ -9,11 +9,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from dictdb import log as _log
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
+from dictdb.log import Gate
 from dictdb.storage.arrow import require_pyarrow, rows_to_arrow
 from dictdb.storage.atomic import atomic_write
 from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+
+_logs = Gate(__name__)
 
 __all__ = ["export_parquet", "import_parquet"]
 
@@ -41,8 +43,8 @@ def export_parquet(table: TableLike, path: Path, where: Any) -> int:
     data = rows_to_arrow(pa, table, rows)
     with atomic_write(path, "wb") as out:
         pq.write_table(data, out)
-    if _log.core.enabled.get(__name__, True):
-        _log.info("export_parquet", table.table_name, len(rows), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("export_parquet", table.table_name, len(rows), path=os.fspath(path))
     return len(rows)
 
 
@@ -80,6 +82,6 @@ def import_parquet(
         skip_validation=False,
         locate=lambda position: f"cannot import {shown}, row {position + 1}",
     )
-    if _log.core.enabled.get(__name__, True):
-        _log.info("import_parquet", table_name, len(rows), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("import_parquet", table_name, len(rows), path=os.fspath(path))
     return len(rows)

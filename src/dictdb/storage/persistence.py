@@ -12,11 +12,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from dictdb import log as _log
+from dictdb.log import Gate
 from dictdb.storage import snapshot
 from dictdb.storage.jsonfile import read_json, write_json
 from dictdb.storage.pickle_safe import read_pickle, write_pickle
 from dictdb.storage.snapshot import DB, DatabaseLike, DatabaseSnapshot
+
+_logs = Gate(__name__)
 
 __all__ = ["FORMATS", "async_load_database", "async_save_database", "load_database", "save_database"]
 
@@ -51,8 +53,8 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
     writer = _WRITERS[_format(file_format)]
     taken = snapshot.take(db)
     writer(taken, path)
-    if _log.core.enabled.get(__name__, True):
-        _log.info("save", None, len(taken.tables), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("save", None, len(taken.tables), path=os.fspath(path))
 
 
 def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
@@ -74,8 +76,8 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
     """
     reader = _READERS[_format(file_format)]
     db = snapshot.restore(reader(path), factory, path)
-    if _log.core.enabled.get(__name__, True):
-        _log.info("load", None, len(db.tables), path=os.fspath(path))
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("load", None, len(db.tables), path=os.fspath(path))
     return db
 
 
