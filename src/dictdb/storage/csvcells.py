@@ -16,8 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-from dictdb.schema import type_name
-
 __all__ = ["CellError", "converter_for", "infer_converter", "to_text"]
 
 Converter = Callable[[str], Any]
@@ -89,6 +87,14 @@ _READERS: dict[type, Converter] = {
 _UNIONS: tuple[Any, ...] = (typing.Union, types.UnionType)
 
 
+def _type_name(spec: Any) -> str:
+    """``int``, ``date | None``: how messages name a schema type."""
+    members = typing.get_args(spec) if typing.get_origin(spec) in _UNIONS else (spec,)
+    return " | ".join(
+        "None" if member is type(None) else getattr(member, "__name__", repr(member)) for member in members
+    )
+
+
 def converter_for(field: Any, spec: Any) -> tuple[Converter, bool]:
     """How to read a column whose schema type is ``spec``, and whether an empty cell is ``""`` (a plain
     ``str`` column) rather than ``None``. ``TypeError`` for a type no CSV cell can hold.
@@ -108,13 +114,13 @@ def converter_for(field: Any, spec: Any) -> tuple[Converter, bool]:
         if reader is None:
             names = ", ".join(tp.__name__ for tp in _READERS)
             raise TypeError(
-                f"column {field!r}: a CSV cell cannot hold a {type_name(member)} (the schema's type); "
+                f"column {field!r}: a CSV cell cannot hold a {_type_name(member)} (the schema's type); "
                 f"CSV reads {names}: import such data with import_jsonl or import_parquet"
             )
         readers.append(reader)
     if len(readers) == 1:
-        return _checked(readers[0], type_name(spec)), spec is str
-    return _first_that_reads(readers, type_name(spec)), False
+        return _checked(readers[0], _type_name(spec)), spec is str
+    return _first_that_reads(readers, _type_name(spec)), False
 
 
 def _checked(reader: Converter, expected: str) -> Converter:
