@@ -21,7 +21,6 @@ from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
-from dictdb.query.aggregates import Aggregate
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.tracking import ChangeTracker
@@ -544,7 +543,7 @@ class Table:
         *,
         order_by: Any = None,
         limit: int | None = None,
-        **aggregations: Aggregate,
+        **aggregations: _aggregates.Aggregate,
     ) -> Any:
         """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max`` over the records matching ``where``.
 
@@ -566,7 +565,7 @@ class Table:
         rows = self._match(where)
         result = _aggregates.aggregate(rows, group_by, aggregations, order_by=order_by, limit=limit)
         if _logs.core.enabled is not _logs.quiet:
-            _logs.debug("aggregate", self.table_name, len(result))
+            _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
 
     def export_csv(
