@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 STAMP := $(VENV)/.installed
-CORE := dictdb._core._index dictdb._core._lock dictdb._core._predicate dictdb._core._records
+CORE := dictdb._core._aggregate dictdb._core._index dictdb._core._lock dictdb._core._predicate dictdb._core._records
 BENCH_OPTS := -o python_files=bench_*.py -p no:cacheprovider
 
 .PHONY: help venv build build-pure demo test test-compiled test-pure lint types stubs bench bench-smoke clean
