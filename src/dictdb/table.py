@@ -20,8 +20,8 @@ from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
-from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.query import aggregates as _aggregates
+from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.tracking import ChangeTracker
