@@ -30,7 +30,9 @@ from dictdb.exceptions import (
     TableNotFoundError,
     UnsupportedValueError,
 )
+from dictdb.log import configure_logging, logger
 from dictdb.query import And, Condition, Field, Not, Or, Query
+from dictdb.query.aggregates import Avg, Count, Max, Min, Sum
 from dictdb.table import Table
 
 try:
@@ -52,8 +54,10 @@ def core_implementation() -> Literal["cython", "python"]:
 
 __all__ = [
     "And",
+    "Avg",
     "BackupManager",
     "Condition",
+    "Count",
     "DatabaseFileError",
     "DatabaseFileNotFoundError",
     "DictDB",
@@ -61,15 +65,20 @@ __all__ = [
     "DuplicateKeyError",
     "DuplicateTableError",
     "Field",
+    "Max",
+    "Min",
     "Not",
     "Or",
     "Query",
     "RecordNotFoundError",
     "SchemaValidationError",
+    "Sum",
     "Table",
     "TableNotFoundError",
     "UnsupportedValueError",
     "__version__",
+    "configure_logging",
     "core_implementation",
     "exceptions",
+    "logger",
 ]

@@ -8,7 +8,11 @@ from typing import Any, TypeVar
 
 from dictdb import storage
 from dictdb.exceptions import DuplicateTableError, TableNotFoundError
+from dictdb.log import Gate
+from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table import Table
+
+_logs = Gate(__name__)
 
 _DB = TypeVar("_DB", bound="DictDB")
 
@@ -59,6 +63,8 @@ class DictDB:
         self.tables[table_name] = table
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("create_table", table_name)
         return table
 
     def drop_table(self, table_name: str) -> None:
@@ -76,6 +82,8 @@ class DictDB:
         del self.tables[table_name]
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("drop_table", table_name)
 
     def get_table(self, table_name: str) -> Table:
         """The table called ``table_name``; ``TableNotFoundError`` when there is none.
@@ -175,3 +183,93 @@ class DictDB:
         # A tuple replaced on each change, never mutated: safe against listeners added from other threads.
         for listener in self._change_listeners:
             listener()
+
+    # Imports and interop: thin wrappers over dictdb.storage (docs/csv.md, docs/interop.md). Each builds the
+    # whole table or, on any error, leaves none.
+
+    def import_csv(
+        self,
+        filepath: str | os.PathLike[str],
+        table_name: str,
+        *,
+        primary_key: str = "id",
+        delimiter: str = ",",
+        has_header: bool = True,
+        encoding: str = "utf-8",
+        schema: Mapping[str, Any] | None = None,
+        infer_types: bool = True,
+        skip_validation: bool = False,
+    ) -> int:
+        """Create table ``table_name`` from a CSV file; returns how many rows it imported.
+
+        Cells become int, float, bool or str by column (``infer_types``), or the schema's types; an empty
+        cell is ``None``. ``DuplicateTableError`` if the table exists; ``DatabaseFileError`` naming the line
+        for a malformed row or a cell that does not convert. A failed import leaves no table.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import DictDB
+            >>> path = os.path.join(tempfile.mkdtemp(), "people.csv")
+            >>> _ = open(path, "w").write("id,name,age\\n1,ada,36\\n2,bob,\\n")
+            >>> db = DictDB()
+            >>> db.import_csv(path, "people")
+            2
+            >>> db.get_table("people").all()
+            [{'id': 1, 'name': 'ada', 'age': 36}, {'id': 2, 'name': 'bob', 'age': None}]
+        """
+        options = csvfile.ReadOptions(delimiter, has_header, encoding, infer_types)
+        return csvfile.import_csv(self, filepath, table_name, primary_key, schema, skip_validation, options)
+
+    def import_jsonl(
+        self,
+        filepath: str | os.PathLike[str],
+        table_name: str,
+        *,
+        primary_key: str = "id",
+        schema: Mapping[str, Any] | None = None,
+        skip_validation: bool = False,
+    ) -> int:
+        """Create table ``table_name`` from a JSON Lines file (one object per line); returns how many.
+
+        Reads what ``Table.export_jsonl`` writes, tagged values included. A failed import leaves no table.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import DictDB
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
+            >>> _ = open(path, "w").write('{"id": 1, "x": [1, 2]}\\n{"id": 2}\\n')
+            >>> db = DictDB()
+            >>> db.import_jsonl(path, "t"), db.get_table("t").get(1)
+            (2, {'id': 1, 'x': [1, 2]})
+        """
+        return jsonlines.import_jsonl(self, filepath, table_name, primary_key, schema, skip_validation)
+
+    @classmethod
+    def from_arrow(cls: type[_DB], tables: Mapping[str, Any], *, primary_key: str = "id") -> _DB:
+        """A new database with one table per ``pyarrow.Table`` of ``tables`` (name -> Arrow table).
+
+        Needs ``pip install cydictdb[arrow]``. A column ``primary_key`` gives the keys; without it, keys
+        are 1, 2, 3... Example (docs/interop.md runs it)::
+
+            db = DictDB.from_arrow({"t": pyarrow.table({"id": [1, 2], "x": ["a", None]})})
+            db.get_table("t").all()  # [{'id': 1, 'x': 'a'}, {'id': 2, 'x': None}]
+        """
+        return arrow.from_arrow(cls, tables, primary_key)
+
+    def import_parquet(
+        self,
+        filepath: str | os.PathLike[str],
+        table_name: str,
+        *,
+        primary_key: str = "id",
+        schema: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Create table ``table_name`` from a Parquet file through pyarrow; returns how many rows.
+
+        Needs ``pip install cydictdb[arrow]``. A failed import leaves no table. Example (docs/interop.md
+        runs it)::
+
+            db.get_table("t").export_parquet("t.parquet")
+            db.import_parquet("t.parquet", "copy")  # how many rows
+        """
+        return parquet.import_parquet(self, filepath, table_name, primary_key, schema)

@@ -8,7 +8,8 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, overload
 
@@ -17,10 +18,15 @@ from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
+from dictdb.log import Gate
 from dictdb.query import Field, plan_of
+from dictdb.query import aggregates as _aggregates
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
+from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.tracking import ChangeTracker
+
+_logs = Gate(__name__)
 
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
@@ -226,6 +232,8 @@ class Table:
             batch[position][pk_field] = pk
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("insert", self.table_name, len(ready.pending))
         return list(ready.pending)
 
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
@@ -313,6 +321,8 @@ class Table:
             self._columns.update(changes)
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("update", self.table_name, len(rows))
         return len(rows)
 
     def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
@@ -336,6 +346,8 @@ class Table:
             self._columns.update(merged)
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("update", self.table_name, 1)
         return 1
 
     def delete(self, where: Any = None) -> int:
@@ -367,6 +379,8 @@ class Table:
         self._columns = None  # a field may have gone with the records; recounted on the next columns()
         if self._change_listeners:
             self._notify_change_listeners()
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.info("delete", self.table_name, len(pks))
         return len(pks)
 
     def _nothing_matches(self, where: Any) -> str:
@@ -420,7 +434,10 @@ class Table:
             [{'name': 'cy'}, {'name': 'ada'}]
         """
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
-        return run_select(self._match, where, *query, copy=copy, distinct=distinct)
+        rows = run_select(self._match, where, *query, copy=copy, distinct=distinct)
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.debug("select", self.table_name, len(rows))
+        return rows
 
     def _match(self, where: Any, *, copy: bool = False, limit: int | None = None) -> list[Record]:
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
@@ -587,3 +604,110 @@ class Table:
         # so a table without listeners pays one attribute test per write.
         for listener in self._change_listeners:
             listener()
+
+    # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
+
+    def aggregate(
+        self,
+        where: Any = None,
+        group_by: Any = None,
+        *,
+        order_by: Any = None,
+        limit: int | None = None,
+        **aggregations: _aggregates.Aggregate,
+    ) -> Any:
+        """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max`` over the records matching ``where``.
+
+        Without ``group_by``: a dict, aggregate name -> value. With ``group_by`` (a field name or a list of
+        them): one row per group, the group fields then the aggregates, in first-seen group order, or by
+        ``order_by`` (names of the row, ``"-name"`` descending) and cut to ``limit`` rows. Aggregates skip
+        ``None``; with no values ``Count`` gives 0 and the others ``None`` (docs/aggregates.md).
+
+        Example:
+            >>> from dictdb import Avg, Count, Table
+            >>> t = Table("staff")
+            >>> t.insert([{"dept": "ops", "pay": 10}, {"dept": "dev", "pay": 30}, {"dept": "ops", "pay": 20}])
+            [1, 2, 3]
+            >>> t.aggregate(n=Count(), pay=Avg("pay"))
+            {'n': 3, 'pay': 20.0}
+            >>> t.aggregate(group_by="dept", n=Count(), pay=Avg("pay"))
+            [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
+        """
+        rows = self._match(where)
+        result = _aggregates.aggregate(rows, group_by, aggregations, order_by=order_by, limit=limit)
+        if _logs.core.enabled is not _logs.quiet:
+            _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
+        return result
+
+    def export_csv(
+        self,
+        filepath: str | os.PathLike[str],
+        *,
+        records: Iterable[Record] | None = None,
+        columns: list[Any] | None = None,
+        where: Any = None,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+    ) -> int:
+        """Write the records matching ``where`` (or the given ``records``) to a CSV file; returns how many.
+
+        The header is ``columns`` (default: the schema's fields, else every field in first-seen order).
+        The file is replaced atomically (docs/csv.md).
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"name": "ada", "age": 36}, {"name": "bob"}])
+            [1, 2]
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+            >>> t.export_csv(path, columns=["id", "name", "age"])
+            2
+            >>> print(open(path).read(), end="")
+            id,name,age
+            1,ada,36
+            2,bob,
+        """
+        return csvfile.export_csv(self, filepath, records, columns, where, delimiter, encoding)
+
+    def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+        """Write the records matching ``where`` to a JSON Lines file, one object per line; returns how many.
+
+        Values JSON has no type for are tagged as in DictDB's JSON files; the file is replaced atomically
+        (docs/interop.md).
+
+        Example:
+            >>> import datetime as dt, os, tempfile
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"day": dt.date(2024, 2, 29)})
+            1
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
+            >>> t.export_jsonl(path)
+            1
+            >>> print(open(path).read(), end="")
+            {"day": {"$date": "2024-02-29"}, "id": 1}
+        """
+        return jsonlines.export_jsonl(self, filepath, where)
+
+    def to_arrow(self) -> Any:
+        """The table as a ``pyarrow.Table``, one column per field (needs ``pip install cydictdb[arrow]``).
+
+        Example (with pyarrow; docs/interop.md runs it)::
+
+            t = Table("t")
+            t.insert([{"x": 1.5}, {"x": None}])
+            t.to_arrow().to_pylist()  # [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
+        """
+        return arrow.to_arrow(self)
+
+    def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+        """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
+
+        The file is replaced atomically. Example (with pyarrow; docs/interop.md runs it)::
+
+            t = Table("t")
+            t.insert([{"x": 1}, {"x": 2}])
+            t.export_parquet("t.parquet", where=t.x > 1)  # 1
+        """
+        return parquet.export_parquet(self, filepath, where)

@@ -12,10 +12,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from dictdb.log import Gate
 from dictdb.storage import snapshot
 from dictdb.storage.jsonfile import read_json, write_json
 from dictdb.storage.pickle_safe import read_pickle, write_pickle
 from dictdb.storage.snapshot import DB, DatabaseLike, DatabaseSnapshot
+
+_logs = Gate(__name__)
 
 __all__ = [
     "FORMATS",
@@ -55,7 +58,10 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
         >>> load_database(path, "json", DictDB).get_table("users").get(1)
         {'name': 'ada', 'id': 1}
     """
-    write_snapshot(snapshot.take(db), path, file_format)
+    taken = snapshot.take(db)
+    write_snapshot(taken, path, file_format)
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("save", None, len(taken.tables), path=os.fspath(path))
 
 
 def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None:
@@ -111,7 +117,10 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         ...
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
-    return snapshot.restore(read_snapshot(path, file_format), factory, path)
+    db = snapshot.restore(read_snapshot(path, file_format), factory, path)
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("load", None, len(db.tables), path=os.fspath(path))
+    return db
 
 
 async def async_save_database(db: DatabaseLike, path: Path, file_format: str) -> None:

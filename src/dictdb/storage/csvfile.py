@@ -1,0 +1,226 @@
+"""CSV files: ``DictDB.import_csv`` and ``Table.export_csv`` (docs/csv.md).
+
+An import reads and converts the whole file before it creates the table, so a malformed row or a cell that
+does not convert raises (naming the line) with nothing created; the records then go in through
+``fill_new_table``, which drops the table again on any error. An export writes through the atomic writer:
+the file holds the old content or the whole new one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
+from dictdb.log import Gate
+from dictdb.storage.atomic import atomic_write
+from dictdb.storage.csvcells import CellError, Converter, converter_for, infer_converter, to_text
+from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+
+_logs = Gate(__name__)
+
+__all__ = ["ReadOptions", "export_csv", "import_csv"]
+
+Path = str | os.PathLike[str]
+Record = dict[Any, Any]
+
+
+class ReadOptions(NamedTuple):
+    """How to read a CSV file: ``DictDB.import_csv``'s keyword arguments about the text."""
+
+    delimiter: str = ","
+    has_header: bool = True
+    encoding: str = "utf-8"
+    infer_types: bool = True
+
+
+class _Rows(NamedTuple):
+    names: list[str]
+    lines: list[int]  # the line of the file each row ends on, for messages
+    rows: list[list[str]]
+
+
+def import_csv(
+    db: DatabaseLike,
+    path: Path,
+    table_name: str,
+    primary_key: str,
+    schema: Mapping[str, Any] | None,
+    skip_validation: bool,
+    options: ReadOptions,
+) -> int:
+    """Create ``table_name`` in ``db`` from the CSV file ``path``; returns how many rows it imported.
+
+    Example:
+        >>> import os, tempfile
+        >>> from decimal import Decimal
+        >>> from dictdb import DictDB
+        >>> path = os.path.join(tempfile.mkdtemp(), "prices.csv")
+        >>> _ = open(path, "w").write("sku;price\\n007;9.90\\n")
+        >>> db = DictDB()
+        >>> import_csv(db, path, "prices", "sku", {"sku": str, "price": Decimal}, False,
+        ...            ReadOptions(delimiter=";"))
+        1
+        >>> db.get_table("prices").all()
+        [{'sku': '007', 'price': Decimal('9.90')}]
+    """
+    ensure_free(db, table_name)
+    parsed = _read(path, options, schema)
+    converters = _converters(parsed, schema, options.infer_types)
+    records = [_record(parsed, converters, index, path) for index in range(len(parsed.rows))]
+    shown = show_path(path)
+    fill_new_table(
+        db,
+        table_name,
+        primary_key,
+        schema,
+        records,
+        skip_validation=skip_validation,
+        locate=lambda position: f"cannot import {shown}, line {parsed.lines[position]}",
+    )
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("import_csv", table_name, len(records), path=os.fspath(path))
+    return len(records)
+
+
+def _read(path: Path, options: ReadOptions, schema: Mapping[str, Any] | None) -> _Rows:
+    delimiter, has_header, encoding, _ = options
+    # A UTF-8 file from a spreadsheet often starts with a byte-order mark: not part of the first name.
+    if codecs.lookup(encoding).name == "utf-8":
+        encoding = "utf-8-sig"
+    names: list[str] | None = None
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter, strict=True)
+            for row in reader:
+                if not row:  # a blank line
+                    continue
+                if names is None:
+                    names = _header(row, has_header, schema, path)
+                    if has_header:
+                        continue
+                if len(row) != len(names):
+                    raise DatabaseFileError(
+                        path,
+                        f"line {reader.line_num} has {len(row)} cells but there are {len(names)} columns "
+                        f"({', '.join(names)}); every row needs one cell per column",
+                    )
+                lines.append(reader.line_num)
+                rows.append(row)
+    except FileNotFoundError:
+        raise DatabaseFileNotFoundError(path, "no such file") from None
+    except UnicodeDecodeError as exc:
+        raise DatabaseFileError(path, f"not {options.encoding} text ({exc.reason}); pass encoding=") from None
+    except csv.Error as exc:
+        raise DatabaseFileError(path, f"not valid CSV at line {reader.line_num}: {exc}") from None
+    return _Rows(names or [], lines, rows)
+
+
+def _header(row: list[str], has_header: bool, schema: Mapping[str, Any] | None, path: Path) -> list[str]:
+    if not has_header:
+        if schema is not None:
+            return [str(name) for name in schema]
+        return [f"column_{i}" for i in range(1, len(row) + 1)]
+    for position, name in enumerate(row, 1):
+        if not name:
+            raise DatabaseFileError(path, f"column {position} of the header has no name")
+    if len(set(row)) != len(row):
+        twice = sorted({name for name in row if row.count(name) > 1})
+        raise DatabaseFileError(path, f"the header names {', '.join(map(repr, twice))} more than once")
+    return row
+
+
+def _converters(
+    parsed: _Rows, schema: Mapping[str, Any] | None, infer_types: bool
+) -> list[tuple[Converter, bool]]:
+    out = []
+    for column, name in enumerate(parsed.names):
+        if schema is not None and name in schema:
+            out.append(converter_for(name, schema[name]))
+        elif infer_types:
+            out.append((infer_converter([row[column] for row in parsed.rows]), False))
+        else:
+            out.append((str, False))
+    return out
+
+
+def _record(parsed: _Rows, converters: list[tuple[Converter, bool]], index: int, path: Path) -> Record:
+    record: Record = {}
+    row = parsed.rows[index]
+    for name, cell, (convert, empty_is_text) in zip(parsed.names, row, converters, strict=True):
+        if not cell:
+            record[name] = "" if empty_is_text else None
+            continue
+        try:
+            record[name] = convert(cell)
+        except CellError as exc:
+            raise DatabaseFileError(path, f"line {parsed.lines[index]}, column {name!r}: {exc}") from None
+    return record
+
+
+def export_csv(
+    table: TableLike,
+    path: Path,
+    records: Iterable[Record] | None,
+    columns: list[Any] | None,
+    where: Any,
+    delimiter: str,
+    encoding: str,
+) -> int:
+    """Write ``records`` (default: the rows of ``table`` matching ``where``) to ``path`` as CSV.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dictdb import Table
+        >>> t = Table("t")
+        >>> t.insert([{"x": 1, "ok": True}, {"x": None, "ok": False}])
+        [1, 2]
+        >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        >>> export_csv(t, path, None, None, None, ";", "utf-8")
+        2
+        >>> print(open(path).read(), end="")
+        x;ok;id
+        1;true;1
+        ;false;2
+    """
+    if records is not None and where is not None:
+        raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
+    rows = table._match(where) if records is None else list(records)
+    for position, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise TypeError(f"record {position} to export is a {type(row).__name__}, not a dict")
+    header = _export_columns(table, rows, columns, records is None)
+    with atomic_write(path, "w", encoding=encoding, newline="") as out:
+        writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+        if header:
+            writer.writerow([to_text(name) for name in header])
+        for row in rows:
+            writer.writerow([to_text(row.get(name)) for name in header])
+    if _logs.core.enabled is not _logs.quiet:
+        _logs.info("export_csv", table.table_name, len(rows), path=os.fspath(path))
+    return len(rows)
+
+
+def _export_columns(table: TableLike, rows: list[Record], columns: list[Any] | None, own: bool) -> list[Any]:
+    """The header: ``columns`` once checked, else the schema's fields, else the fields in first-seen order."""
+    seen: dict[Any, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    if columns is None:
+        return list(table.schema) if table.schema is not None and own else list(seen)
+    if not isinstance(columns, (list, tuple)):
+        raise TypeError(f"columns must be a list of field names, not {type(columns).__name__}")
+    known = set(seen) | set(table.columns() if own else ())
+    unknown = [name for name in columns if name not in known]
+    # Without any record or schema there is nothing to check against: the header is written as asked.
+    if unknown and known:
+        raise ValueError(
+            f"cannot export unknown columns {', '.join(map(repr, unknown))} of table {table.table_name!r}; "
+            f"its columns are {', '.join(map(repr, sorted(known, key=str)))}"
+        )
+    return list(columns)
