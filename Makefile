@@ -60,7 +60,8 @@ bench-smoke: build
 	$(PYTEST) benchmarks $(BENCH_OPTS) -q --benchmark-disable
 
 # One table (.benchmarks/table.md): kernels and contenders run once, in the compiled run; DictDB's table
-# operations run again in the pure core. pytest-benchmark's own tables go to .benchmarks/*.log. Under 10 minutes on 2 cores (docs/performance.md).
+# operations run again in the pure core. pytest-benchmark's own tables go to .benchmarks/*.log. Under 10
+# minutes on 2 cores (docs/performance.md).
 bench: build
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	mkdir -p .benchmarks

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import dictdb
-from dictdb import DictDB, Table
+from dictdb import Avg, Count, DictDB, Table
 
 IMPL_ID = "dictdb"
 Record = dict[str, Any]
@@ -77,3 +77,8 @@ def select_sorted(table: Table, field: str) -> list[Record]:
 
 def select_distinct(table: Table, fields: list[str]) -> list[Record]:
     return table.select(fields, distinct=True)
+
+
+def group_count_avg(table: Table, by: str, field: str) -> list[Record]:
+    rows: list[Record] = table.aggregate(group_by=by, n=Count(), avg=Avg(field))
+    return rows

@@ -92,3 +92,9 @@ def select_sorted(con: Any, field: str) -> list[Record]:
 
 def select_distinct(con: Any, fields: list[str]) -> list[Record]:
     return _dicts(con.execute(f"SELECT DISTINCT {', '.join(fields)} FROM employees"))
+
+
+def group_count_avg(con: Any, by: str, field: str) -> list[Record]:
+    return _dicts(
+        con.execute(f"SELECT {by}, count(*) AS n, avg({field}) AS avg FROM employees GROUP BY {by}")
+    )

@@ -15,7 +15,7 @@ import heapq
 import json
 import pickle
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -121,3 +121,25 @@ def load_file(path: Path, file_format: str) -> list[Record]:
         with open(path, "rb") as f:
             loaded = pickle.load(f)
     return loaded
+
+
+def count_avg(records: Iterable[Record], by: str, name: str) -> list[Record]:
+    """Group ``records`` by ``by``: the count, and the mean of ``name`` over its non-None values."""
+    counts: dict[Any, int] = {}
+    totals: dict[Any, Any] = {}
+    seen: dict[Any, int] = {}
+    for record in records:
+        key = record.get(by)
+        counts[key] = counts.get(key, 0) + 1
+        value = record.get(name)
+        if value is not None:
+            totals[key] = totals.get(key, 0) + value
+            seen[key] = seen.get(key, 0) + 1
+    return [
+        {by: key, "n": n, "avg": totals[key] / seen[key] if seen.get(key) else None}
+        for key, n in counts.items()
+    ]
+
+
+def group_count_avg(store: Store, by: str, name: str) -> list[Record]:
+    return count_avg(store.by_pk.values(), by, name)

@@ -108,3 +108,9 @@ def select_sorted(con: sqlite3.Connection, field: str) -> list[Record]:
 
 def select_distinct(con: sqlite3.Connection, fields: list[str]) -> list[Record]:
     return _dicts(con.execute(f"SELECT DISTINCT {', '.join(fields)} FROM employees"))
+
+
+def group_count_avg(con: sqlite3.Connection, by: str, field: str) -> list[Record]:
+    return _dicts(
+        con.execute(f"SELECT {by}, count(*) AS n, avg({field}) AS avg FROM employees GROUP BY {by}")
+    )
