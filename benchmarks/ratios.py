@@ -1,11 +1,12 @@
 """Print the benchmark table from pytest-benchmark JSON files (and the memory JSON of ``memory.py``).
 
-Usage: python benchmarks/ratios.py compiled.json [pure.json memory.json ...]
+Usage: python benchmarks/ratios.py [--summary] compiled.json [pure.json memory.json ...]
 
 Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl``: ``cython`` and ``python`` (DictDB's two
 cores), ``sqlite``, ``duckdb`` or ``floor``. The same (op, size) measured by several implementations, in any
 of the files, make one row; when one was measured twice, the first file wins. Then come the memory figures,
-and DESIGN.md's performance targets at 100,000 rows, each marked met or missed.
+and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
+DESIGN.md's operations at 100,000 rows (the README's table).
 """
 
 from __future__ import annotations
@@ -148,7 +149,26 @@ def render_targets(times: Times) -> str:
     return grid(lines) if len(lines) > 1 else ""
 
 
+def render_summary(times: Times) -> str:
+    """DESIGN.md's operations at 100,000 rows, one row each: the README's table."""
+    impls = [impl for impl in IMPLS if any(impl in row for row in times.values())]
+    contenders = [impl for impl in ("sqlite", "duckdb") if impl in impls]
+    lines = [["operation (n=100,000)"] + [HEADS[i] for i in impls] + ["x pure"]]
+    lines[0] += [f"x {HEADS[i]}" for i in contenders] + ["/ floor"]
+    for _, prefix, _ in TARGETS:
+        for (op, size), row in sorted(times.items()):
+            if size == TARGET_SIZE and op.startswith(prefix):
+                mine = ours(row)
+                cells = [op] + [fmt_time(row.get(i)) for i in impls]
+                cells.append(fmt_ratio(ratio(row.get("python"), row.get("cython"))))
+                cells += [fmt_ratio(ratio(row.get(i), mine)) for i in contenders]
+                lines.append([*cells, fmt_ratio(ratio(mine, row.get("floor")))])
+    return grid(lines)
+
+
 def main(argv: list[str]) -> int:
+    summary = "--summary" in argv
+    argv = [arg for arg in argv if arg != "--summary"]
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
@@ -156,6 +176,9 @@ def main(argv: list[str]) -> int:
     if not times:
         print("no labelled benchmarks found in " + ", ".join(argv), file=sys.stderr)
         return 1
+    if summary:
+        print(render_summary(times))
+        return 0
     print("Median times; ratios are DictDB's compiled core against each (the pure core when only it ran).\n")
     print(render_times(times))
     print("\nvs pure / vs sqlite3 / vs duckdb: how many times faster DictDB's compiled core is (>1: faster).")
