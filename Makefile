@@ -6,13 +6,17 @@ PYTEST := $(PY) -m pytest
 STAMP := $(VENV)/.installed
 CORE := dictdb._core._aggregate dictdb._core._index dictdb._core._lock dictdb._core._predicate dictdb._core._records
 BENCH_OPTS := -o python_files=bench_*.py -p no:cacheprovider
+# `make bench` rounds: each benchmark calibrates, then runs for about BENCH_TIME seconds (at least 3 rounds).
+BENCH_TIME ?= 0.5
+BENCH_RUN := $(BENCH_OPTS) -q --benchmark-max-time=$(BENCH_TIME) --benchmark-min-rounds=3 --benchmark-sort=name
 
-.PHONY: help venv build build-pure demo test test-compiled test-pure lint types stubs bench bench-smoke clean
+.PHONY: help venv build build-pure demo test test-compiled test-pure lint types stubs bench bench-smoke docs clean
 
 help:
 	@echo "make demo   build the compiled core, run the quickstart, print compiled-vs-pure timings"
 	@echo "make test   build (extensions required), run the suite in both cores, lint, types, stubs, bench smoke"
-	@echo "make bench  full benchmarks and the compiled/pure ratio table"
+	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor) and the ratio table"
+	@echo "make docs   the API reference from docstrings, into docs/_build/api"
 	@echo "make lint   ruff + cython-lint"
 
 $(STAMP): requirements/build.txt requirements/test.txt pyproject.toml
@@ -55,10 +59,27 @@ stubs: build
 bench-smoke: build
 	$(PYTEST) benchmarks $(BENCH_OPTS) -q --benchmark-disable
 
+# One table (.benchmarks/table.md): kernels and contenders run once, in the compiled run; DictDB's table
+# operations run again in the pure core. pytest-benchmark's own tables go to .benchmarks/*.log. Under 10
+# minutes on 2 cores (docs/performance.md).
 bench: build
-	$(PYTEST) benchmarks $(BENCH_OPTS) -q --benchmark-json=.benchmarks/compiled.json
-	DICTDB_NO_EXTENSIONS=1 $(PYTEST) benchmarks $(BENCH_OPTS) -q -k "not kernel" --benchmark-json=.benchmarks/pure.json
-	$(PY) benchmarks/ratios.py .benchmarks/compiled.json .benchmarks/pure.json
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	mkdir -p .benchmarks
+	$(PYTEST) benchmarks $(BENCH_RUN) --benchmark-json=.benchmarks/compiled.json > .benchmarks/compiled.log \
+		|| (tail -40 .benchmarks/compiled.log; exit 1)
+	tail -1 .benchmarks/compiled.log
+	DICTDB_NO_EXTENSIONS=1 $(PYTEST) benchmarks $(BENCH_RUN) -m "not kernel and not contender" \
+		--benchmark-json=.benchmarks/pure.json > .benchmarks/pure.log || (tail -40 .benchmarks/pure.log; exit 1)
+	tail -1 .benchmarks/pure.log
+	$(PY) -m benchmarks.memory --out .benchmarks/memory-compiled.json
+	DICTDB_NO_EXTENSIONS=1 $(PY) -m benchmarks.memory --dictdb-only --out .benchmarks/memory-pure.json
+	$(PY) benchmarks/ratios.py .benchmarks/compiled.json .benchmarks/pure.json \
+		.benchmarks/memory-compiled.json .benchmarks/memory-pure.json | tee .benchmarks/table.md
+
+# The API reference, generated from the docstrings by pdoc; any warning fails the build.
+docs: build
+	$(PY) -m pip install --quiet -r requirements/docs.txt
+	$(PY) docs/build_api.py docs/_build/api
 
 clean:
-	rm -rf build dist .benchmarks src/*.egg-info src/dictdb/_core/*.c src/dictdb/_core/*.so src/dictdb/_core/*.html
+	rm -rf build dist .benchmarks docs/_build src/*.egg-info src/dictdb/_core/*.c src/dictdb/_core/*.so src/dictdb/_core/*.html

@@ -1,31 +1,31 @@
-"""Saving and loading a database of the DESIGN.md employees, JSON and pickle, beside a "floor": plain
-``json.dump``/``json.load`` (``pickle.dump``/``pickle.load``) of the list of records to an ordinary file,
-with no snapshot, no tags, no temp file, no fsync and no table rebuilt."""
+"""Saving and loading a database of the DESIGN.md employees, JSON and pickle, beside the floor
+(``contenders.floor.save_file``/``load_file``: plain ``json``/``pickle`` of the list of records to an
+ordinary file, with no snapshot, no tags, no temp file, no fsync and no table rebuilt). DictDB runs once per
+core (``make bench`` runs both), the floor once."""
 
 from __future__ import annotations
 
-import json
-import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.conftest import label
+from benchmarks.contenders import floor
 from dictdb import DictDB
 
 FORMATS = ["json", "pickle"]
+Rows = list[dict[str, Any]]
 
 
-def build_db(rows: list[dict]) -> DictDB:
+def build_db(rows: Rows) -> DictDB:
     db = DictDB()
-    table = db.create_table("employees")
-    for row in rows:
-        table.insert(row)
+    db.create_table("employees").insert(rows)
     return db
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_save(benchmark, rows: list[dict], size: int, tmp_path: Path, file_format: str) -> None:
+def test_save(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
     label(benchmark, f"{file_format} save", size)
     db = build_db(rows)
     path = tmp_path / f"db.{file_format}"
@@ -34,59 +34,25 @@ def test_save(benchmark, rows: list[dict], size: int, tmp_path: Path, file_forma
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_load(benchmark, rows: list[dict], size: int, tmp_path: Path, file_format: str) -> None:
+def test_load(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
     label(benchmark, f"{file_format} load", size)
     path = tmp_path / f"db.{file_format}"
     build_db(rows).save(path, file_format)
     loaded = benchmark(DictDB.load, path, file_format)
-    assert loaded.get_table("employees").count() == size
+    assert loaded.get_table("employees").all() == rows
 
 
-def test_floor_json_save(benchmark, rows: list[dict], size: int, tmp_path: Path) -> None:
-    label(benchmark, "json save", size, "floor")
-    path = tmp_path / "rows.json"
-
-    def save() -> None:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(rows, f)
-
-    benchmark(save)
-    assert len(json.loads(path.read_text())) == size
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_floor_save(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
+    label(benchmark, f"{file_format} save", size, floor.impl())
+    path = tmp_path / f"rows.{file_format}"
+    benchmark(floor.save_file, rows, path, file_format)
+    assert floor.load_file(path, file_format) == rows
 
 
-def test_floor_json_load(benchmark, rows: list[dict], size: int, tmp_path: Path) -> None:
-    label(benchmark, "json load", size, "floor")
-    path = tmp_path / "rows.json"
-    path.write_text(json.dumps(rows), encoding="utf-8")
-
-    def load() -> list[dict]:
-        with open(path, encoding="utf-8") as f:
-            loaded: list[dict] = json.load(f)
-        return loaded
-
-    assert len(benchmark(load)) == size
-
-
-def test_floor_pickle_save(benchmark, rows: list[dict], size: int, tmp_path: Path) -> None:
-    label(benchmark, "pickle save", size, "floor")
-    path = tmp_path / "rows.pickle"
-
-    def save() -> None:
-        with open(path, "wb") as f:
-            pickle.dump(rows, f)
-
-    benchmark(save)
-    assert len(pickle.loads(path.read_bytes())) == size
-
-
-def test_floor_pickle_load(benchmark, rows: list[dict], size: int, tmp_path: Path) -> None:
-    label(benchmark, "pickle load", size, "floor")
-    path = tmp_path / "rows.pickle"
-    path.write_bytes(pickle.dumps(rows))
-
-    def load() -> list[dict]:
-        with open(path, "rb") as f:
-            loaded: list[dict] = pickle.load(f)
-        return loaded
-
-    assert len(benchmark(load)) == size
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_floor_load(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
+    label(benchmark, f"{file_format} load", size, floor.impl())
+    path = tmp_path / f"rows.{file_format}"
+    floor.save_file(rows, path, file_format)
+    assert benchmark(floor.load_file, path, file_format) == rows

@@ -1,109 +1,110 @@
-"""Select options: order_by + limit (top-k), full order_by, distinct; and the kernels behind them, LIKE and
-is_in included. Table benchmarks run once per mode with a hand-written floor; kernels compare both cores in
-one run."""
+"""Reads through each contender (DictDB, sqlite3, DuckDB when installed, the floor): lookups by key, index
+ranges, equality, a 3-clause scan, top 10, a full sort and distinct, every result a list of dicts.
+
+Every contender works on the same rows with the same indexes (``benchmarks.data.INDEXES``); each label says
+whether the field it filters on is indexed. DictDB runs once per core (``make bench`` runs both), the others
+once. Each benchmark checks its result against a plain computation over the rows.
+"""
 
 from __future__ import annotations
 
-import heapq
 from operator import itemgetter
-from types import SimpleNamespace
+from types import ModuleType
+from typing import Any
 
-from benchmarks.bench_table import build_table
-from benchmarks.conftest import label
-from benchmarks.data import CITIES
+import pytest
+
+from benchmarks.conftest import Stores, label
+from benchmarks.contenders import offering
+from benchmarks.data import DEPT, FIELDS, INDEXES, NARROW, SCAN, WIDE, sample_keys
+
+Rows = list[dict[str, Any]]
 
 
-def test_table_top_10_by_salary(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select order_by -salary limit 10", size)
-    table = build_table(rows)
-    out = benchmark(table.select, order_by="-salary", limit=10)
+def on(field: str) -> str:
+    """How the field a query filters on is indexed, for its label."""
+    kind = INDEXES.get(field)
+    return f"{kind} index" if kind else "no index"
+
+
+def same_records(out: Rows, expected: Rows) -> bool:
+    """The same records, whole, in any order (an index range may return them in index order)."""
+    return len(out) == len(expected) and sorted(out, key=itemgetter("id")) == expected
+
+
+def whole(out: Rows) -> bool:
+    """Every record has all its fields."""
+    return all(set(record) == set(FIELDS) for record in out)
+
+
+@pytest.mark.parametrize("impl", offering("get_many"))
+def test_get_by_key(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, "get(pk) x1000", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    keys = sample_keys(size)
+    out = benchmark(impl.get_many, store, keys)
+    assert out == [rows[key - 1] for key in keys]
+
+
+@pytest.mark.parametrize(("window", "share"), [(NARROW, "~0.3%"), (WIDE, "~16%")])
+@pytest.mark.parametrize("impl", offering("select_range"))
+def test_range(
+    benchmark: Any,
+    impl: ModuleType,
+    stores: Stores,
+    rows: Rows,
+    size: int,
+    window: tuple[int, int],
+    share: str,
+) -> None:
+    label(benchmark, f"select salary range {share} ({on('salary')})", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    out = benchmark(impl.select_range, store, "salary", *window)
+    low, high = window
+    assert same_records(out, [r for r in rows if low <= r["salary"] <= high])
+
+
+@pytest.mark.parametrize("impl", offering("select_equal"))
+def test_equal(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, f"select dept == v ~10% ({on('dept')})", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    out = benchmark(impl.select_equal, store, "dept", DEPT)
+    assert same_records(out, [r for r in rows if r["dept"] == DEPT])
+
+
+@pytest.mark.parametrize("impl", offering("select_scan"))
+def test_scan_3_clauses(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, "select scan 3 clauses (no index)", size, impl.impl())
+    store = stores.get(impl, size, {})
+    out = benchmark(impl.select_scan, store, SCAN["age_min"], SCAN["dept"], SCAN["salary_max"])
+    expected = [
+        r
+        for r in rows
+        if r["age"] >= SCAN["age_min"] and r["dept"] == SCAN["dept"] and r["salary"] < SCAN["salary_max"]
+    ]
+    assert out == expected
+
+
+@pytest.mark.parametrize("impl", offering("top_k"))
+def test_top_10(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, f"select top 10 by salary ({on('salary')})", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    out = benchmark(impl.top_k, store, "salary", 10)
     assert [r["salary"] for r in out] == sorted((r["salary"] for r in rows), reverse=True)[:10]
+    assert whole(out)
 
 
-def test_floor_top_10_by_salary(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select order_by -salary limit 10", size, "floor")
-
-    def top() -> list[dict]:
-        return [dict(r) for r in heapq.nlargest(10, rows, key=itemgetter("salary"))]
-
-    assert len(benchmark(top)) == 10
-
-
-def test_table_order_by_age(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select order_by age (full sort)", size)
-    table = build_table(rows)
-    out = benchmark(table.select, order_by="age")
-    assert len(out) == size
+@pytest.mark.parametrize("impl", offering("select_sorted"))
+def test_order_by_all(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, f"select all order_by age ({on('age')})", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    out = benchmark(impl.select_sorted, store, "age")
+    assert out == sorted(rows, key=itemgetter("age"))
 
 
-def test_floor_order_by_age(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select order_by age (full sort)", size, "floor")
-
-    def ordered() -> list[dict]:
-        return [dict(r) for r in sorted(rows, key=itemgetter("age"))]
-
-    assert len(benchmark(ordered)) == size
-
-
-def test_table_distinct_dept_city(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select distinct dept, city", size)
-    table = build_table(rows)
-    out = benchmark(table.select, ["dept", "city"], distinct=True)
-    assert len(out) <= 500
-
-
-def test_floor_distinct_dept_city(benchmark, rows: list[dict], size: int) -> None:
-    label(benchmark, "select distinct dept, city", size, "floor")
-
-    def distinct() -> list[dict]:
-        seen = dict.fromkeys((r["dept"], r["city"]) for r in rows)
-        return [{"dept": dept, "city": city} for dept, city in seen]
-
-    assert len(benchmark(distinct)) <= 500
-
-
-def test_kernel_sort_records(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel sort by age, salary desc", size, kernel.kind)
-    out = benchmark(kernel.records.sort_records, rows, [("age", True), ("salary", True)])
-    assert len(out) == size
-
-
-def test_kernel_top_k(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel top 10 by salary", size, kernel.kind)
-    out = benchmark(kernel.records.sort_records, rows, [("salary", True)], 10)
-    assert len(out) == 10
-
-
-def test_kernel_sort_mixed_types(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel sort mixed types (None, int, str)", size, kernel.kind)
-    mixed = [{"v": None if i % 10 == 0 else (str(i) if i % 3 == 0 else i)} for i in range(size)]
-    out = benchmark(kernel.records.sort_records, mixed, [("v", False)])
-    assert len(out) == size
-
-
-def test_kernel_like(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel filter like '%7@example%'", size, kernel.kind)
-    predicate = kernel.predicate.compile_plan(("like", "email", "%7@example%", None, False))
-    out = benchmark(predicate.filter, rows)
-    assert 0 < len(out) < size
-
-
-def test_kernel_ilike(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel filter ilike 'USER1_%'", size, kernel.kind)
-    predicate = kernel.predicate.compile_plan(("like", "name", "USER1_%", None, True))
-    out = benchmark(predicate.filter, rows)
-    assert 0 < len(out) < size
-
-
-def test_kernel_is_in(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel filter is_in 5 cities", size, kernel.kind)
-    predicate = kernel.predicate.compile_plan(("in", "city", tuple(CITIES[:5])))
-    out = benchmark(predicate.filter, rows)
-    assert 0 < len(out) < size
-
-
-def test_kernel_distinct(benchmark, kernel: SimpleNamespace, rows: list[dict], size: int) -> None:
-    label(benchmark, "kernel distinct 2 columns", size, kernel.kind)
-    projected = kernel.records.project(rows, [("dept", "dept"), ("city", "city")])
-    out = benchmark(kernel.records.distinct, projected)
-    assert len(out) <= 500
+@pytest.mark.parametrize("impl", offering("select_distinct"))
+def test_distinct(benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int) -> None:
+    label(benchmark, "select distinct dept, city", size, impl.impl())
+    store = stores.get(impl, size, INDEXES)
+    out = benchmark(impl.select_distinct, store, ["dept", "city"])
+    assert sorted(tuple(r.values()) for r in out) == sorted({(r["dept"], r["city"]) for r in rows})

@@ -1,4 +1,9 @@
-"""The benchmark data set of DESIGN.md: employees with 10 depts and 50 cities, deterministic."""
+"""The benchmark data set of DESIGN.md: employees with 10 depts and 50 cities, deterministic, and the
+queries every contender answers.
+
+Each contender (``benchmarks/contenders/``) builds the same secondary indexes, ``INDEXES``, over the same
+rows, and answers the same queries below with every matching record as a dict.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,25 @@ import random
 DEPTS = [f"dept{i}" for i in range(10)]
 CITIES = [f"city{i}" for i in range(50)]
 
+#: The fields of each record, in order (sqlite3 and DuckDB declare them as columns in this order).
+FIELDS = ("id", "name", "age", "dept", "salary", "city", "email")
+
+#: Secondary indexes, field -> kind ("hash" or "sorted"), that every contender builds for the indexed
+#: operations. Empty until ``Table.create_index`` lands in DictDB: then it becomes DESIGN.md's set,
+#: ``{"dept": "hash", "age": "sorted", "salary": "sorted"}``, for every contender at once.
+INDEXES: dict[str, str] = {}
+
 #: The 3-clause scan used everywhere: ~2% of rows match.
 SCAN = {"age_min": 30, "dept": "dept3", "salary_max": 90_000}
+
+# Salaries are uniform in 30,000..150,000: a window of 360 holds ~0.3% of them, one of 19,200 ~16%.
+NARROW = (60_000, 60_360)
+WIDE = (60_000, 79_200)
+
+#: The equality select and the update/delete target: one dept of 10, ~10% of rows.
+DEPT = "dept3"
+
+_cache: dict[int, list[dict[str, object]]] = {}
 
 
 def make_rows(n: int, seed: int = 42) -> list[dict[str, object]]:
@@ -26,3 +48,17 @@ def make_rows(n: int, seed: int = 42) -> list[dict[str, object]]:
         }
         for i in range(1, n + 1)
     ]
+
+
+def shared_rows(n: int) -> list[dict[str, object]]:
+    """``make_rows(n)``, made once per process and shared: callers must not mutate the list or its dicts."""
+    if n not in _cache:
+        _cache.clear()  # one size at a time: a million rows is ~400 MB
+        _cache[n] = make_rows(n)
+    return _cache[n]
+
+
+def sample_keys(n: int, count: int = 1000) -> list[int]:
+    """``count`` primary keys spread evenly over ``1..n`` (all of them when ``n < count``)."""
+    step = max(1, n // count)
+    return list(range(1, n + 1, step))[:count]

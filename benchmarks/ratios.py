@@ -1,10 +1,12 @@
-"""Print the compiled/pure ratio table from pytest-benchmark JSON files.
+"""Print the benchmark table from pytest-benchmark JSON files (and the memory JSON of ``memory.py``).
 
-Usage: python benchmarks/ratios.py compiled.json [pure.json ...]
+Usage: python benchmarks/ratios.py [--summary] compiled.json [pure.json memory.json ...]
 
-Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl`` (``cython``, ``python`` or ``floor``);
-the same (op, size) measured by several implementations, in any of the files, make one row. When a pair was
-measured twice (the floor runs in each mode), the first file wins.
+Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl``: ``cython`` and ``python`` (DictDB's two
+cores), ``sqlite``, ``duckdb`` or ``floor``. The same (op, size) measured by several implementations, in any
+of the files, make one row; when one was measured twice, the first file wins. Then come the memory figures,
+and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
+DESIGN.md's operations at 100,000 rows (the README's table).
 """
 
 from __future__ import annotations
@@ -12,21 +14,47 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-IMPLS = ("cython", "python", "floor")
+IMPLS = ("cython", "python", "sqlite", "duckdb", "floor")
+HEADS = {"cython": "compiled", "python": "pure", "sqlite": "sqlite3", "duckdb": "duckdb", "floor": "floor"}
+TARGET_SIZE = 100_000
+
+Times = dict[tuple[str, int], dict[str, float]]
+
+# DESIGN.md's target table: the row, the prefix of the benchmark labels measuring it, and its bounds.
+# "pure"/"sqlite"/"duckdb": at least that many times faster than it; "floor": at most that many times
+# slower than the floor.
+TARGETS: list[tuple[str, str, dict[str, float]]] = [
+    ("range select, sorted index, ~0.3%", "select salary range ~0.3%", {"pure": 5, "sqlite": 5, "floor": 2}),
+    ("range select, sorted index, ~16%", "select salary range ~16%", {"pure": 3, "sqlite": 2, "floor": 1.3}),
+    ("equality select, hash index, ~10%", "select dept == v ~10%", {"pure": 2, "sqlite": 2, "floor": 1.3}),
+    ("full-scan 3-clause predicate", "select scan 3 clauses", {"pure": 5, "sqlite": 1, "floor": 1.2}),
+    ("get(pk)", "get(pk)", {"pure": 2, "sqlite": 3, "floor": 1.5}),
+    ("top 10 by a sorted-indexed field", "select top 10 by salary", {"pure": 5, "sqlite": 3}),
+    ("insert one by one, 3 indexes", "insert one by one", {"pure": 2, "sqlite": 1.5}),
+    ("bulk insert, 3 indexes", "bulk insert (", {"pure": 3, "sqlite": 2}),
+    ("update 10% of rows", "update 10% of rows", {"pure": 3, "sqlite": 1}),
+    ("delete 10% of rows", "delete 10% of rows", {"pure": 3, "sqlite": 1}),
+    ("group by one field, count + avg", "aggregate group-by", {"pure": 3, "sqlite": 3}),
+    ("JSON save", "json save", {"pure": 1.5, "floor": 1.5}),
+    ("JSON load", "json load", {"pure": 1.5, "floor": 2}),
+]
 
 
-def load(paths: list[str]) -> dict[tuple[str, int], dict[str, float]]:
-    table: dict[tuple[str, int], dict[str, float]] = {}
+def load(paths: list[str]) -> tuple[Times, list[dict[str, Any]]]:
+    times: Times = {}
+    memory: list[dict[str, Any]] = []
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        for bench in data["benchmarks"]:
+        memory.extend(data.get("memory", []))
+        for bench in data.get("benchmarks", []):
             info = bench.get("extra_info", {})
             if not {"op", "size", "impl"} <= info.keys():
                 continue
-            row = table.setdefault((info["op"], int(info["size"])), {})
+            row = times.setdefault((info["op"], int(info["size"])), {})
             row.setdefault(info["impl"], float(bench["stats"]["median"]))
-    return table
+    return times, memory
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -38,45 +66,132 @@ def fmt_time(seconds: float | None) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def fmt_ratio(numerator: float | None, denominator: float | None) -> str:
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or denominator is None or denominator == 0:
-        return "-"
-    return f"{numerator / denominator:.2f}x"
+        return None
+    return numerator / denominator
 
 
-def render(table: dict[tuple[str, int], dict[str, float]]) -> str:
-    header = ["operation", "n", "compiled", "pure", "floor", "pure/compiled", "compiled/floor"]
-    lines = [header]
-    for (op, size), times in sorted(table.items()):
-        c, p, f = (times.get(impl) for impl in IMPLS)
-        lines.append(
-            [op, f"{size:,}", fmt_time(c), fmt_time(p), fmt_time(f), fmt_ratio(p, c), fmt_ratio(c, f)]
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def grid(lines: list[list[str]]) -> str:
+    """A Markdown table: the first line is the header; the first column left-aligned, the rest right."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     out = []
     for k, line in enumerate(lines):
-        out.append(
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-            )
-        )
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("| " + " | ".join(cells) + " |")
         if k == 0:
-            out.append("  ".join("-" * w for w in widths))
+            out.append(
+                "|" + "|".join("-" * (w + 1) + ("-" if i == 0 else ":") for i, w in enumerate(widths)) + "|"
+            )
     return "\n".join(out)
 
 
+def ours(times: dict[str, float]) -> float | None:
+    """DictDB's time: the compiled core's, or the pure one's when only that was measured."""
+    return times.get("cython", times.get("python"))
+
+
+def render_times(times: Times) -> str:
+    impls = [impl for impl in IMPLS if any(impl in row for row in times.values())]
+    contenders = [impl for impl in ("sqlite", "duckdb") if impl in impls]
+    header = ["operation", "n"] + [HEADS[i] for i in impls]
+    header += ["vs pure"] + [f"vs {HEADS[i]}" for i in contenders] + ["/ floor"]
+    lines = [header]
+    for (op, size), row in sorted(times.items()):
+        mine = ours(row)
+        cells = [op, f"{size:,}"] + [fmt_time(row.get(i)) for i in impls]
+        cells.append(fmt_ratio(ratio(row.get("python"), row.get("cython"))))
+        cells += [fmt_ratio(ratio(row.get(i), mine)) for i in contenders]
+        cells.append(fmt_ratio(ratio(mine, row.get("floor"))))
+        lines.append(cells)
+    return grid(lines)
+
+
+def render_memory(memory: list[dict[str, Any]]) -> str:
+    impls = [impl for impl in IMPLS if any(e["impl"] == impl for e in memory)]
+    sizes = sorted({int(e["size"]) for e in memory})
+    whats = list(dict.fromkeys(e["what"] for e in memory))
+    by = {(e["what"], e["impl"]): e["bytes"] for e in memory}
+    lines = [[f"bytes per (n={', '.join(f'{s:,}' for s in sizes)})"] + [HEADS[i] for i in impls]]
+    for what in whats:
+        lines.append([what] + [f"{by[what, i]:.1f}" if (what, i) in by else "-" for i in impls])
+    return grid(lines)
+
+
+def render_targets(times: Times) -> str:
+    lines = [["DESIGN.md target (n=100,000)", "measured as", "vs pure", "vs sqlite3", "/ floor"]]
+    for design, prefix, bounds in TARGETS:
+        for (op, size), row in sorted(times.items()):
+            if size != TARGET_SIZE or not op.startswith(prefix):
+                continue
+            mine = ours(row)
+            measured = {
+                "pure": ratio(row.get("python"), row.get("cython")),
+                "sqlite": ratio(row.get("sqlite"), mine),
+                "floor": ratio(mine, row.get("floor")),
+            }
+            cells = [design, op]
+            for key in ("pure", "sqlite", "floor"):
+                value, bound = measured[key], bounds.get(key)
+                if bound is None or value is None:
+                    cells.append(fmt_ratio(value) if bound is None and value is not None else "-")
+                    continue
+                met = value <= bound if key == "floor" else value >= bound
+                sign = "<=" if key == "floor" else ">="
+                cells.append(f"{fmt_ratio(value)} ({sign}{bound:g} {'met' if met else 'MISSED'})")
+            lines.append(cells)
+    return grid(lines) if len(lines) > 1 else ""
+
+
+def render_summary(times: Times) -> str:
+    """DESIGN.md's operations at 100,000 rows, one row each: the README's table."""
+    impls = [impl for impl in IMPLS if any(impl in row for row in times.values())]
+    contenders = [impl for impl in ("sqlite", "duckdb") if impl in impls]
+    lines = [["operation (n=100,000)"] + [HEADS[i] for i in impls] + ["x pure"]]
+    lines[0] += [f"x {HEADS[i]}" for i in contenders] + ["/ floor"]
+    for _, prefix, _ in TARGETS:
+        for (op, size), row in sorted(times.items()):
+            if size == TARGET_SIZE and op.startswith(prefix):
+                mine = ours(row)
+                cells = [op] + [fmt_time(row.get(i)) for i in impls]
+                cells.append(fmt_ratio(ratio(row.get("python"), row.get("cython"))))
+                cells += [fmt_ratio(ratio(row.get(i), mine)) for i in contenders]
+                lines.append([*cells, fmt_ratio(ratio(mine, row.get("floor")))])
+    return grid(lines)
+
+
 def main(argv: list[str]) -> int:
+    summary = "--summary" in argv
+    argv = [arg for arg in argv if arg != "--summary"]
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    table = load(argv)
-    if not table:
+    times, memory = load(argv)
+    if not times:
         print("no labelled benchmarks found in " + ", ".join(argv), file=sys.stderr)
         return 1
-    print(render(table))
-    print("\npure/compiled: how many times faster the compiled core is.")
-    print("compiled/floor: 1.00x is the speed of hand-written Python over a list of dicts.")
+    if summary:
+        print(render_summary(times))
+        return 0
+    print("Median times; ratios are DictDB's compiled core against each (the pure core when only it ran).\n")
+    print(render_times(times))
+    print("\nvs pure / vs sqlite3 / vs duckdb: how many times faster DictDB's compiled core is (>1: faster).")
+    print(
+        "/ floor: DictDB's time over the floor's (hand-written Python over a list of dicts; 1.00x = as fast)."
+    )
+    if memory:
+        print("\nMemory (tracemalloc: DictDB, floor; pages: sqlite3; duckdb_memory(): DuckDB):\n")
+        print(render_memory(memory))
+    targets = render_targets(times)
+    if targets:
+        print("\nDESIGN.md's performance targets:\n")
+        print(targets)
     return 0
 
 

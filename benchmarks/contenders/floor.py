@@ -1,0 +1,145 @@
+"""The floor: hand-written Python over a list of dicts doing the same work, the best plain code can do.
+
+Records live in a dict by primary key (insertion order, like a table). The indexes are hand-built: a "hash"
+index is a dict from value to the list of records holding it, a "sorted" one a sorted list of values beside
+the list of records in that order, searched with ``bisect``. Results are copies of the matching dicts
+(``dict(record)``), as DictDB's are. Unlike DictDB, the floor returns an index range in index order (not
+insertion order), knows nothing of ``None``, NaN or mixed types, and checks nothing: it is a bound on
+speed, not a database. Its only write is a bulk load (copy, then bucket or sort once per index): keeping
+hand-built indexes right through single inserts, updates and deletes is what a database is for.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import pickle
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+IMPL_ID = "floor"
+Record = dict[str, Any]
+
+
+def impl() -> str:
+    return IMPL_ID
+
+
+@dataclass
+class Store:
+    """Records by primary key, and the hand-built indexes by field."""
+
+    by_pk: dict[Any, Record]
+    hashed: dict[str, dict[Any, list[Record]]] = field(default_factory=dict)
+    sorted_: dict[str, tuple[list[Any], list[Record]]] = field(default_factory=dict)
+
+
+def build(rows: list[Record], indexes: Mapping[str, str]) -> Store:
+    store = Store({row["id"]: dict(row) for row in rows})
+    records = list(store.by_pk.values())
+    for name, kind in indexes.items():
+        if kind == "hash":
+            buckets: dict[Any, list[Record]] = {}
+            for record in records:
+                buckets.setdefault(record[name], []).append(record)
+            store.hashed[name] = buckets
+        else:
+            in_order = sorted(records, key=itemgetter(name))
+            store.sorted_[name] = ([record[name] for record in in_order], in_order)
+    return store
+
+
+#: A bulk load by hand: copy each row under its key, then bucket and sort once per index.
+bulk_insert = build
+
+
+def get_many(store: Store, keys: list[Any]) -> list[Record]:
+    by_pk = store.by_pk
+    return [dict(by_pk[key]) for key in keys]
+
+
+def select_range(store: Store, name: str, low: Any, high: Any) -> list[Record]:
+    if name in store.sorted_:
+        values, records = store.sorted_[name]
+        return [dict(r) for r in records[bisect_left(values, low) : bisect_right(values, high)]]
+    return [dict(r) for r in store.by_pk.values() if low <= r[name] <= high]
+
+
+def select_equal(store: Store, name: str, value: Any) -> list[Record]:
+    if name in store.hashed:
+        return [dict(r) for r in store.hashed[name].get(value, ())]
+    return [dict(r) for r in store.by_pk.values() if r[name] == value]
+
+
+def select_scan(store: Store, age_min: int, dept: str, salary_max: int) -> list[Record]:
+    return [
+        dict(r)
+        for r in store.by_pk.values()
+        if r["age"] >= age_min and r["dept"] == dept and r["salary"] < salary_max
+    ]
+
+
+def top_k(store: Store, name: str, k: int) -> list[Record]:
+    if name in store.sorted_:
+        _, records = store.sorted_[name]
+        return [dict(r) for r in reversed(records[-k:])]
+    return [dict(r) for r in heapq.nlargest(k, store.by_pk.values(), key=itemgetter(name))]
+
+
+def select_sorted(store: Store, name: str) -> list[Record]:
+    if name in store.sorted_:
+        return [dict(r) for r in store.sorted_[name][1]]
+    return [dict(r) for r in sorted(store.by_pk.values(), key=itemgetter(name))]
+
+
+def select_distinct(store: Store, names: list[str]) -> list[Record]:
+    seen = dict.fromkeys(tuple(r[name] for name in names) for r in store.by_pk.values())
+    return [dict(zip(names, values, strict=True)) for values in seen]
+
+
+def save_file(records: list[Record], path: Path, file_format: str) -> None:
+    """``json.dump`` (``pickle.dump``) of the list of records to an ordinary file: no snapshot, no tags,
+    no temp file, no fsync."""
+    if file_format == "json":
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(records, f)
+    else:
+        with open(path, "wb") as f:
+            pickle.dump(records, f)
+
+
+def load_file(path: Path, file_format: str) -> list[Record]:
+    """``json.load`` (``pickle.load``) of that file: no checks, no table rebuilt."""
+    if file_format == "json":
+        with open(path, encoding="utf-8") as f:
+            loaded: list[Record] = json.load(f)
+    else:
+        with open(path, "rb") as f:
+            loaded = pickle.load(f)
+    return loaded
+
+
+def count_avg(records: Iterable[Record], by: str, name: str) -> list[Record]:
+    """Group ``records`` by ``by``: the count, and the mean of ``name`` over its non-None values."""
+    counts: dict[Any, int] = {}
+    totals: dict[Any, Any] = {}
+    seen: dict[Any, int] = {}
+    for record in records:
+        key = record.get(by)
+        counts[key] = counts.get(key, 0) + 1
+        value = record.get(name)
+        if value is not None:
+            totals[key] = totals.get(key, 0) + value
+            seen[key] = seen.get(key, 0) + 1
+    return [
+        {by: key, "n": n, "avg": totals[key] / seen[key] if seen.get(key) else None}
+        for key, n in counts.items()
+    ]
+
+
+def group_count_avg(store: Store, by: str, name: str) -> list[Record]:
+    return count_avg(store.by_pk.values(), by, name)
