@@ -9,13 +9,16 @@ classified in one C pass, and a small ``limit`` is served by a C heap of positio
 each record's key once with the worst kept one.
 """
 
-from decimal import Decimal as _Decimal
-
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
 from libc.math cimport isnan
+
+from decimal import Decimal as _Decimal
+
+# The compiled twin's: the two cores are never mixed (``_core/__init__.py``).
+from ._index import order_ranks as _order_ranks
 
 __all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
 
@@ -142,7 +145,8 @@ def sort_keys(records, field):
     """One key per record for ``field``, ordered as the total order orders the values; never raises.
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
-    values themselves, so the sort compares them directly; otherwise each key is a tuple led by its group.
+    values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
+    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
     """
     cdef list values = []
     cdef int groups = 0  # a bit per group seen
@@ -153,56 +157,7 @@ def sort_keys(records, field):
         values.append(value)
     if groups == 0 or groups == 1 << _NUMBER or groups == 1 << _STR or groups == 1 << _BYTES:
         return values
-    return _mixed_keys(values)
-
-
-cdef list _mixed_keys(list values):
-    cdef dict others = _other_ranks(values)
-    cdef list keys = []
-    cdef Py_ssize_t position
-    cdef int group
-    for position in range(len(values)):
-        value = values[position]
-        group = _group(value)
-        if group == _NULL:
-            keys.append((_NULL,))
-        elif group == _OTHER:
-            keys.append((_OTHER, type(value).__name__, others[position]))
-        else:
-            keys.append((group, value))
-    return keys
-
-
-cdef dict _other_ranks(list values):
-    """Position -> rank among the values of the same type name, for the values of the last group."""
-    cdef dict by_name = {}
-    cdef dict ranks = {}
-    cdef Py_ssize_t position
-    for position in range(len(values)):
-        value = values[position]
-        if _group(value) == _OTHER:
-            by_name.setdefault(type(value).__name__, []).append(position)
-    for positions in by_name.values():
-        same_name = [values[p] for p in positions]
-        ranks.update(zip(positions, _ranks(same_name), strict=True))
-    return ranks
-
-
-cdef list _ranks(list values):
-    """The rank of each value in the values' own order (equal values share one); all 0 when unorderable."""
-    cdef Py_ssize_t count = len(values)
-    cdef list ranks = [0] * count
-    cdef Py_ssize_t rank = 0
-    cdef Py_ssize_t i
-    try:
-        order = sorted(range(count), key=values.__getitem__)
-        for i in range(1, count):
-            if values[order[i - 1]] < values[order[i]]:
-                rank += 1
-            ranks[order[i]] = rank
-    except TypeError:
-        return [0] * count
-    return ranks
+    return _order_ranks(values)
 
 
 def sort_records(records, order, limit=None):
