@@ -2,9 +2,10 @@
 
 Usage: python benchmarks/ratios.py compiled.json [pure.json ...]
 
-Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl`` (``cython``, ``python`` or ``floor``);
-the same (op, size) measured by several implementations, in any of the files, make one row. When a pair was
-measured twice (the floor runs in each mode), the first file wins.
+Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl`` (``cython``, ``python``, ``floor`` or
+``sqlite3``); the same (op, size) measured by several implementations, in any of the files, make one row. When
+a pair was measured twice (the floors run in each mode), the first file wins. The sqlite3 columns appear when
+some benchmark measured sqlite3.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-IMPLS = ("cython", "python", "floor")
+IMPLS = ("cython", "python", "floor", "sqlite3")
 
 
 def load(paths: list[str]) -> dict[tuple[str, int], dict[str, float]]:
@@ -45,13 +46,19 @@ def fmt_ratio(numerator: float | None, denominator: float | None) -> str:
 
 
 def render(table: dict[tuple[str, int], dict[str, float]]) -> str:
+    sqlite = any("sqlite3" in times for times in table.values())
     header = ["operation", "n", "compiled", "pure", "floor", "pure/compiled", "compiled/floor"]
+    if sqlite:
+        header[5:5] = ["sqlite3"]
+        header.append("sqlite3/compiled")
     lines = [header]
     for (op, size), times in sorted(table.items()):
-        c, p, f = (times.get(impl) for impl in IMPLS)
-        lines.append(
-            [op, f"{size:,}", fmt_time(c), fmt_time(p), fmt_time(f), fmt_ratio(p, c), fmt_ratio(c, f)]
-        )
+        c, p, f, q = (times.get(impl) for impl in IMPLS)
+        line = [op, f"{size:,}", fmt_time(c), fmt_time(p), fmt_time(f), fmt_ratio(p, c), fmt_ratio(c, f)]
+        if sqlite:
+            line[5:5] = [fmt_time(q)]
+            line.append(fmt_ratio(q, c))
+        lines.append(line)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for k, line in enumerate(lines):
@@ -77,6 +84,8 @@ def main(argv: list[str]) -> int:
     print(render(table))
     print("\npure/compiled: how many times faster the compiled core is.")
     print("compiled/floor: 1.00x is the speed of hand-written Python over a list of dicts.")
+    if any("sqlite3" in times for times in table.values()):
+        print("sqlite3/compiled: how many times faster the compiled core is than sqlite3 :memory:.")
     return 0
 
 

@@ -432,23 +432,35 @@ class Table:
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
         return run_select(self._match, where, *query, copy=copy, distinct=distinct)
 
+    @overload
+    def _match(
+        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: None = ...
+    ) -> list[Record]: ...
+
+    @overload
+    def _match(
+        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: Order
+    ) -> list[Record] | None: ...
+
     def _match(
         self, where: Any, *, copy: bool = False, limit: int | None = None, order: Order | None = None
-    ) -> list[Record]:
+    ) -> list[Record] | None:
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
 
-        With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (parsed
-        ``order_by``) and a ``limit``, the first ``limit`` in that order when a sorted index can be walked for
-        it, else all the matches in insertion order: the caller sorts either way. Every read and write that
-        takes ``where`` goes through here: the planner (``dictdb.query.planner``) picks the indexes.
+        With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (a
+        parsed ``order_by``) and a ``limit``: the first ``limit`` in that order when walking a sorted index
+        serves it, else ``None`` (the caller then matches and sorts). Every read and write that takes
+        ``where`` goes through here: the planner (``dictdb.query.planner``) picks the indexes.
         """
         if where is None and order is None:
             return _predicate.compile_plan(_ALL).filter(self.records.values(), copy=copy, limit=limit)
+        if order is not None and (limit is None or self._indexing is None):
+            return None
         plan = _ALL if where is None else plan_of(where)
         strategy = decide(plan, self._planner(), order, limit)
-        return strategy.run(
-            self.records, self._sequence, copy, limit if strategy.walk or order is None else None
-        )
+        if order is not None and strategy.walk is None:
+            return None
+        return strategy.run(self.records, self._sequence, copy, limit)
 
     def copy(self) -> dict[Any, Record]:
         """Every record, as ``{pk: copy}``.
@@ -584,7 +596,8 @@ class Table:
         return strategy.explain(self.table_name, len(self.records))
 
     def _planner(self) -> Planner:
-        return Planner(self.primary_key, self.records, self.indexes)
+        indexing = self._indexing
+        return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)
 
     def _sequence(self) -> dict[Any, int]:
         """Each record's place in insertion order (pk -> number), kept from now on if it was not yet.

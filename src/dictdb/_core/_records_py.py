@@ -23,13 +23,21 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ._index_py import order_ranks as _order_ranks
 
-__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
+__all__ = [
+    "copy_record",
+    "copy_records",
+    "distinct",
+    "in_sequence",
+    "project",
+    "sort_keys",
+    "sort_records",
+]
 
 Record = dict[Any, Any]
 
@@ -141,6 +149,28 @@ def _top_k(keys: list[Any], limit: int, descending: bool) -> list[int]:
     """The positions of the first ``limit`` keys in sorted order, ties by position (as a stable sort)."""
     pick = heapq.nlargest if descending else heapq.nsmallest
     return pick(limit, range(len(keys)), key=keys.__getitem__)
+
+
+def in_sequence(
+    records: Mapping[Any, Record], pks: Iterable[Any], seq: Mapping[Any, int], limit: int | None = None
+) -> list[Record]:
+    """``records[pk]`` for each of ``pks``, ordered by ``seq[pk]``; with ``limit``, the first ``limit`` only.
+
+    How the planner puts index candidates back in insertion order: ``seq`` maps each primary key to its
+    sequence number (unique ints). ``KeyError`` for a pk missing from ``seq`` or ``records``.
+
+    >>> in_sequence({"a": {"v": 1}, "b": {"v": 2}}, ["b", "a"], {"a": 5, "b": 3})
+    [{'v': 2}, {'v': 1}]
+    """
+    if not isinstance(pks, (list, dict)):
+        pks = list(pks)
+    if limit is not None and limit <= 0:
+        return []
+    if limit is not None and limit * _TOP_K_FRACTION <= len(pks):
+        ordered = heapq.nsmallest(limit, pks, key=seq.__getitem__)
+    else:
+        ordered = sorted(pks, key=seq.__getitem__)[:limit]
+    return [records[pk] for pk in ordered]
 
 
 class _Tag:

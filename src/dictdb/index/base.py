@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -53,7 +53,7 @@ class Index(ABC):
     a non-null key.
     """
 
-    __slots__ = ("fields", "table_name", "unique")
+    __slots__ = ("_insert", "fields", "table_name", "unique")
 
     kind: ClassVar[str]
 
@@ -97,6 +97,20 @@ class Index(ABC):
             return record.get(self.fields[0])
         return tuple([record.get(field) for field in self.fields])
 
+    def keys_of(self, records: Iterable[Record]) -> list[Any]:
+        """``key_of`` for each of ``records``, in one comprehension.
+
+        Example:
+            >>> from dictdb.index import SortedIndex
+            >>> SortedIndex(("age",)).keys_of([{"age": 3}, {}])
+            [3, None]
+        """
+        if len(self.fields) == 1:
+            field = self.fields[0]
+            return [record.get(field) for record in records]
+        fields = self.fields
+        return [tuple([record.get(field) for field in fields]) for record in records]
+
     @abstractmethod
     def search(self, value: Any) -> list[Any]:
         """Primary keys of the records whose key ``== value``, in insertion order."""
@@ -125,6 +139,11 @@ class Index(ABC):
         check = self._check
         for key, pk in zip(keys, pks, strict=True):
             check(key, pk)
+
+    #: ``_insert(record, pk, seq)``: index a new ``record`` under its key, checking the index's rules first
+    #: (it raises, the index unchanged, when the key is refused). The path of every single insert, so each
+    #: index builds it once as a closure over its own structures (``_inserter``): no attribute lookups.
+    _insert: Callable[[Record, Any, int], None]
 
     @abstractmethod
     def _add(self, key: Any, pk: Any, seq: int) -> None:

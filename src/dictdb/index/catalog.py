@@ -75,7 +75,7 @@ class IndexCatalog:
         """
         index = INDEX_TYPES[kind](fields, unique=unique, table_name=self.table_name)
         pks = list(records)
-        keys = [index.key_of(record) for record in records.values()]
+        keys = index.keys_of(records.values())
         self._check_new(index, keys, pks, leaving=())
         seq = self.seq
         index._add_many(keys, pks, [seq[pk] for pk in pks])
@@ -92,25 +92,18 @@ class IndexCatalog:
     # -- writes: check, then apply (or undo and raise) -----------------------------------------------------
 
     def insert(self, pk: Any, record: Record) -> None:
-        """Index one new record."""
-        indexes = self._list
-        keys = [index.key_of(record) for index in indexes]
-        for index, key in zip(indexes, keys, strict=True):
-            index._check(key, pk)
-            if index.unique and not is_null_key(key, index.composite):
-                holders = index._holders(key)
-                if holders:
-                    raise index._duplicate(key, pk, holders[0])
+        """Index one new record: each index checks its rules and adds it in one step, in creation order;
+        when one refuses it, the indexes before it drop it again (exact: it is their newest entry)."""
         seq = self._next_seq
+        indexes = self._list
         done = 0
         try:
-            for index, key in zip(indexes, keys, strict=True):
-                index._add(key, pk, seq)
+            for index in indexes:
+                index._insert(record, pk, seq)
                 done += 1
         except BaseException:
-            # Removing the entry just added restores an index exactly (nothing after it to reorder).
-            for index, key in zip(indexes[:done], keys, strict=False):
-                index._remove(key, pk)
+            for index in indexes[:done]:
+                index._remove(index.key_of(record), pk)
             raise
         self.seq[pk] = seq
         self._next_seq = seq + 1
@@ -120,7 +113,7 @@ class IndexCatalog:
         pks = list(pending)
         rows = list(pending.values())
         indexes = self._list
-        all_keys = [[index.key_of(row) for row in rows] for index in indexes]
+        all_keys = [index.keys_of(rows) for index in indexes]
         for index, keys in zip(indexes, all_keys, strict=True):
             self._check_new(index, keys, pks, leaving=())
         first = self._next_seq
@@ -152,8 +145,8 @@ class IndexCatalog:
             return
         moves = []
         for index in moving:
-            old_keys = [index.key_of(row) for row in old]
-            new_keys = [index.key_of(row) for row in new]
+            old_keys = index.keys_of(old)
+            new_keys = index.keys_of(new)
             self._check_new(index, new_keys, pks, leaving=pks)
             moves.append((index, old_keys, new_keys))
         seq = self.seq
@@ -186,7 +179,7 @@ class IndexCatalog:
         indexes = self._list
         with _Rebuild(indexes, records, self.seq):
             for index in indexes:
-                index._remove_many([index.key_of(row) for row in rows], pks)
+                index._remove_many(index.keys_of(rows), pks)
         seq = self.seq
         for pk in pks:
             del seq[pk]
@@ -245,7 +238,7 @@ class _Rebuild:
         pks = list(self.records)
         for index in self.indexes:
             index._clear()
-            keys = [index.key_of(record) for record in self.records.values()]
+            keys = index.keys_of(self.records.values())
             index._add_many(keys, pks, [self.seq[pk] for pk in pks])
 
 

@@ -10,10 +10,10 @@ indexed field) is refused with a ``TypeError`` that says so, and changes nothing
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from dictdb.index.base import Index
+from dictdb.index.base import Index, Record, is_null_key
 
 __all__ = ["HashIndex"]
 
@@ -32,14 +32,14 @@ class HashIndex(Index):
         ([1, 3], 1, 3, 2)
     """
 
-    __slots__ = ("_buckets", "_size")
+    __slots__ = ("_buckets",)
 
     kind = "hash"
 
     def __init__(self, fields: tuple[Hashable, ...], *, unique: bool = False, table_name: str = "") -> None:
         super().__init__(fields, unique=unique, table_name=table_name)
         self._buckets: dict[Any, dict[Any, int]] = {}
-        self._size = 0
+        self._insert = self._inserter()
 
     def search(self, value: Any) -> list[Any]:
         """Primary keys of the records whose key ``== value``, in insertion order.
@@ -87,7 +87,7 @@ class HashIndex(Index):
         return merged
 
     def __len__(self) -> int:
-        return self._size
+        return sum(map(len, self._buckets.values()))
 
     def memory_bytes(self) -> int:
         """Approximate bytes held by the index itself: its dicts, not the keys and values they refer to.
@@ -128,13 +128,33 @@ class HashIndex(Index):
     def _holders(self, key: Any) -> list[Any]:
         return list(self._bucket(key))
 
+    def _inserter(self) -> Callable[[Record, Any, int], None]:
+        buckets = self._buckets
+        field, single, key_of = self.fields[0], len(self.fields) == 1, self.key_of
+        unique = self.unique
+        unhashable, duplicate = self._unhashable, self._duplicate
+
+        def insert(record: Record, pk: Any, seq: int) -> None:
+            key = record.get(field) if single else key_of(record)
+            try:
+                bucket = buckets.get(key)
+            except TypeError:
+                raise unhashable(key, pk) from None
+            if bucket is None:
+                buckets[key] = {pk: seq}
+            elif unique and not is_null_key(key, not single):
+                raise duplicate(key, pk, next(iter(bucket)))
+            else:
+                bucket[pk] = seq
+
+        return insert
+
     def _add(self, key: Any, pk: Any, seq: int) -> None:
         bucket = self._buckets.get(key)
         if bucket is None:
             self._buckets[key] = {pk: seq}
         else:
             bucket[pk] = seq
-        self._size += 1
 
     def _add_many(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> None:
         buckets = self._buckets
@@ -144,14 +164,12 @@ class HashIndex(Index):
                 buckets[key] = {pk: seq}
             else:
                 bucket[pk] = seq
-        self._size += len(pks)
 
     def _remove(self, key: Any, pk: Any) -> None:
         bucket = self._buckets[key]
         del bucket[pk]
         if not bucket:
             del self._buckets[key]
-        self._size -= 1
 
     def _remove_many(self, keys: list[Any], pks: list[Any]) -> None:
         buckets = self._buckets
@@ -160,7 +178,6 @@ class HashIndex(Index):
             del bucket[pk]
             if not bucket:
                 del buckets[key]
-            self._size -= 1
 
     def _move(self, old_key: Any, new_key: Any, pk: Any, seq: int) -> None:
         old_bucket = self._buckets[old_key]
@@ -171,7 +188,6 @@ class HashIndex(Index):
 
     def _clear(self) -> None:
         self._buckets.clear()
-        self._size = 0
 
 
 _EMPTY: dict[Any, int] = {}

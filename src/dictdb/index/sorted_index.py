@@ -8,11 +8,11 @@ can be indexed, hashable or not.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from dictdb._core import index as _kernel
-from dictdb.index.base import Index
+from dictdb.index.base import Index, Record, is_null_key
 
 __all__ = ["SortedIndex"]
 
@@ -38,6 +38,7 @@ class SortedIndex(Index):
     def __init__(self, fields: tuple[Hashable, ...], *, unique: bool = False, table_name: str = "") -> None:
         super().__init__(fields, unique=unique, table_name=table_name)
         self._tree = _kernel.SortedIndex()
+        self._insert = self._inserter()
 
     def search(self, value: Any) -> list[Any]:
         """Primary keys of the records whose key ``== value`` (Python's equality), in insertion order.
@@ -137,6 +138,25 @@ class SortedIndex(Index):
         return self._tree.memory_bytes()
 
     # -- the table's side ---------------------------------------------------------------------------------
+
+    def _inserter(self) -> Callable[[Record, Any, int], None]:
+        tree = self._tree
+        field, single, key_of = self.fields[0], len(self.fields) == 1, self.key_of
+        unique, duplicate = self.unique, self._duplicate
+        add = tree.insert
+
+        def insert(record: Record, pk: Any, seq: int) -> None:
+            key = record.get(field) if single else key_of(record)
+            if unique and not is_null_key(key, not single):
+                holders = tree.equal(key)
+                if holders:
+                    raise duplicate(key, pk, holders[0])
+            add(key, pk)
+
+        return insert
+
+    def _check_many(self, keys: list[Any], pks: list[Any]) -> None:
+        """Any key can be indexed: nothing to check."""
 
     def _add(self, key: Any, pk: Any, seq: int) -> None:
         self._tree.insert(key, pk)

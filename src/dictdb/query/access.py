@@ -16,10 +16,13 @@ from itertools import chain
 from typing import Any
 
 from dictdb.index import HashIndex, Index, SortedIndex, is_null_key
+from dictdb.query.expr import render
 
 __all__ = ["Access", "Candidates", "Intersect", "Lookup", "PkLookup", "Scan", "Union"]
 
 Candidates = list[Any] | dict[Any, int]
+#: The plan nodes a path answers (rendered only when explained).
+Clauses = tuple[tuple[Any, ...], ...]
 
 # Values a sorted index counts equal to in O(log n): those it keeps in a group where ties are equal values.
 _COUNTABLE = frozenset({int, float, str, bytes})
@@ -62,7 +65,7 @@ class PkLookup(Access):
 
     __slots__ = ("clause", "keys", "records", "seq")
 
-    def __init__(self, keys: tuple[Any, ...], records: Mapping[Any, Any], clause: str) -> None:
+    def __init__(self, keys: tuple[Any, ...], records: Mapping[Any, Any], clause: Clauses) -> None:
         self.keys = keys
         self.records = records
         self.clause = clause
@@ -73,7 +76,7 @@ class PkLookup(Access):
         return [key for key in dict.fromkeys(self.keys) if key in records]
 
     def describe(self) -> dict[str, Any]:
-        return {"op": "primary key", "clause": self.clause, "estimate": self.estimate}
+        return {"op": "primary key", "clause": _render(self.clause), "estimate": self.estimate}
 
 
 class Lookup(Access):
@@ -91,7 +94,7 @@ class Lookup(Access):
 
     __slots__ = ("_fetched", "args", "clause", "how", "index")
 
-    def __init__(self, index: Index, how: str, args: tuple[Any, ...], clause: str) -> None:
+    def __init__(self, index: Index, how: str, args: tuple[Any, ...], clause: Clauses) -> None:
         self.index = index
         self.how = how
         self.args = args
@@ -157,7 +160,7 @@ class Lookup(Access):
             "index": index.field,
             "kind": index.definition,
             "lookup": self.how,
-            "clause": self.clause,
+            "clause": _render(self.clause),
             "estimate": self.estimate,
         }
 
@@ -206,3 +209,7 @@ class Union(Access):
 
     def describe(self) -> dict[str, Any]:
         return {"op": "union", "estimate": self.estimate, "inputs": [p.describe() for p in self.parts]}
+
+
+def _render(clauses: Clauses) -> str:
+    return " & ".join(render(node) for node in clauses)

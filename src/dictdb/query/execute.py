@@ -18,14 +18,13 @@ exactly what ``select`` does.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.index import SortedIndex
-from dictdb.query.access import Access, Candidates, Intersect, Lookup, Scan
+from dictdb.query.access import Access, Intersect, Lookup, Scan
 from dictdb.query.explain import QueryPlan
 from dictdb.query.expr import render
 from dictdb.query.planner import Planner
@@ -98,13 +97,16 @@ class Strategy:
             return _predicate.compile_plan(self.plan).filter(records.values(), copy=copy, limit=limit)
         predicate = _predicate.compile_plan(self.plan)
         candidates = access.fetch()
+        if len(candidates) <= 1:  # no order to restore (and no sequence numbers to ask for)
+            return predicate.filter([records[pk] for pk in candidates], copy=copy, limit=limit)
+        # A hash bucket carries its sequence numbers; other candidates ask the table's.
+        seq = candidates if isinstance(candidates, dict) else sequence()
         if limit is not None and 0 < limit * _HEAP_FRACTION < len(candidates):
-            head = _first_in_order(candidates, sequence, limit)
-            rows = predicate.filter([records[pk] for pk in head], copy=copy, limit=limit)
+            head = _records.in_sequence(records, candidates, seq, limit)
+            rows = predicate.filter(head, copy=copy, limit=limit)
             if len(rows) == limit:
                 return rows
-        ordered = _in_order(candidates, sequence)
-        return predicate.filter([records[pk] for pk in ordered], copy=copy, limit=limit)
+        return predicate.filter(_records.in_sequence(records, candidates, seq), copy=copy, limit=limit)
 
     def _walk(self, records: Mapping[Any, Record], copy: bool, limit: int) -> list[Record]:
         walk = self.walk
@@ -213,16 +215,3 @@ def _range_on(access: Access, index: SortedIndex) -> Lookup | None:
         if isinstance(part, Lookup) and part.index is index and part.how == "range":
             return part
     return None
-
-
-def _in_order(candidates: Candidates, sequence: Callable[[], dict[Any, int]]) -> list[Any]:
-    if isinstance(candidates, dict):
-        return sorted(candidates, key=candidates.__getitem__)
-    if len(candidates) <= 1:
-        return candidates
-    return sorted(candidates, key=sequence().__getitem__)
-
-
-def _first_in_order(candidates: Candidates, sequence: Callable[[], dict[Any, int]], limit: int) -> list[Any]:
-    seq = candidates if isinstance(candidates, dict) else sequence()
-    return heapq.nsmallest(limit, candidates, key=seq.__getitem__)

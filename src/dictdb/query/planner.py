@@ -35,7 +35,6 @@ from typing import Any
 from dictdb._core import IMPLEMENTATION
 from dictdb.index import HashIndex, Index, SortedIndex
 from dictdb.query.access import Access, Intersect, Lookup, PkLookup, Scan, Union
-from dictdb.query.expr import render
 
 __all__ = ["SCAN_FRACTION", "Planner"]
 
@@ -217,7 +216,7 @@ class Planner:
         if kind in ("not", "true") or len(node) < 2:
             return None
         field = node[1]
-        clause = render(node)
+        clause = (node,)
         if kind in ("eq", "in", "is_null"):
             values = (node[2],) if kind == "eq" else node[2] if kind == "in" else (None,)
             if field == self.pk_field and kind != "is_null" and _hashable(values):
@@ -239,7 +238,9 @@ class Planner:
             return Lookup(index, "prefix", (prefix,), clause) if prefix else None
         return None
 
-    def _equality(self, field: Any, kind: str, values: tuple[Any, ...], clause: str) -> Access | None:
+    def _equality(
+        self, field: Any, kind: str, values: tuple[Any, ...], clause: tuple[Plan, ...]
+    ) -> Access | None:
         index = self.indexes.get(field)
         if index is None or (isinstance(index, HashIndex) and not _hashable(values)):
             return None
@@ -253,12 +254,12 @@ class Planner:
 
     def _and(self, children: tuple[Plan, ...]) -> Access | None:
         paths: list[Access] = []
-        equal: dict[Any, Any] = {}  # field -> value of an == clause
+        equal: dict[Any, Plan] = {}  # field -> its first == clause
         ranges: dict[Any, _Bounds] = {}
         for child in children:
             kind = child[0]
             if kind == "eq":
-                equal.setdefault(child[1], child[2])
+                equal.setdefault(child[1], child)
             if (kind in _RANGES or kind == "between") and all(range_safe(v) for v in child[2:]):
                 ranges.setdefault(child[1], _Bounds()).add(child)
                 continue
@@ -268,8 +269,7 @@ class Planner:
         for field, bounds in ranges.items():
             index = self.indexes.get(field)
             if isinstance(index, SortedIndex):
-                clause = " & ".join(render(node) for node in bounds.clauses)
-                paths.append(Lookup(index, "range", bounds.args(), clause))
+                paths.append(Lookup(index, "range", bounds.args(), tuple(bounds.clauses)))
         paths.extend(self._composites(equal, ranges))
         if not paths:
             return None
@@ -282,7 +282,7 @@ class Planner:
             chosen.append(path)
         return chosen[0] if len(chosen) == 1 else Intersect(chosen)
 
-    def _composites(self, equal: dict[Any, Any], ranges: dict[Any, _Bounds]) -> list[Access]:
+    def _composites(self, equal: dict[Any, Plan], ranges: dict[Any, _Bounds]) -> list[Access]:
         """Paths through composite indexes: equality on leading fields, then maybe a range on the next."""
         paths: list[Access] = []
         for index in self.indexes.values():
@@ -292,19 +292,19 @@ class Planner:
             lead = 0
             while lead < len(fields) and fields[lead] in equal:
                 lead += 1
-            prefix = tuple(equal[field] for field in fields[:lead])
-            clauses = [f"{field} == {equal[field]!r}" for field in fields[:lead]]
+            prefix = tuple(equal[field][2] for field in fields[:lead])
+            clauses = [equal[field] for field in fields[:lead]]
             if isinstance(index, HashIndex):
                 if lead == len(fields) and _hashable(prefix):
-                    paths.append(Lookup(index, "equal", (prefix,), " & ".join(clauses)))
+                    paths.append(Lookup(index, "equal", (prefix,), tuple(clauses)))
                 continue
             following = ranges.get(fields[lead]) if lead < len(fields) else None
             if lead == 0 and following is None:
                 continue
             if following is not None:
-                clauses.extend(render(node) for node in following.clauses)
+                clauses.extend(following.clauses)
             args = _composite_range(prefix, following, more=lead + 1 < len(fields))
-            paths.append(Lookup(index, "range", args, " & ".join(clauses)))
+            paths.append(Lookup(index, "range", args, tuple(clauses)))
         return paths
 
 
