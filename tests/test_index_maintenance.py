@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dictdb import DuplicateKeyError, SchemaValidationError, Table
-from dictdb.index import HashIndex, SortedIndex
+from dictdb.index import HashIndex, SortedIndex, is_null_key
 
 
 def index_state(table: Table) -> dict[Any, Any]:
@@ -20,6 +20,8 @@ def index_state(table: Table) -> dict[Any, Any]:
         found: dict[str, list[Any]] = {}
         for key in keys:
             found[repr(key)] = index.search(key)
+        if isinstance(index, SortedIndex):
+            found["nulls"] = index.nulls()
         if isinstance(index, SortedIndex):
             state[name] = (len(index), found, index.first(len(index)), index.last(len(index)))
         else:
@@ -42,7 +44,11 @@ def assert_consistent(table: Table) -> None:
     for index in table.indexes.values():
         assert len(index) == len(table)
         for pk, record in table.records.items():
-            assert pk in index.search(index.key_of(record))
+            key = index.key_of(record)
+            if isinstance(index, SortedIndex) and key is not None and is_null_key(key, False):
+                assert pk in index.nulls()  # NaN equals nothing, not even itself
+            else:
+                assert pk in index.search(key)
     if table._indexing is not None:
         seq = table._indexing.seq
         assert list(seq) == sorted(seq, key=seq.__getitem__)

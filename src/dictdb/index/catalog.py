@@ -61,6 +61,7 @@ class IndexCatalog:
         self.table_name = table_name
         self.indexes: dict[Any, Index] = {}
         self._list: list[Index] = []  # the same indexes, as a list for the write loops
+        # Shared with the hash indexes, which read it: only ever changed in place, never replaced.
         self.seq: dict[Any, int] = dict(zip(records, count()))
         self._next_seq = len(self.seq)
 
@@ -73,7 +74,10 @@ class IndexCatalog:
 
         Raises, registering nothing, when a record breaks the index's rules.
         """
-        index = INDEX_TYPES[kind](fields, unique=unique, table_name=self.table_name)
+        if INDEX_TYPES[kind] is HashIndex:
+            index: Index = HashIndex(fields, unique=unique, table_name=self.table_name, seq=self.seq)
+        else:
+            index = SortedIndex(fields, unique=unique, table_name=self.table_name)
         pks = list(records)
         keys = index.keys_of(records.values())
         self._check_new(index, keys, pks, leaving=())

@@ -1,25 +1,35 @@
 """``HashIndex``: key -> primary keys, for equality, ``is_in`` and ``is_null``.
 
-The index is a dict from key to a *bucket*, itself a dict ``{pk: sequence number}`` (the record's place in
-the table's insertion order, see ``IndexCatalog``), so adding and removing a record are O(1) and a bucket can
-be put back in insertion order without asking the table. Keys follow Python's equality, as dict keys do:
-``1``, ``1.0`` and ``True`` are one key. A key must be hashable; a record whose key is not (a list in an
-indexed field) is refused with a ``TypeError`` that says so, and changes nothing.
+The index is a dict from key to its *holders*: the one primary key of a key only one record has (the usual
+case for a unique or high-cardinality field: no container, ~50 bytes per entry), or a dict ``{pk: sequence
+number}`` (the record's place in the table's insertion order, see ``IndexCatalog``) for a key several records
+share. Adding and removing a record are O(1), and a shared key's holders can be put back in insertion order
+without asking the table. A primary key is never a dict (it must be hashable), so the two forms never mix up.
+
+Keys follow Python's equality, as dict keys do: ``1``, ``1.0`` and ``True`` are one key. A key must be
+hashable; a record whose key is not (a list in an indexed field) is refused with a ``TypeError`` that says so,
+and changes nothing.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from dictdb.index.base import Index, Record, is_null_key
 
 __all__ = ["HashIndex"]
 
+#: A key no record has.
+_NONE: Any = object()
+
 
 class HashIndex(Index):
     """An index of equal keys: ``search(value)`` costs O(1 + matches).
+
+    ``seq`` is the table's map of sequence numbers (pk -> place in insertion order), which the index reads
+    when a key that one record had gets a second one.
 
     Example:
         >>> from dictdb import Table
@@ -32,13 +42,21 @@ class HashIndex(Index):
         ([1, 3], 1, 3, 2)
     """
 
-    __slots__ = ("_buckets",)
+    __slots__ = ("_buckets", "_seq")
 
     kind = "hash"
 
-    def __init__(self, fields: tuple[Hashable, ...], *, unique: bool = False, table_name: str = "") -> None:
+    def __init__(
+        self,
+        fields: tuple[Hashable, ...],
+        *,
+        unique: bool = False,
+        table_name: str = "",
+        seq: Mapping[Any, int] | None = None,
+    ) -> None:
         super().__init__(fields, unique=unique, table_name=table_name)
-        self._buckets: dict[Any, dict[Any, int]] = {}
+        self._buckets: dict[Any, Any] = {}
+        self._seq: Mapping[Any, int] = {} if seq is None else seq
         self._insert = self._inserter()
 
     def search(self, value: Any) -> list[Any]:
@@ -53,15 +71,17 @@ class HashIndex(Index):
             >>> t.indexes["n"].search(True)
             [1, 2]
         """
-        bucket = self._bucket(value)
-        return sorted(bucket, key=bucket.__getitem__) if bucket else []
+        found = self._candidates(value)
+        if type(found) is dict:
+            return sorted(found, key=found.__getitem__)
+        return list(found)
 
     def count(self, value: Any) -> int:
         """How many records have a key ``== value``, in O(1)."""
-        return len(self._bucket(value))
+        return len(self._candidates(value))
 
     def __contains__(self, value: object) -> bool:
-        return bool(self._bucket(value))
+        return bool(self._candidates(value))
 
     def distinct_count(self) -> int:
         """How many distinct keys the index holds."""
@@ -71,23 +91,32 @@ class HashIndex(Index):
         """The distinct keys, in the order they first appeared (one representative of equal keys)."""
         return list(self._buckets)
 
-    def _bucket(self, value: Any) -> dict[Any, int]:
-        """``{pk: sequence number}`` of the records whose key ``== value``: the index's own dict, which the
-        planner reads (never changes) to put candidates in insertion order without asking the table."""
+    def _candidates(self, value: Any) -> dict[Any, int] | list[Any]:
+        """The holders of ``value``: ``{pk: sequence number}`` when several records share it, else a list
+        of at most one pk. The index's own dict: the planner reads it (never changes it) to put candidates
+        back in insertion order without asking the table."""
         try:
-            return self._buckets.get(value, _EMPTY)
+            holders = self._buckets.get(value, _NONE)
         except TypeError:
-            pass
+            return self._candidates_unhashable(value)
+        if holders is _NONE:
+            return []
+        return holders if type(holders) is dict else [holders]
+
+    def _candidates_unhashable(self, value: Any) -> dict[Any, int] | list[Any]:
         # An unhashable value can still equal keys ({1} == frozenset({1}), bytearray(b"a") == b"a"): compare
         # it with every distinct key, O(distinct keys); the planner does not send such values here.
         merged: dict[Any, int] = {}
-        for key, bucket in self._buckets.items():
+        for key, holders in self._buckets.items():
             if _equals(key, value):
-                merged.update(bucket)
+                if type(holders) is dict:
+                    merged.update(holders)
+                else:
+                    merged[holders] = self._seq[holders]
         return merged
 
     def __len__(self) -> int:
-        return sum(map(len, self._buckets.values()))
+        return sum(len(holders) if type(holders) is dict else 1 for holders in self._buckets.values())
 
     def memory_bytes(self) -> int:
         """Approximate bytes held by the index itself: its dicts, not the keys and values they refer to.
@@ -96,7 +125,8 @@ class HashIndex(Index):
             >>> HashIndex(("dept",)).memory_bytes() > 0
             True
         """
-        return sys.getsizeof(self._buckets) + sum(map(sys.getsizeof, self._buckets.values()))
+        shared = [holders for holders in self._buckets.values() if type(holders) is dict]
+        return sys.getsizeof(self._buckets) + sum(map(sys.getsizeof, shared))
 
     # -- the table's side ---------------------------------------------------------------------------------
 
@@ -126,10 +156,10 @@ class HashIndex(Index):
         )
 
     def _holders(self, key: Any) -> list[Any]:
-        return list(self._bucket(key))
+        return list(self._candidates(key))
 
     def _inserter(self) -> Callable[[Record, Any, int], None]:
-        buckets = self._buckets
+        buckets, seqs = self._buckets, self._seq
         field, single, key_of = self.fields[0], len(self.fields) == 1, self.key_of
         unique = self.unique
         unhashable, duplicate = self._unhashable, self._duplicate
@@ -137,60 +167,69 @@ class HashIndex(Index):
         def insert(record: Record, pk: Any, seq: int) -> None:
             key = record.get(field) if single else key_of(record)
             try:
-                bucket = buckets.get(key)
+                holders = buckets.get(key, _NONE)
             except TypeError:
                 raise unhashable(key, pk) from None
-            if bucket is None:
-                buckets[key] = {pk: seq}
+            if holders is _NONE:
+                buckets[key] = pk
             elif unique and not is_null_key(key, not single):
-                raise duplicate(key, pk, next(iter(bucket)))
+                raise duplicate(key, pk, next(iter(holders)) if type(holders) is dict else holders)
+            elif type(holders) is dict:
+                holders[pk] = seq
             else:
-                bucket[pk] = seq
+                buckets[key] = {holders: seqs[holders], pk: seq}
 
         return insert
 
     def _add(self, key: Any, pk: Any, seq: int) -> None:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._buckets[key] = {pk: seq}
-        else:
-            bucket[pk] = seq
+        self._add_many([key], [pk], [seq])
 
     def _add_many(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> None:
-        buckets = self._buckets
+        buckets, known = self._buckets, self._seq
+        batch: dict[Any, int] | None = None  # the sequence numbers of this batch, once a key is shared
         for key, pk, seq in zip(keys, pks, seqs, strict=True):
-            bucket = buckets.get(key)
-            if bucket is None:
-                buckets[key] = {pk: seq}
+            holders = buckets.get(key, _NONE)
+            if holders is _NONE:
+                buckets[key] = pk
+            elif type(holders) is dict:
+                holders[pk] = seq
             else:
-                bucket[pk] = seq
+                first = known.get(holders)
+                if first is None:  # a record of this very batch
+                    if batch is None:
+                        batch = dict(zip(pks, seqs, strict=True))
+                    first = batch[holders]
+                buckets[key] = {holders: first, pk: seq}
 
     def _remove(self, key: Any, pk: Any) -> None:
-        bucket = self._buckets[key]
-        del bucket[pk]
-        if not bucket:
-            del self._buckets[key]
+        buckets = self._buckets
+        holders = buckets[key]
+        if type(holders) is not dict:
+            if not _same_pk(holders, pk):
+                raise KeyError(pk)
+            del buckets[key]
+            return
+        del holders[pk]
+        if len(holders) == 1:
+            buckets[key] = next(iter(holders))
 
     def _remove_many(self, keys: list[Any], pks: list[Any]) -> None:
-        buckets = self._buckets
+        remove = self._remove
         for key, pk in zip(keys, pks, strict=True):
-            bucket = buckets[key]
-            del bucket[pk]
-            if not bucket:
-                del buckets[key]
+            remove(key, pk)
 
     def _move(self, old_key: Any, new_key: Any, pk: Any, seq: int) -> None:
-        old_bucket = self._buckets[old_key]
-        if self._buckets.get(new_key) is old_bucket:
-            return  # an equal key (1 -> 1.0): the same bucket
-        self._add(new_key, pk, seq)
+        if old_key is new_key or _equals(old_key, new_key):
+            return  # an equal key (1 -> 1.0): the record stays where it is
         self._remove(old_key, pk)
+        self._add_many([new_key], [pk], [seq])
 
     def _clear(self) -> None:
         self._buckets.clear()
 
 
-_EMPTY: dict[Any, int] = {}
+def _same_pk(held: Any, pk: Any) -> bool:
+    return held is pk or _equals(held, pk)
 
 
 def _equals(key: Any, value: Any) -> bool:

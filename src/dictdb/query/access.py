@@ -105,9 +105,8 @@ class Lookup(Access):
     def _estimate(self) -> int:
         index, how, args = self.index, self.how, self.args
         if isinstance(index, HashIndex):
-            if how == "in":
-                return sum(index.count(value) for value in dict.fromkeys(args[0]))
-            return index.count(None if how == "null" else args[0])
+            values = dict.fromkeys(args[0]) if how == "in" else (None if how == "null" else args[0],)
+            return sum(map(index.count, values))
         assert isinstance(index, SortedIndex)
         if how == "range":
             low, high, include_low, include_high = args
@@ -128,15 +127,9 @@ class Lookup(Access):
     def _fetch(self) -> Candidates:
         index, how, args = self.index, self.how, self.args
         if isinstance(index, HashIndex):
-            if how == "in":
-                buckets = [index._bucket(value) for value in dict.fromkeys(args[0])]
-                if len(buckets) == 1:
-                    return buckets[0]
-                merged: dict[Any, int] = {}
-                for bucket in buckets:
-                    merged.update(bucket)
-                return merged
-            return index._bucket(None if how == "null" else args[0])
+            if how != "in":
+                return index._candidates(None if how == "null" else args[0])
+            return _union([index._candidates(value) for value in dict.fromkeys(args[0])])
         assert isinstance(index, SortedIndex)
         if how == "range":
             low, high, include_low, include_high = args
@@ -199,16 +192,22 @@ class Union(Access):
         self.estimate = min(rows, sum(part.estimate for part in parts))
 
     def fetch(self) -> Candidates:
-        fetched = [part.fetch() for part in self.parts]
-        if all(isinstance(part, dict) for part in fetched):
-            merged: dict[Any, int] = {}
-            for part in fetched:
-                merged.update(part)
-            return merged
-        return list(dict.fromkeys(chain.from_iterable(fetched)))
+        return _union([part.fetch() for part in self.parts])
 
     def describe(self) -> dict[str, Any]:
         return {"op": "union", "estimate": self.estimate, "inputs": [p.describe() for p in self.parts]}
+
+
+def _union(parts: list[Candidates]) -> Candidates:
+    """The candidates of all ``parts``, once each (a dict when every part has its sequence numbers)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(type(part) is dict for part in parts):
+        merged: dict[Any, int] = {}
+        for part in parts:
+            merged.update(part)
+        return merged
+    return list(dict.fromkeys(chain.from_iterable(parts)))
 
 
 def _render(clauses: Clauses) -> str:

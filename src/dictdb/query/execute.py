@@ -198,7 +198,7 @@ def _walk_for(planner: Planner, access: Access | None, order: Order, limit: int 
     else:
         walk = Walk(index, None, descending, rows)
     # A scan's matches are unknown: assume many (the walk then stops early, and costs at most the scan).
-    matches = rows if isinstance(access, Scan) else max(access.estimate, 1)
+    matches = max(rows if isinstance(access, Scan) else access.estimate, 1)
     # Matches spread over the walked entries: the walk expects to touch span * limit / matches of them.
     expected = walk.span * limit // matches + 1
     if not isinstance(access, Scan) and expected > access.estimate:

@@ -171,11 +171,12 @@ class Planner:
     Example:
         >>> from dictdb import Table
         >>> t = Table("t")
-        >>> t.insert([{"dept": "ops", "age": 30}, {"dept": "dev", "age": 40}])
-        [1, 2]
+        >>> t.insert([{"dept": f"d{i % 10}"} for i in range(100)])[-1]
+        100
         >>> t.create_index("dept")
-        >>> Planner(t.primary_key, t.records, t.indexes).choose((t.dept == "ops").plan).describe()["op"]
-        'index'
+        >>> path = Planner(t.primary_key, t.records, t.indexes).choose((t.dept == "d3").plan).describe()
+        >>> path["op"], path["index"], path["lookup"], path["estimate"]
+        ('index', 'dept', 'equal', 10)
     """
 
     __slots__ = ("indexes", "pk_field", "records", "rows")
@@ -207,7 +208,8 @@ class Planner:
             if any(part is None for part in parts):
                 return None
             return Union([part for part in parts if part is not None], self.rows)
-        return self._leaf(node)
+        # One clause is an AND of one: composite indexes are considered there.
+        return self._and((node,))
 
     # -- one clause ---------------------------------------------------------------------------------------
 
@@ -263,7 +265,7 @@ class Planner:
             if (kind in _RANGES or kind == "between") and all(range_safe(v) for v in child[2:]):
                 ranges.setdefault(child[1], _Bounds()).add(child)
                 continue
-            path = self._path(child)
+            path = self._path(child) if kind in ("and", "or") else self._leaf(child)
             if path is not None:
                 paths.append(path)
         for field, bounds in ranges.items():
@@ -276,10 +278,15 @@ class Planner:
         paths.sort(key=lambda path: path.estimate)
         chosen = [paths[0]]
         size = paths[0].estimate
+        covered = _clauses(paths[0])
         for path in paths[1:]:
             if size <= INTERSECT_FLOOR or path.estimate > INTERSECT_RATIO * size:
                 break
+            clauses = _clauses(path)
+            if clauses <= covered:
+                continue  # it answers clauses already answered (a composite's prefix): it cannot narrow
             chosen.append(path)
+            covered |= clauses
         return chosen[0] if len(chosen) == 1 else Intersect(chosen)
 
     def _composites(self, equal: dict[Any, Plan], ranges: dict[Any, _Bounds]) -> list[Access]:
@@ -306,6 +313,13 @@ class Planner:
             args = _composite_range(prefix, following, more=lead + 1 < len(fields))
             paths.append(Lookup(index, "range", args, tuple(clauses)))
         return paths
+
+
+def _clauses(path: Access) -> set[int]:
+    """The plan nodes ``path`` answers, by identity: the clauses of a lookup, or the node of a union."""
+    if isinstance(path, (Lookup, PkLookup)):
+        return {id(node) for node in path.clause}
+    return {id(path)}
 
 
 class _Top:
