@@ -8,11 +8,12 @@ from types import ModuleType
 
 import pytest
 
+from dictdb import table_indexes
 from dictdb.index import base, catalog, hash_index, sorted_index
 from dictdb.query import access, execute, explain, planner
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-MODULES = [base, catalog, hash_index, sorted_index, access, execute, explain, planner]
+MODULES = [table_indexes, base, catalog, hash_index, sorted_index, access, execute, explain, planner]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

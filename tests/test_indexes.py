@@ -137,6 +137,18 @@ def test_hash_search_with_an_unhashable_value_equal_to_a_key() -> None:
     assert index.search(bytearray(b"x")) == [2]
 
 
+def test_a_shared_hash_key_and_back() -> None:
+    t = Table("t")
+    t.insert([{"k": "a"}, {"k": "b"}])
+    t.create_index("k")
+    t.insert({"k": "a"})  # "a" goes from one holder to two
+    t.update({"k": "a"}, where=t.id == 2)
+    assert t.indexes["k"].search("a") == [1, 2, 3]
+    t.delete(where=t.id.is_in([1, 3]))  # and back to one
+    t.update({"k": "c"}, where=t.id == 2)
+    assert (t.indexes["k"].search("a"), t.indexes["k"].search("c"), len(t.indexes["k"])) == ([], [2], 1)
+
+
 def test_hash_index_keeps_insertion_order_after_updates() -> None:
     t = Table("t")
     t.insert([{"k": "a"}, {"k": "b"}, {"k": "a"}])
@@ -302,6 +314,20 @@ def test_unique_composite(people: Table) -> None:
     with pytest.raises(DuplicateKeyError, match=r"values \('ops', 'Oslo'\)"):
         people.insert({"dept": "ops", "city": "Oslo"})
     people.insert({"dept": "ops", "city": "Lima"})
+
+
+def test_a_hash_index_costs_under_64_bytes_per_entry() -> None:
+    # A key one record has is held without a container: a unique index costs one dict slot per record.
+    t = Table("t")
+    t.insert([{"email": f"u{i}@x.org", "dept": f"d{i % 10}"} for i in range(20_000)])
+    t.create_index("email", unique=True)
+    t.create_index("dept")
+    for name in ("email", "dept"):
+        index = t.indexes[name]
+        assert len(index) == 20_000
+        assert index.memory_bytes() / len(index) <= 64, name
+    t.delete(where=t.dept != "d1")  # shared keys that drop to one holder go back to a bare pk
+    assert t.indexes["dept"].search("d1") == list(range(2, 20_001, 10))
 
 
 def test_repr(people: Table) -> None:

@@ -17,23 +17,19 @@ from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
-from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
-from dictdb.query.execute import decide
-from dictdb.query.explain import QueryPlan
-from dictdb.query.planner import Planner
+from dictdb.query.execute import ALL, decide
 from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
+from dictdb.table_indexes import TableIndexes
 from dictdb.tracking import ChangeTracker
 
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
 
-_ALL = ("true",)
 
-
-class Table:
+class Table(TableIndexes):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
@@ -79,9 +75,7 @@ class Table:
             self._schema = Schema(spec, context=f"table {name!r}")
             self._schema_spec = spec
         self.records: dict[Any, Record] = {}
-        # The indexes and the records' insertion order; None until the table gets an index (or a query needs
-        # the order), so a table without indexes pays nothing for them.
-        self._indexing: IndexCatalog | None = None
+        self._indexing = None
         self._next_pk = 1
         self._keys = KeyMaker(name, primary_key, pk_generator, self._schema)
         self._tracker = ChangeTracker()
@@ -453,10 +447,10 @@ class Table:
         ``where`` goes through here: the planner (``dictdb.query.planner``) picks the indexes.
         """
         if where is None and order is None:
-            return _predicate.compile_plan(_ALL).filter(self.records.values(), copy=copy, limit=limit)
+            return _predicate.compile_plan(ALL).filter(self.records.values(), copy=copy, limit=limit)
         if order is not None and (limit is None or self._indexing is None):
             return None
-        plan = _ALL if where is None else plan_of(where)
+        plan = ALL if where is None else plan_of(where)
         strategy = decide(plan, self._planner(), order, limit)
         if order is not None and strategy.walk is None:
             return None
@@ -487,129 +481,6 @@ class Table:
             [{'x': 1, 'id': 1}, {'x': 2, 'id': 2}]
         """
         return _records.copy_records(self.records.values())
-
-    # -- indexes ------------------------------------------------------------------------------------------
-
-    def create_index(self, field: Any, index_type: str = "hash", *, unique: bool = False) -> None:
-        """Index ``field`` (or a list of fields: a composite index) so queries on it need not scan.
-
-        ``index_type``: ``"hash"`` (equality, ``is_in``, ``is_null``) or ``"sorted"`` (those, plus ranges,
-        prefixes and ``order_by`` with a ``limit``), in any case; anything else is a ``ValueError``. A
-        composite index is keyed by the tuple of its fields' values: a hash one serves equality on all of
-        them, a sorted one equality on its leading fields and then a range on the next. ``unique=True``
-        refuses two records with equal keys (``DuplicateKeyError``); ``None``, NaN and missing values are
-        exempt, as SQL's NULL.
-
-        Building over the table's records is all-or-nothing: a record that breaks the index's rules (a
-        duplicate for a unique index, an unhashable value for a hash index) raises and no index is created.
-        Calling it again for a field that has an index does nothing, whatever the type: ``drop_index`` first
-        to change it.
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"dept": "ops", "city": "Oslo", "age": 30}, {"dept": "ops", "city": "Rome"}])
-            [1, 2]
-            >>> t.create_index("age", "sorted")
-            >>> t.create_index(["dept", "city"], unique=True)
-            >>> t.indexed_fields()
-            ['age', ('dept', 'city')]
-            >>> t.insert({"dept": "ops", "city": "Oslo"})
-            Traceback (most recent call last):
-            ...
-            dictdb.exceptions.DuplicateKeyError: table 't': the unique hash index on 'dept', 'city' ...
-        """
-        fields = index_name(field)
-        kind = index_kind(index_type)
-        name = fields[0] if len(fields) == 1 else fields
-        indexing = self._indexing
-        if indexing is not None and name in indexing.indexes:
-            return
-        if indexing is None:
-            indexing = IndexCatalog(self.table_name, self.records)
-        indexing.create(fields, kind, bool(unique), self.records)
-        self._indexing = indexing
-
-    def drop_index(self, field: Any) -> None:
-        """Remove the index on ``field`` (a list of fields for a composite one); ``ValueError`` when there is
-        none. Queries then scan, with the same results.
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.create_index("age", "sorted")
-            >>> t.drop_index("age")
-            >>> t.has_index("age")
-            False
-        """
-        fields = index_name(field)
-        name = fields[0] if len(fields) == 1 else fields
-        indexing = self._indexing
-        if indexing is None or name not in indexing.indexes:
-            raise ValueError(
-                f"table {self.table_name!r} has no index on {name!r}; its indexes: {self.indexed_fields()!r}"
-            )
-        indexing.drop(name)
-        if not indexing.indexes:
-            self._indexing = None  # back to the write path without index upkeep
-
-    @property
-    def indexes(self) -> Mapping[Any, Index]:
-        """The indexes, read-only: field (or tuple of fields) -> ``HashIndex`` or ``SortedIndex``.
-
-        Each has ``kind``, ``fields``, ``unique``, ``search(value)``, ``len()`` and ``memory_bytes()``; a
-        sorted one also ``range``, ``prefix``, ``first``, ``last`` and ``count_range`` (docs/indexes.md).
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"age": 30}, {"age": 20}])
-            [1, 2]
-            >>> t.create_index("age", "sorted")
-            >>> t.indexes["age"].range(25), t.indexes["age"].kind
-            ([1], 'sorted')
-        """
-        return MappingProxyType(self._indexing.indexes if self._indexing is not None else {})
-
-    def explain(self, where: Any = None, order_by: Any = None, *, limit: int | None = None) -> QueryPlan:
-        """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
-
-        A ``QueryPlan``: a dict (``access``: which index serves which clause or what is scanned, with
-        estimated counts; ``candidates``: records re-checked against the whole predicate; ``order``: sort,
-        top-k heap or index walk) that prints as a readable plan. docs/indexes.md describes every field.
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"dept": f"d{i % 10}", "age": 20 + i % 40} for i in range(1000)])[-1]
-            1000
-            >>> t.create_index("dept")
-            >>> print(t.explain((t.dept == "d3") & (t.age > 40)))
-            table 't' (1,000 rows)
-            where: (dept == 'd3' & age > 40)
-            access: hash index 'dept', equal: dept == 'd3' (~100)
-            re-check: ~100 candidates against the whole predicate
-        """
-        plan = _ALL if where is None else plan_of(where)
-        limit, _ = parse_window(limit, 0)
-        strategy = decide(plan, self._planner(), parse_order(order_by), limit)
-        return strategy.explain(self.table_name, len(self.records))
-
-    def _planner(self) -> Planner:
-        indexing = self._indexing
-        return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)
-
-    def _sequence(self) -> dict[Any, int]:
-        """Each record's place in insertion order (pk -> number), kept from now on if it was not yet.
-
-        Building it is the one change a read can make; it is a function of the records only, published by
-        one assignment, so two readers building it at once both get a correct map.
-        """
-        indexing = self._indexing
-        if indexing is None:
-            indexing = IndexCatalog(self.table_name, self.records)
-            self._indexing = indexing
-        return indexing.seq
 
     # -- introspection ------------------------------------------------------------------------------------
 
@@ -649,15 +520,6 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def indexed_fields(self) -> list[Any]:
-        """The fields that have an index (a tuple of fields for a composite one), in creation order."""
-        return list(self.indexes)
-
-    def has_index(self, field: Any) -> bool:
-        """True when ``field`` (or the list of fields of a composite index) has an index."""
-        fields = index_name(field)
-        return (fields[0] if len(fields) == 1 else fields) in self.indexes
 
     def schema_fields(self) -> list[str]:
         """The schema's field names (the primary key included), or ``[]`` without a schema."""

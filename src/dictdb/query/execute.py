@@ -29,11 +29,14 @@ from dictdb.query.explain import QueryPlan
 from dictdb.query.expr import render
 from dictdb.query.planner import Planner
 
-__all__ = ["Strategy", "decide"]
+__all__ = ["ALL", "Strategy", "decide"]
 
 Plan = tuple[Any, ...]
 Record = dict[Any, Any]
 Order = list[tuple[Any, bool]]
+
+#: The plan of "every record" (``where=None``).
+ALL: Plan = ("true",)
 
 # A limit this many times smaller than the candidates picks its rows with a heap instead of sorting them all.
 _HEAP_FRACTION = 8
