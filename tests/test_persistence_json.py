@@ -13,9 +13,10 @@ import pytest
 
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, DictDBError, UnsupportedValueError
+from dictdb.index import SortedIndex
 from dictdb.storage import atomic
 from tests.faults import STEPS, inject_fault, temp_files
-from tests.persistence_helpers import IndexedDB, SortedIndex, assert_same_db, indexed_db, sample_db
+from tests.persistence_helpers import IndexedDB, NoIndexDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"
 
@@ -74,16 +75,32 @@ def test_table_names_shaped_like_tags_round_trip(path: Path, names: list[str]) -
 def test_index_definitions_are_kept_and_rebuilt(path: Path) -> None:
     db = indexed_db()
     db.save(path, "json")
-    assert json.loads(path.read_text())["tables"]["users"]["indexes"] == {"age": "sorted", "name": "hash"}
+    # A composite index's key is a tuple: the definitions are written in the pair form of non-string keys.
+    assert json.loads(path.read_text())["tables"]["users"]["indexes"] == {
+        "$dict": [["age", "sorted"], ["name", "hash"], [{"$tuple": ["name", "age"]}, "unique sorted"]]
+    }
     loaded = IndexedDB.load(path, "json")
     assert type(loaded) is IndexedDB
     assert isinstance(loaded.get_table("users").indexes["age"], SortedIndex)
     assert_same_db(db, loaded)
 
 
+def test_simple_index_definitions_stay_a_plain_object(path: Path) -> None:
+    db = DictDB()
+    users = db.create_table("users")
+    users.create_index("age", "sorted")
+    users.create_index("email", unique=True)
+    db.save(path, "json")
+    assert json.loads(path.read_text())["tables"]["users"]["indexes"] == {
+        "age": "sorted",
+        "email": "unique hash",
+    }
+    assert_same_db(db, DictDB.load(path, "json"))
+
+
 def test_a_table_without_create_index_loads_its_records(path: Path) -> None:
     indexed_db().save(path, "json")
-    users = DictDB.load(path, "json").get_table("users")
+    users = NoIndexDB.load(path, "json").get_table("users")
     assert users.indexes == {}
     assert users.count() == 2
 

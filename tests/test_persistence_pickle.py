@@ -18,9 +18,10 @@ import pytest
 
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
+from dictdb.index import SortedIndex
 from dictdb.storage import atomic, pickle_safe
 from tests.faults import STEPS, inject_fault, temp_files
-from tests.persistence_helpers import IndexedDB, SortedIndex, assert_same_db, indexed_db, sample_db
+from tests.persistence_helpers import IndexedDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"
 

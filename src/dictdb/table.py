@@ -1,8 +1,9 @@
 """``Table``: the records of one table, keyed by primary key, and the operations on them.
 
 Every write is all-or-nothing: it checks everything it will do (keys, schema) before it changes anything,
-then commits with plain dict operations that cannot fail. So on any error the records, the pk counter and
-the change tracking are exactly as they were. Stored records are never mutated in place: an update stores
+has its indexes updated (``IndexCatalog``: all or nothing too), then commits with plain dict operations that
+cannot fail. So on any error the records, every index, the pk counter and the change tracking are exactly as
+they were. Stored records are never mutated in place: an update stores
 a new dict, so a record handed out by ``select(copy=False)`` is a stable snapshot.
 """
 
@@ -21,9 +22,11 @@ from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
-from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
+from dictdb.query.execute import ALL, decide
+from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
+from dictdb.table_indexes import TableIndexes
 from dictdb.tracking import ChangeTracker
 
 _logs = Gate(__name__)
@@ -31,10 +34,8 @@ _logs = Gate(__name__)
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
 
-_ALL = ("true",)
 
-
-class Table:
+class Table(TableIndexes):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
@@ -80,7 +81,7 @@ class Table:
             self._schema = Schema(spec, context=f"table {name!r}")
             self._schema_spec = spec
         self.records: dict[Any, Record] = {}
-        self.indexes: dict[str, Any] = {}
+        self._indexing = None
         self._next_pk = 1
         self._keys = KeyMaker(name, primary_key, pk_generator, self._schema)
         self._tracker = ChangeTracker()
@@ -202,6 +203,8 @@ class Table:
                 raise self._keys.taken_error(pk)
         if self._schema is not None and not skip_validation:
             self._schema.validate(stored)
+        if self._indexing is not None:
+            self._indexing.insert(pk, stored)
         # Commit: nothing below can fail.
         records[pk] = stored
         if (type(pk) is int or (isinstance(pk, int) and type(pk) is not bool)) and pk >= self._next_pk:
@@ -220,6 +223,8 @@ class Table:
     ) -> list[Any]:
         schema = None if skip_validation else self._schema
         ready = prepare_batch(batch, batch_size, self._keys, schema, self.records, self._next_pk)
+        if self._indexing is not None:
+            self._indexing.insert_many(ready.pending)
         # Commit: nothing below can fail.
         self.records.update(ready.pending)
         self._next_pk = ready.counter
@@ -269,6 +274,9 @@ class Table:
         merged = {**existing, **record}
         if self._schema is not None:
             self._schema.validate(merged)
+        if self._indexing is not None:
+            self._indexing.update([pk], [existing], [merged], record, self.records)
+        # Commit: nothing below can fail.
         self.records[pk] = merged
         self._tracker.written(pk)
         if self._columns is not None:
@@ -311,9 +319,11 @@ class Table:
                 return self._rekey(rows, merged[0], old_pk, new_pk)
         if self._schema is not None:
             self._schema.validate_many(merged, key=pk_field)
-        # Commit: nothing below can fail.
         records = self.records
         pks = [row[pk_field] for row in rows]
+        if self._indexing is not None:
+            self._indexing.update(pks, rows, merged, changes, records)
+        # Commit: nothing below can fail.
         for pk, row in zip(pks, merged, strict=True):
             records[pk] = row
         self._tracker.written_many(pks)
@@ -336,6 +346,8 @@ class Table:
             raise self._keys.taken_error(new_pk)
         if self._schema is not None:
             self._schema.validate(merged)
+        if self._indexing is not None:
+            self._indexing.rekey(old_pk, new_pk, rows[0], merged, self.records)
         # Commit: nothing below can fail.
         del self.records[old_pk]
         self.records[new_pk] = merged
@@ -367,12 +379,17 @@ class Table:
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was deleted")
         records = self.records
+        indexing = self._indexing
         if len(rows) == len(records):
             pks = list(records)
+            if indexing is not None:
+                indexing.clear()
             records.clear()
         else:
             pk_field = self.primary_key
             pks = [row[pk_field] for row in rows]
+            if indexing is not None:
+                indexing.delete(pks, rows, records)
             for pk in pks:
                 del records[pk]
         self._tracker.removed_many(pks)
@@ -439,14 +456,35 @@ class Table:
             _logs.debug("select", self.table_name, len(rows))
         return rows
 
-    def _match(self, where: Any, *, copy: bool = False, limit: int | None = None) -> list[Record]:
+    @overload
+    def _match(
+        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: None = ...
+    ) -> list[Record]: ...
+
+    @overload
+    def _match(
+        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: Order
+    ) -> list[Record] | None: ...
+
+    def _match(
+        self, where: Any, *, copy: bool = False, limit: int | None = None, order: Order | None = None
+    ) -> list[Record] | None:
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
 
-        With ``copy=True``, copies made during the scan; with ``limit``, at most that many (the scan stops).
-        Every read and write that takes ``where`` goes through here, so the planner has one place to live.
+        With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (a
+        parsed ``order_by``) and a ``limit``: the first ``limit`` in that order when walking a sorted index
+        serves it, else ``None`` (the caller then matches and sorts). Every read and write that takes
+        ``where`` goes through here: the planner (``dictdb.query.planner``) picks the indexes.
         """
-        plan = _ALL if where is None else plan_of(where)
-        return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
+        if where is None and order is None:
+            return _predicate.compile_plan(ALL).filter(self.records.values(), copy=copy, limit=limit)
+        if order is not None and (limit is None or self._indexing is None):
+            return None
+        plan = ALL if where is None else plan_of(where)
+        strategy = decide(plan, self._planner(), order, limit)
+        if order is not None and strategy.walk is None:
+            return None
+        return strategy.run(self.records, self._sequence, copy, limit)
 
     def copy(self) -> dict[Any, Record]:
         """Every record, as ``{pk: copy}``.
@@ -512,14 +550,6 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def indexed_fields(self) -> list[str]:
-        """The fields that have an index."""
-        return list(self.indexes)
-
-    def has_index(self, field: str) -> bool:
-        """True when ``field`` has an index."""
-        return field in self.indexes
 
     def schema_fields(self) -> list[str]:
         """The schema's field names (the primary key included), or ``[]`` without a schema."""

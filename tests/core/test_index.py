@@ -11,6 +11,7 @@ import datetime
 import doctest
 import gc
 import inspect
+import itertools
 import math
 import random
 import sys
@@ -676,3 +677,21 @@ def test_cores_agree_with_the_oracle(ops: list[tuple[Any, ...]], load: int) -> N
     for core, index in zip(CORES, indexes, strict=True):
         assert index.first(len(oracle.entries)) == [e[2] for e in oracle.ascending()], core.kind
         assert index.last(len(oracle.entries)) == [e[2] for e in oracle.descending()], core.kind
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(small_values, max_size=25))
+def test_order_ranks_is_the_index_order(values: list[Any]) -> None:
+    # ``order_ranks`` is what sorting uses: a stable sort by rank must be the index's own walk, and two
+    # values share a rank exactly when the oracle ties them.
+    expected = sorted(range(len(values)), key=lambda i: okey(values[i]))
+    for core in CORES:
+        ranks = core.index.order_ranks(values)
+        assert sorted(range(len(values)), key=ranks.__getitem__) == expected, core.kind
+        assert core.index.SortedIndex([(v, i) for i, v in enumerate(values)]).first(len(values)) == expected
+        for a, b in itertools.pairwise(expected):
+            assert (ranks[a] == ranks[b]) == (okey(values[a]) == okey(values[b])), (
+                core.kind,
+                values[a],
+                values[b],
+            )

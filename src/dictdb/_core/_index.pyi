@@ -3,7 +3,7 @@ from typing import Any, Final
 
 from typing_extensions import disjoint_base
 
-__all__ = ["DEFAULT_LOAD", "SortedIndex"]
+__all__ = ["DEFAULT_LOAD", "SortedIndex", "order_ranks"]
 
 DEFAULT_LOAD: Final[int]
 
@@ -37,3 +37,5 @@ class SortedIndex:
     def min_value(self) -> Any: ...
     def max_value(self) -> Any: ...
     def memory_bytes(self) -> int: ...
+
+def order_ranks(values: Iterable[Any]) -> list[int]: ...

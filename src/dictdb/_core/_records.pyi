@@ -1,7 +1,15 @@
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
+__all__ = [
+    "copy_record",
+    "copy_records",
+    "distinct",
+    "in_sequence",
+    "project",
+    "sort_keys",
+    "sort_records",
+]
 
 def copy_record(record: dict[Any, Any]) -> dict[Any, Any]: ...
 def copy_records(records: Iterable[dict[Any, Any]]) -> list[dict[Any, Any]]: ...
@@ -11,5 +19,11 @@ def project(
 def sort_keys(records: Iterable[dict[Any, Any]], field: Any) -> list[Any]: ...
 def sort_records(
     records: Sequence[dict[Any, Any]], order: Sequence[tuple[Any, bool]], limit: int | None = None
+) -> list[dict[Any, Any]]: ...
+def in_sequence(
+    records: Mapping[Any, dict[Any, Any]],
+    pks: Iterable[Any],
+    seq: Mapping[Any, int],
+    limit: int | None = None,
 ) -> list[dict[Any, Any]]: ...
 def distinct(rows: Iterable[dict[Any, Any]]) -> list[dict[Any, Any]]: ...

@@ -9,15 +9,28 @@ classified in one C pass, and a small ``limit`` is served by a C heap of positio
 each record's key once with the worst kept one.
 """
 
-from decimal import Decimal as _Decimal
-
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport int64_t, uint64_t
+from libc.string cimport memset
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
 from libc.math cimport isnan
 
-__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
+from decimal import Decimal as _Decimal
+
+# The compiled twin's: the two cores are never mixed (``_core/__init__.py``).
+from ._index import order_ranks as _order_ranks
+
+__all__ = [
+    "copy_record",
+    "copy_records",
+    "distinct",
+    "in_sequence",
+    "project",
+    "sort_keys",
+    "sort_records",
+]
 
 # Groups of the total order, in order.
 cdef enum:
@@ -43,6 +56,10 @@ cdef extern from "Python.h":
     bint PyLong_CheckExact(object o)
     double PyFloat_AS_DOUBLE(object o)
     PyObject* PyList_GET_ITEM(object o, Py_ssize_t i)
+    bint PyList_CheckExact(object o)
+    object PyList_New(Py_ssize_t size)
+    void _list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, PyObject* o) noexcept
+    void _incref "Py_INCREF"(PyObject* o) noexcept
     bint PyLong_Check(object o)
     bint PyUnicode_Check(object o)
 
@@ -142,7 +159,8 @@ def sort_keys(records, field):
     """One key per record for ``field``, ordered as the total order orders the values; never raises.
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
-    values themselves, so the sort compares them directly; otherwise each key is a tuple led by its group.
+    values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
+    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
     """
     cdef list values = []
     cdef int groups = 0  # a bit per group seen
@@ -153,56 +171,7 @@ def sort_keys(records, field):
         values.append(value)
     if groups == 0 or groups == 1 << _NUMBER or groups == 1 << _STR or groups == 1 << _BYTES:
         return values
-    return _mixed_keys(values)
-
-
-cdef list _mixed_keys(list values):
-    cdef dict others = _other_ranks(values)
-    cdef list keys = []
-    cdef Py_ssize_t position
-    cdef int group
-    for position in range(len(values)):
-        value = values[position]
-        group = _group(value)
-        if group == _NULL:
-            keys.append((_NULL,))
-        elif group == _OTHER:
-            keys.append((_OTHER, type(value).__name__, others[position]))
-        else:
-            keys.append((group, value))
-    return keys
-
-
-cdef dict _other_ranks(list values):
-    """Position -> rank among the values of the same type name, for the values of the last group."""
-    cdef dict by_name = {}
-    cdef dict ranks = {}
-    cdef Py_ssize_t position
-    for position in range(len(values)):
-        value = values[position]
-        if _group(value) == _OTHER:
-            by_name.setdefault(type(value).__name__, []).append(position)
-    for positions in by_name.values():
-        same_name = [values[p] for p in positions]
-        ranks.update(zip(positions, _ranks(same_name), strict=True))
-    return ranks
-
-
-cdef list _ranks(list values):
-    """The rank of each value in the values' own order (equal values share one); all 0 when unorderable."""
-    cdef Py_ssize_t count = len(values)
-    cdef list ranks = [0] * count
-    cdef Py_ssize_t rank = 0
-    cdef Py_ssize_t i
-    try:
-        order = sorted(range(count), key=values.__getitem__)
-        for i in range(1, count):
-            if values[order[i - 1]] < values[order[i]]:
-                rank += 1
-            ranks[order[i]] = rank
-    except TypeError:
-        return [0] * count
-    return ranks
+    return _order_ranks(values)
 
 
 def sort_records(records, order, limit=None):
@@ -398,6 +367,110 @@ cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint de
         return chosen
     finally:
         PyMem_Free(heap)
+
+
+# Putting candidates back in insertion order: (sequence number, pk) pairs sorted in C, by a radix sort on the
+# sequence numbers (unique ints), then the records looked up in that order.
+
+cdef struct _Ranked:
+    uint64_t seq
+    PyObject* pk  # borrowed from the list of pks, which outlives the sort
+
+
+# Below this many pairs an insertion sort beats the radix sort's passes over its 2048 counters.
+cdef Py_ssize_t _RADIX_MIN = 64
+
+
+def in_sequence(records, pks, seq, limit=None):
+    """``records[pk]`` for each of ``pks``, ordered by ``seq[pk]``; with ``limit``, the first ``limit`` only.
+
+    How the planner puts index candidates back in insertion order: ``seq`` maps each primary key to its
+    sequence number (unique ints). ``KeyError`` for a pk missing from ``seq`` or ``records``.
+
+    >>> in_sequence({"a": {"v": 1}, "b": {"v": 2}}, ["b", "a"], {"a": 5, "b": 3})
+    [{'v': 2}, {'v': 1}]
+    """
+    cdef list keys = pks if PyList_CheckExact(pks) else list(pks)
+    cdef Py_ssize_t count = len(keys)
+    cdef Py_ssize_t want = count
+    cdef Py_ssize_t i
+    cdef _Ranked* items
+    cdef _Ranked* scratch
+    cdef PyObject* found
+    cdef list out
+    if limit is not None:
+        want = max(0, min(<Py_ssize_t>limit, count))
+    if want == 0:
+        return []
+    items = <_Ranked*>PyMem_Malloc(2 * count * sizeof(_Ranked))
+    if items is NULL:
+        raise MemoryError()
+    scratch = items + count
+    try:
+        for i in range(count):
+            pk = <object>PyList_GET_ITEM(keys, i)
+            found = PyDict_GetItemWithError(seq, pk) if PyDict_CheckExact(seq) else NULL
+            items[i].seq = <uint64_t>PyLong_AsLongLong(<object>found if found is not NULL else seq[pk])
+            items[i].pk = <PyObject*>pk
+        _sort_ranked(items, scratch, count)
+        out = PyList_New(want)
+        for i in range(want):
+            found = PyDict_GetItemWithError(records, <object>items[i].pk) if PyDict_CheckExact(records) else NULL
+            record = <object>found if found is not NULL else records[<object>items[i].pk]
+            _incref(<PyObject*>record)
+            _list_set(out, i, <PyObject*>record)
+        return out
+    finally:
+        PyMem_Free(items)
+
+
+cdef void _sort_ranked(_Ranked* items, _Ranked* scratch, Py_ssize_t count) noexcept:
+    """Sort ``items`` by ``seq`` (unique), ``scratch`` being room for as many."""
+    cdef Py_ssize_t i, j
+    cdef _Ranked item
+    cdef uint64_t low, high, span
+    cdef Py_ssize_t counts[2048]
+    cdef Py_ssize_t total, digit
+    cdef int shift
+    cdef _Ranked* source = items
+    cdef _Ranked* target = scratch
+    cdef _Ranked* swap
+    if count < _RADIX_MIN:
+        for i in range(1, count):
+            item = items[i]
+            j = i - 1
+            while j >= 0 and items[j].seq > item.seq:
+                items[j + 1] = items[j]
+                j -= 1
+            items[j + 1] = item
+        return
+    low = high = items[0].seq
+    for i in range(count):
+        if items[i].seq < low:
+            low = items[i].seq
+        if items[i].seq > high:
+            high = items[i].seq
+    span = high - low
+    shift = 0
+    # LSD radix sort on seq - low, 11 bits a pass, as many passes as the span needs (2 up to 4 million).
+    while shift == 0 or (shift < 64 and (span >> shift) != 0):
+        memset(counts, 0, sizeof(counts))
+        for i in range(count):
+            counts[((source[i].seq - low) >> shift) & 2047] += 1
+        total = 0
+        for digit in range(2048):
+            total, counts[digit] = total + counts[digit], total
+        for i in range(count):
+            digit = ((source[i].seq - low) >> shift) & 2047
+            target[counts[digit]] = source[i]
+            counts[digit] += 1
+        swap = source
+        source = target
+        target = swap
+        shift += 11
+    if source is not items:
+        for i in range(count):
+            items[i] = source[i]
 
 
 class _Tag:

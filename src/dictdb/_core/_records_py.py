@@ -3,29 +3,41 @@
 Tables own their records (DESIGN.md): ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path.
 
-Sorting uses one total order (DESIGN.md), so ``order_by`` never raises on ``None`` or mixed types:
+Sorting uses one total order (DESIGN.md), the sorted index's (``_index_py.py`` defines it), so ``order_by``
+never raises on ``None`` or mixed types, and sorting gives what a walk of a sorted index gives:
 
 1. ``None`` and NaN (float or Decimal), tied with each other;
-2. numbers: ``bool``, ``int``, ``float`` and ``Decimal`` (and their subclasses), compared together;
-3. ``str``; 4. ``bytes``;
-5. every other type, grouped by type name (``type(v).__name__``), and within a name by the values' own
-   ``<``. When the values of one type name cannot be ordered among themselves (dicts, complex numbers,
-   two classes with one name), they tie, and so keep their insertion order.
+2. numbers: ``bool``, ``int``, ``float``, ``Decimal``, ``Fraction`` (and other ``numbers.Real``), compared
+   together exactly;
+3. ``str``; 4. ``bytes`` (with ``bytearray``);
+5. every other type, in groups by type name (then module and qualified name), and within a group by the
+   values' own ``<`` (tuples and lists item by item in this same order); values that cannot be ordered
+   among themselves (dicts, sets, complex numbers) tie, as does a pair whose comparison raises.
 
-Descending reverses the order; ties keep insertion order either way (stable), also across several keys
-with mixed directions.
+Values of one plain group (all numbers, all strs, all bytes) are compared directly; any other mix is sorted
+by ``order_ranks``. Descending reverses the order; ties keep insertion order either way (stable), also
+across several keys with mixed directions.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
-__all__ = ["copy_record", "copy_records", "distinct", "project", "sort_keys", "sort_records"]
+from ._index_py import order_ranks as _order_ranks
+
+__all__ = [
+    "copy_record",
+    "copy_records",
+    "distinct",
+    "in_sequence",
+    "project",
+    "sort_keys",
+    "sort_records",
+]
 
 Record = dict[Any, Any]
 
@@ -91,55 +103,14 @@ def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
     """One key per record for ``field``, ordered as the total order orders the values; never raises.
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
-    values themselves, so the sort compares them directly; otherwise each key is a tuple led by its group.
+    values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
+    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
     """
     values = [record.get(field) for record in records]
     groups = {_group(value) for value in values}
     if len(groups) <= 1 and not groups & {_NULL, _OTHER}:
         return values
-    return _mixed_keys(values)
-
-
-def _mixed_keys(values: list[Any]) -> list[Any]:
-    others = _other_ranks(values)
-    keys: list[Any] = []
-    for position, value in enumerate(values):
-        group = _group(value)
-        if group == _NULL:
-            keys.append((_NULL,))
-        elif group == _OTHER:
-            keys.append((_OTHER, type(value).__name__, others[position]))
-        else:
-            keys.append((group, value))
-    return keys
-
-
-def _other_ranks(values: list[Any]) -> dict[int, int]:
-    """Position -> rank among the values of the same type name, for the values of the last group."""
-    by_name: dict[str, list[int]] = {}
-    for position, value in enumerate(values):
-        if _group(value) == _OTHER:
-            by_name.setdefault(type(value).__name__, []).append(position)
-    ranks: dict[int, int] = {}
-    for positions in by_name.values():
-        same_name = [values[position] for position in positions]
-        ranks.update(zip(positions, _ranks(same_name), strict=True))
-    return ranks
-
-
-def _ranks(values: list[Any]) -> list[int]:
-    """The rank of each value in the values' own order (equal values share one); all 0 when unorderable."""
-    ranks = [0] * len(values)
-    try:
-        order = sorted(range(len(values)), key=values.__getitem__)
-        rank = 0
-        for previous, current in pairwise(order):
-            if values[previous] < values[current]:
-                rank += 1
-            ranks[current] = rank
-    except TypeError:
-        return [0] * len(values)
-    return ranks
+    return _order_ranks(values)
 
 
 def sort_records(
@@ -178,6 +149,28 @@ def _top_k(keys: list[Any], limit: int, descending: bool) -> list[int]:
     """The positions of the first ``limit`` keys in sorted order, ties by position (as a stable sort)."""
     pick = heapq.nlargest if descending else heapq.nsmallest
     return pick(limit, range(len(keys)), key=keys.__getitem__)
+
+
+def in_sequence(
+    records: Mapping[Any, Record], pks: Iterable[Any], seq: Mapping[Any, int], limit: int | None = None
+) -> list[Record]:
+    """``records[pk]`` for each of ``pks``, ordered by ``seq[pk]``; with ``limit``, the first ``limit`` only.
+
+    How the planner puts index candidates back in insertion order: ``seq`` maps each primary key to its
+    sequence number (unique ints). ``KeyError`` for a pk missing from ``seq`` or ``records``.
+
+    >>> in_sequence({"a": {"v": 1}, "b": {"v": 2}}, ["b", "a"], {"a": 5, "b": 3})
+    [{'v': 2}, {'v': 1}]
+    """
+    if not isinstance(pks, (list, dict)):
+        pks = list(pks)
+    if limit is not None and limit <= 0:
+        return []
+    if limit is not None and limit * _TOP_K_FRACTION <= len(pks):
+        ordered = heapq.nsmallest(limit, pks, key=seq.__getitem__)
+    else:
+        ordered = sorted(pks, key=seq.__getitem__)[:limit]
+    return [records[pk] for pk in ordered]
 
 
 class _Tag:

@@ -24,9 +24,10 @@ from dictdb.query.field import Field
 Record = dict[Any, Any]
 Columns = list[tuple[Any, Any]]
 Order = list[tuple[Any, bool]]
-#: ``match(where, copy=..., limit=...)``: the stored records matching ``where`` in insertion order, or
-#: copies of them; at most ``limit`` of them.
-Matcher = Callable[..., list[Record]]
+#: ``match(where, copy=..., limit=...)``: the stored records matching ``where`` in insertion order, or copies
+#: of them; at most ``limit`` of them. ``match(where, limit=..., order=...)``: the first ``limit`` matching
+#: records in that order when the table can give them so (it walks a sorted index), else ``None``.
+Matcher = Callable[..., Any]
 
 
 def parse_columns(columns: Any) -> Columns | None:
@@ -135,8 +136,8 @@ def run_select(
 
     Example:
         >>> rows = [{"id": 1, "age": 30}, {"id": 2, "age": 20}]
-        >>> def match(where, copy=False, limit=None):
-        ...     return rows[:limit]
+        >>> def match(where, copy=False, limit=None, order=None):
+        ...     return None if order else rows[:limit]  # None: no index walk gives the order
         >>> run_select(match, None, [("id", "id")], [("age", False)], 1, 0, True, False)
         [{'id': 2}]
     """
@@ -149,10 +150,15 @@ def run_select(
         if columns is not None:
             return _records.project(rows, columns)
         return _records.copy_records(rows) if copy and not scan_copies else rows
-    rows = match(where, limit=0 if limit == 0 else None)
-    if order:
-        # distinct may drop rows, so it needs every row in order, not only the first ``end``.
-        rows = _records.sort_records(rows, order, limit=None if distinct else end)
+    # A sorted index walked for the order gives the first ``end`` rows already sorted.
+    walked = match(where, limit=end, order=order) if order and not distinct and limit else None
+    if walked is not None:
+        rows = walked
+    else:
+        rows = match(where, limit=0 if limit == 0 else None)
+        if order:
+            # distinct may drop rows, so it needs every row in order, not only the first ``end``.
+            rows = _records.sort_records(rows, order, limit=None if distinct else end)
     if columns is not None:
         # With distinct, equal rows are dropped before their dicts are built.
         rows = _records.project(rows, columns, distinct=distinct)

@@ -6,6 +6,9 @@
                            "indexes": {"<field>": "hash" or "sorted"}, "next_pk": 4,
                            "records": [{...}, ...]}}}
 
+An index kind may be preceded by ``"unique "``; a composite index's key is the tuple of its fields, which
+makes ``indexes`` a dict with a non-string key, written in the codec's pair form (docs/persistence.md).
+
 A document without ``_meta`` but with ``tables`` is version 0, the layout ``dctdb`` wrote: each table has
 ``primary_key``, ``schema`` and ``records`` only.
 """

@@ -3,8 +3,9 @@
 This is the one module of ``storage`` that touches tables. It relies on exactly these names, listed in the
 two protocols below: ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``;
 ``table.primary_key``, ``table.schema``, ``table.records`` (pk -> record), ``table.indexes``
-(field -> index object, kind read by ``_index_kind``), ``table._next_pk``; and, when a table has them,
-``table.validate_record(record)`` and ``table.create_index(field, kind)``.
+(field, or tuple of fields for a composite index -> index object, definition read by ``_index_kind``),
+``table._next_pk``; and, when a table has them, ``table.validate_record(record)`` and
+``table.create_index(field, kind, unique=...)``.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class TableSnapshot:
     primary_key: Any
     #: field -> Python type, or ``None`` for a table without a schema.
     schema: dict[Any, Any] | None
-    #: field -> index kind, as ``create_index`` takes it (``"hash"``, ``"sorted"``).
+    #: field (a tuple of fields for a composite index) -> index kind, as ``create_index`` takes it
+    #: (``"hash"``, ``"sorted"``), preceded by ``"unique "`` for a unique index.
     indexes: dict[Any, str]
     #: The next automatic primary key; ``None`` when the file did not say (``dctdb`` files).
     next_pk: int | None
@@ -126,12 +128,22 @@ def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableS
 
 
 def _index_kind(index: Any) -> str:
-    """The kind of an index object, as ``create_index`` takes it: its ``kind`` attribute when it has one,
-    else its class name without ``Index`` (``HashIndex`` -> ``"hash"``)."""
-    kind = getattr(index, "kind", None)
-    if isinstance(kind, str):
-        return kind
+    """The kind of an index object, as a file keeps it: its ``definition`` (``"unique hash"``) or ``kind``
+    attribute when it has one, else its class name without ``Index`` (``HashIndex`` -> ``"hash"``)."""
+    for attribute in ("definition", "kind"):
+        kind = getattr(index, attribute, None)
+        if isinstance(kind, str):
+            return kind
     return type(index).__name__.removesuffix("Index").lower()
+
+
+def _create_index(create_index: Callable[..., Any], field: Any, kind: str) -> None:
+    """Rebuild one index: ``"unique <kind>"`` is ``create_index(field, kind, unique=True)``."""
+    unique, _, rest = kind.partition(" ")
+    if unique == "unique" and rest:
+        create_index(field, rest, unique=True)
+    else:
+        create_index(field, kind)
 
 
 def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str | os.PathLike[str]) -> DB:
@@ -170,7 +182,7 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
         if create_index is not None:
             for field, kind in snap.indexes.items():
                 try:
-                    create_index(field, kind)
+                    _create_index(create_index, field, kind)
                 except (DictDBError, TypeError, ValueError) as exc:
                     reason = f"{where}: cannot rebuild the {kind!r} index on {field!r}: {exc}"
                     raise DatabaseFileError(source, reason) from exc

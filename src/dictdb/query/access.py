@@ -1,0 +1,214 @@
+"""Access paths: how the planner gets the candidate records of a query, and how each path describes itself.
+
+A path either yields *candidates* (primary keys that include every record the predicate matches, and maybe
+more) or is a ``Scan`` of the whole table. Candidates come as a list of primary keys (no repeats), or as a
+dict ``{pk: sequence number}`` when the path has the numbers at hand (a hash index's bucket), which saves
+looking them up when the candidates are put back in insertion order.
+
+``estimate`` is what a path expects to yield (exact for a hash bucket, a primary-key lookup and a sorted
+range; an upper bound for an intersection), known before anything is fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import chain
+from typing import Any
+
+from dictdb.index import HashIndex, Index, SortedIndex, is_null_key
+from dictdb.query.expr import render
+
+__all__ = ["Access", "Candidates", "Intersect", "Lookup", "PkLookup", "Scan", "Union"]
+
+Candidates = list[Any] | dict[Any, int]
+#: The plan nodes a path answers (rendered only when explained).
+Clauses = tuple[tuple[Any, ...], ...]
+
+# Values a sorted index counts equal to in O(log n): those it keeps in a group where ties are equal values.
+_COUNTABLE = frozenset({int, float, str, bytes})
+
+
+class Access:
+    """A way to the candidate records of a query."""
+
+    __slots__ = ("estimate",)
+
+    estimate: int
+
+    def fetch(self) -> Candidates:
+        """The candidates' primary keys (see the module docstring)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """The path as plain data, for ``Table.explain``."""
+        raise NotImplementedError
+
+
+class Scan(Access):
+    """Every record is tested: no index serves the query (or none would be faster)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, rows: int, reason: str) -> None:
+        self.estimate = rows
+        self.reason = reason
+
+    def fetch(self) -> Candidates:
+        raise TypeError("a scan has no candidates: it tests every record")
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "scan", "rows": self.estimate, "reason": self.reason}
+
+
+class PkLookup(Access):
+    """``pk == v`` or ``pk.is_in(values)``: straight from the table's dict of records."""
+
+    __slots__ = ("clause", "keys", "records", "seq")
+
+    def __init__(self, keys: tuple[Any, ...], records: Mapping[Any, Any], clause: Clauses) -> None:
+        self.keys = keys
+        self.records = records
+        self.clause = clause
+        self.estimate = sum(1 for key in dict.fromkeys(keys) if key in records)
+
+    def fetch(self) -> Candidates:
+        records = self.records
+        return [key for key in dict.fromkeys(self.keys) if key in records]
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "primary key", "clause": _render(self.clause), "estimate": self.estimate}
+
+
+class Lookup(Access):
+    """One index answering one clause (or a few, merged: ``age >= 30 & age < 40`` is one range).
+
+    ``how`` says what is asked of the index:
+
+    - ``"equal"`` (``args``: the value), ``"in"`` (the values), ``"null"`` (none): equality;
+    - ``"range"`` (``low, high, include_low, include_high``): a sorted index's range;
+    - ``"prefix"`` (the str prefix): a sorted index's prefix search, for ``startswith`` and ``like("ab%")``.
+
+    A composite sorted index asked for an equality on its leading fields, then maybe a range on the next one,
+    gets a ``"range"`` over tuples.
+    """
+
+    __slots__ = ("_fetched", "args", "clause", "how", "index")
+
+    def __init__(self, index: Index, how: str, args: tuple[Any, ...], clause: Clauses) -> None:
+        self.index = index
+        self.how = how
+        self.args = args
+        self.clause = clause
+        self._fetched: Candidates | None = None
+        self.estimate = self._estimate()
+
+    def _estimate(self) -> int:
+        index, how, args = self.index, self.how, self.args
+        if isinstance(index, HashIndex):
+            values = dict.fromkeys(args[0]) if how == "in" else (None if how == "null" else args[0],)
+            return sum(map(index.count, values))
+        assert isinstance(index, SortedIndex)
+        if how == "range":
+            low, high, include_low, include_high = args
+            return index.count_range(low, high, include_low=include_low, include_high=include_high)
+        if how == "equal" and type(args[0]) in _COUNTABLE and args[0] == args[0]:
+            return index.count_range(args[0], args[0])
+        # Other lookups are counted by fetching, O(log n + matches); the list is kept for ``fetch``.
+        self._fetched = self._fetch()
+        return len(self._fetched)
+
+    def fetch(self) -> Candidates:
+        fetched = self._fetched
+        if fetched is not None:
+            self._fetched = None
+            return fetched
+        return self._fetch()
+
+    def _fetch(self) -> Candidates:
+        index, how, args = self.index, self.how, self.args
+        if isinstance(index, HashIndex):
+            if how != "in":
+                return index._candidates(None if how == "null" else args[0])
+            return _union([index._candidates(value) for value in dict.fromkeys(args[0])])
+        assert isinstance(index, SortedIndex)
+        if how == "range":
+            low, high, include_low, include_high = args
+            return index.range(low, high, include_low=include_low, include_high=include_high)
+        if how == "equal":
+            return index.search(args[0])
+        if how == "in":
+            found = chain.from_iterable(map(index.search, args[0]))
+            if any(is_null_key(value, False) for value in args[0] if value is not None):
+                # ``in`` matches by identity too (``nan in (nan,)``): the very NaN may be in the null bucket.
+                found = chain(found, index.nulls())
+            return list(dict.fromkeys(found))
+        if how == "null":
+            return index.nulls()
+        return index.prefix(args[0])
+
+    def describe(self) -> dict[str, Any]:
+        index = self.index
+        return {
+            "op": "index",
+            "index": index.field,
+            "kind": index.definition,
+            "lookup": self.how,
+            "clause": _render(self.clause),
+            "estimate": self.estimate,
+        }
+
+
+class Intersect(Access):
+    """AND: the candidates of the most selective path, narrowed by the next ones while that pays."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Access]) -> None:
+        self.parts = parts  # most selective first
+        self.estimate = parts[0].estimate
+
+    def fetch(self) -> Candidates:
+        current = self.parts[0].fetch()
+        for part in self.parts[1:]:
+            other = part.fetch()
+            keep = other if isinstance(other, dict) else set(other)
+            if isinstance(current, dict):
+                current = {pk: seq for pk, seq in current.items() if pk in keep}
+            else:
+                current = [pk for pk in current if pk in keep]
+        return current
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "intersect", "estimate": self.estimate, "inputs": [p.describe() for p in self.parts]}
+
+
+class Union(Access):
+    """OR, when every branch has a path: the candidates of all branches."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Access], rows: int) -> None:
+        self.parts = parts
+        self.estimate = min(rows, sum(part.estimate for part in parts))
+
+    def fetch(self) -> Candidates:
+        return _union([part.fetch() for part in self.parts])
+
+    def describe(self) -> dict[str, Any]:
+        return {"op": "union", "estimate": self.estimate, "inputs": [p.describe() for p in self.parts]}
+
+
+def _union(parts: list[Candidates]) -> Candidates:
+    """The candidates of all ``parts``, once each (a dict when every part has its sequence numbers)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(type(part) is dict for part in parts):
+        merged: dict[Any, int] = {}
+        for part in parts:
+            merged.update(part)
+        return merged
+    return list(dict.fromkeys(chain.from_iterable(parts)))
+
+
+def _render(clauses: Clauses) -> str:
+    return " & ".join(render(node) for node in clauses)

@@ -1,0 +1,84 @@
+"""``QueryPlan``: what ``Table.explain`` returns, a dict of plain data that prints as a readable plan.
+
+Keys (docs/indexes.md shows examples):
+
+- ``table``, ``rows``: the table's name and its number of records;
+- ``where``: the predicate as text, or ``None``;
+- ``access``: how the candidates are found, a tree of dicts with an ``op``:
+
+  * ``"all"``: every record (no ``where``); ``"scan"``: every record is tested (``reason`` says why);
+  * ``"primary key"``: ``pk == v`` or ``pk.is_in(...)`` from the table's dict;
+  * ``"index"``: one index answers a clause: ``index`` (its name in ``Table.indexes``), ``kind``
+    (``"hash"``, ``"unique sorted"``...), ``lookup`` (``equal``, ``in``, ``null``, ``range``, ``prefix``),
+    ``clause``;
+  * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins;
+
+  each with ``estimate``, the records it is expected to yield;
+- ``candidates``: how many records are expected to be tested against the whole predicate;
+- ``recheck``: whether they are (always, when there is a ``where``);
+- ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, and ``method``:
+  ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked, what it ``walks`` and the
+  ``entries`` it expects to read first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["QueryPlan"]
+
+
+class QueryPlan(dict[str, Any]):
+    """The plan of a query, as ``Table.explain`` returns it: a dict; ``str(plan)`` is the readable form.
+
+    Example:
+        >>> from dictdb import Table
+        >>> t = Table("people")
+        >>> t.insert([{"age": a} for a in range(100)])[-1]
+        100
+        >>> t.create_index("age", "sorted")
+        >>> plan = t.explain(t.age >= 95)
+        >>> plan["access"]["lookup"], plan["candidates"]
+        ('range', 5)
+        >>> print(plan)
+        table 'people' (100 rows)
+        where: age >= 95
+        access: sorted index 'age', range: age >= 95 (~5)
+        re-check: ~5 candidates against the whole predicate
+    """
+
+    def __str__(self) -> str:
+        lines = [f"table {self['table']!r} ({self['rows']:,} rows)"]
+        if self["where"] is not None:
+            lines.append(f"where: {self['where']}")
+        lines.extend(_path_lines(self["access"], "access: ", "  "))
+        if self["recheck"]:
+            lines.append(f"re-check: ~{self['candidates']:,} candidates against the whole predicate")
+        order = self["order"]
+        if order is not None:
+            how = order["method"]
+            if how == "index walk":
+                how += f" on {order['index']!r} ({order['walks']}, ~{order['entries']:,} entries first)"
+            limit = "" if order["limit"] is None else f", limit {order['limit']}"
+            lines.append(f"order by {', '.join(order['by'])}: {how}{limit}")
+        return "\n".join(lines)
+
+
+def _path_lines(path: dict[str, Any], head: str, indent: str) -> list[str]:
+    op = path["op"]
+    if op == "all":
+        return [f"{head}every record ({path['rows']:,})"]
+    if op == "scan":
+        return [f"{head}scan of {path['rows']:,} records: {path['reason']}"]
+    if op == "primary key":
+        return [f"{head}primary key lookup: {path['clause']} (~{path['estimate']:,})"]
+    if op == "index":
+        return [
+            f"{head}{path['kind']} index {path['index']!r}, {path['lookup']}: {path['clause']} "
+            f"(~{path['estimate']:,})"
+        ]
+    what = "intersect, starting from the first" if op == "intersect" else "union"
+    lines = [f"{head}{what} (~{path['estimate']:,})"]
+    for part in path["inputs"]:
+        lines.extend(_path_lines(part, indent + "- ", indent + "  "))
+    return lines

@@ -1,0 +1,162 @@
+"""The index side of ``Table``: ``create_index``, ``drop_index``, ``indexes``, ``explain``, and what the
+planner needs of a table (its planner, its records' sequence numbers).
+
+A mixin, so that ``table.py`` keeps the records and their writes; the indexes themselves and their upkeep
+live in ``dictdb.index`` (``IndexCatalog``), the planning in ``dictdb.query``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from dictdb.index import Index, IndexCatalog, index_kind, index_name
+from dictdb.query import plan_of
+from dictdb.query.execute import ALL, decide
+from dictdb.query.explain import QueryPlan
+from dictdb.query.planner import Planner
+from dictdb.query.select import parse_order, parse_window
+
+__all__ = ["TableIndexes"]
+
+
+class TableIndexes:
+    """Indexes and the planner, for ``Table`` (which sets the attributes below)."""
+
+    table_name: str
+    primary_key: str
+    records: dict[Any, dict[Any, Any]]
+    # The indexes and the records' insertion order; None until the table gets an index (or a query needs the
+    # order), so a table without indexes pays nothing for them.
+    _indexing: IndexCatalog | None
+
+    def create_index(self, field: Any, index_type: str = "hash", *, unique: bool = False) -> None:
+        """Index ``field`` (or a list of fields: a composite index) so queries on it need not scan.
+
+        ``index_type``: ``"hash"`` (equality, ``is_in``, ``is_null``) or ``"sorted"`` (those, plus ranges,
+        prefixes and ``order_by`` with a ``limit``), in any case; anything else is a ``ValueError``. A
+        composite index is keyed by the tuple of its fields' values: a hash one serves equality on all of
+        them, a sorted one equality on its leading fields and then a range on the next. ``unique=True``
+        refuses two records with equal keys (``DuplicateKeyError``); ``None``, NaN and missing values are
+        exempt, as SQL's NULL.
+
+        Building over the table's records is all-or-nothing: a record that breaks the index's rules (a
+        duplicate for a unique index, an unhashable value for a hash index) raises and no index is created.
+        Calling it again for a field that has an index does nothing, whatever the type: ``drop_index`` first
+        to change it.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"dept": "ops", "city": "Oslo", "age": 30}, {"dept": "ops", "city": "Rome"}])
+            [1, 2]
+            >>> t.create_index("age", "sorted")
+            >>> t.create_index(["dept", "city"], unique=True)
+            >>> t.indexed_fields()
+            ['age', ('dept', 'city')]
+            >>> t.insert({"dept": "ops", "city": "Oslo"})
+            Traceback (most recent call last):
+            ...
+            dictdb.exceptions.DuplicateKeyError: table 't': the unique hash index on 'dept', 'city' ...
+        """
+        fields = index_name(field)
+        kind = index_kind(index_type)
+        name = fields[0] if len(fields) == 1 else fields
+        indexing = self._indexing
+        if indexing is not None and name in indexing.indexes:
+            return
+        if indexing is None:
+            indexing = IndexCatalog(self.table_name, self.records)
+        indexing.create(fields, kind, bool(unique), self.records)
+        self._indexing = indexing
+
+    def drop_index(self, field: Any) -> None:
+        """Remove the index on ``field`` (a list of fields for a composite one); ``ValueError`` when there is
+        none. Queries then scan, with the same results.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.create_index("age", "sorted")
+            >>> t.drop_index("age")
+            >>> t.has_index("age")
+            False
+        """
+        fields = index_name(field)
+        name = fields[0] if len(fields) == 1 else fields
+        indexing = self._indexing
+        if indexing is None or name not in indexing.indexes:
+            raise ValueError(
+                f"table {self.table_name!r} has no index on {name!r}; its indexes: {self.indexed_fields()!r}"
+            )
+        indexing.drop(name)
+        if not indexing.indexes:
+            self._indexing = None  # back to the write path without index upkeep
+
+    @property
+    def indexes(self) -> Mapping[Any, Index]:
+        """The indexes, read-only: field (or tuple of fields) -> ``HashIndex`` or ``SortedIndex``.
+
+        Each has ``kind``, ``fields``, ``unique``, ``search(value)``, ``len()`` and ``memory_bytes()``; a
+        sorted one also ``range``, ``prefix``, ``first``, ``last`` and ``count_range`` (docs/indexes.md).
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"age": 30}, {"age": 20}])
+            [1, 2]
+            >>> t.create_index("age", "sorted")
+            >>> t.indexes["age"].range(25), t.indexes["age"].kind
+            ([1], 'sorted')
+        """
+        return MappingProxyType(self._indexing.indexes if self._indexing is not None else {})
+
+    def explain(self, where: Any = None, order_by: Any = None, *, limit: int | None = None) -> QueryPlan:
+        """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
+
+        A ``QueryPlan``: a dict (``access``: which index serves which clause or what is scanned, with
+        estimated counts; ``candidates``: records re-checked against the whole predicate; ``order``: sort,
+        top-k heap or index walk) that prints as a readable plan. docs/indexes.md describes every field.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"dept": f"d{i % 10}", "age": 20 + i % 40} for i in range(1000)])[-1]
+            1000
+            >>> t.create_index("dept")
+            >>> print(t.explain((t.dept == "d3") & (t.age > 40)))
+            table 't' (1,000 rows)
+            where: (dept == 'd3' & age > 40)
+            access: hash index 'dept', equal: dept == 'd3' (~100)
+            re-check: ~100 candidates against the whole predicate
+        """
+        plan = ALL if where is None else plan_of(where)
+        limit, _ = parse_window(limit, 0)
+        strategy = decide(plan, self._planner(), parse_order(order_by), limit)
+        return strategy.explain(self.table_name, len(self.records))
+
+    def _planner(self) -> Planner:
+        indexing = self._indexing
+        return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)
+
+    def _sequence(self) -> dict[Any, int]:
+        """Each record's place in insertion order (pk -> number), kept from now on if it was not yet.
+
+        Building it is the one change a read can make; it is a function of the records only, published by
+        one assignment, so two readers building it at once both get a correct map.
+        """
+        indexing = self._indexing
+        if indexing is None:
+            indexing = IndexCatalog(self.table_name, self.records)
+            self._indexing = indexing
+        return indexing.seq
+
+    def indexed_fields(self) -> list[Any]:
+        """The fields that have an index (a tuple of fields for a composite one), in creation order."""
+        return list(self.indexes)
+
+    def has_index(self, field: Any) -> bool:
+        """True when ``field`` (or the list of fields of a composite index) has an index."""
+        fields = index_name(field)
+        return (fields[0] if len(fields) == 1 else fields) in self.indexes
