@@ -12,7 +12,7 @@ each record's key once with the worst kept one.
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport uint64_t
 from libc.string cimport memset
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
 from libc.math cimport isnan
@@ -415,7 +415,9 @@ def in_sequence(records, pks, seq, limit=None):
         _sort_ranked(items, scratch, count)
         out = PyList_New(want)
         for i in range(want):
-            found = PyDict_GetItemWithError(records, <object>items[i].pk) if PyDict_CheckExact(records) else NULL
+            found = NULL
+            if PyDict_CheckExact(records):
+                found = PyDict_GetItemWithError(records, <object>items[i].pk)
             record = <object>found if found is not NULL else records[<object>items[i].pk]
             _incref(<PyObject*>record)
             _list_set(out, i, <PyObject*>record)
