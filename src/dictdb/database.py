@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from dictdb import storage
 from dictdb.exceptions import DuplicateTableError, TableNotFoundError
+from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table import Table
+from dictdb.transaction import Transaction
 
 _logs = Gate(__name__)
 
@@ -33,7 +36,13 @@ class DictDB:
     def __init__(self) -> None:
         self.tables: dict[str, Table] = {}
         self._change_listeners: tuple[Callable[[], object], ...] = ()
+        # The registry's lock: first in the lock order (docs/concurrency.md). ``_transaction`` stays None
+        # (the registry is restored by the transaction itself); ``_active_transaction`` is the open one.
+        self._lock = RWLock()
+        self._transaction: None = None
+        self._active_transaction: Transaction | None = None
 
+    @writes
     def create_table(
         self,
         table_name: str,
@@ -60,6 +69,8 @@ class DictDB:
                 f"table {table_name!r} already exists; pick another name, or drop_table({table_name!r}) first"
             )
         table = Table(table_name, primary_key=primary_key, schema=schema, pk_generator=pk_generator)
+        if self._active_transaction is not None:  # the transaction's thread: it holds the new table too
+            self._active_transaction.adopt(table)
         self.tables[table_name] = table
         if self._change_listeners:
             self._notify_change_listeners()
@@ -67,6 +78,7 @@ class DictDB:
             _logs.info("create_table", table_name)
         return table
 
+    @writes
     def drop_table(self, table_name: str) -> None:
         """Remove the table called ``table_name``; ``TableNotFoundError`` when there is none.
 
@@ -85,6 +97,7 @@ class DictDB:
         if _logs.core.enabled is not _logs.quiet:
             _logs.info("drop_table", table_name)
 
+    @reads
     def get_table(self, table_name: str) -> Table:
         """The table called ``table_name``; ``TableNotFoundError`` when there is none.
 
@@ -101,6 +114,7 @@ class DictDB:
         except KeyError:
             raise self._not_found(table_name) from None
 
+    @reads
     def list_tables(self) -> list[str]:
         """The table names, in creation order.
 
@@ -116,6 +130,51 @@ class DictDB:
     def _not_found(self, table_name: str) -> TableNotFoundError:
         names = ", ".join(map(repr, self.tables)) or "none"
         return TableNotFoundError(f"no table {table_name!r}; tables are: {names}")
+
+    def transaction(self) -> Transaction:
+        """``with db.transaction():`` — every write inside the block, on any table, or none of them.
+
+        The block holds the database's write access from start to end, so it is serializable: other threads
+        wait, and what it reads stays as it read it. When the block raises, records, indexes, key counters,
+        change tracking and the table registry are put back as they were, and the exception goes on. Nested
+        blocks are savepoints. See docs/concurrency.md.
+
+        Example:
+            >>> from dictdb import DictDB
+            >>> db = DictDB()
+            >>> stock = db.create_table("stock")
+            >>> stock.insert({"item": "pen", "count": 1})
+            1
+            >>> with db.transaction():
+            ...     pen = stock.get(1)
+            ...     stock.update({"count": pen["count"] - 1}, where=stock.id == 1)
+            1
+            >>> stock.get(1)["count"]
+            0
+        """
+        return Transaction(self)
+
+    @contextmanager
+    def _hold_all(self, *, write: bool = False) -> Iterator[None]:
+        """Hold the registry's lock (shared) and every table's lock, shared or exclusive, in the lock order:
+        one point in time for saves and backups."""
+        self._lock.acquire_read()
+        held: list[Table] = []
+        try:
+            for table in list(self.tables.values()):
+                if write:
+                    table._lock.acquire_write()
+                else:
+                    table._lock.acquire_read()
+                held.append(table)
+            yield
+        finally:
+            for table in reversed(held):
+                if write:
+                    table._lock.release_write()
+                else:
+                    table._lock.release_read()
+            self._lock.release_read()
 
     def __repr__(self) -> str:
         return f"<DictDB: {len(self.tables)} tables: {', '.join(map(repr, self.tables)) or 'none'}>"

@@ -18,7 +18,9 @@ from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
+from dictdb.index import IndexCatalog
 from dictdb.keys import MISSING, KeyMaker, counter_after
+from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
@@ -28,6 +30,7 @@ from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table_indexes import TableIndexes
 from dictdb.tracking import ChangeTracker
+from dictdb.transaction import TableState, Transaction
 
 _logs = Gate(__name__)
 
@@ -86,6 +89,9 @@ class Table(TableIndexes):
         self._keys = KeyMaker(name, primary_key, pk_generator, self._schema)
         self._tracker = ChangeTracker()
         self._change_listeners: tuple[Callable[[], object], ...] = ()
+        # Reads share it, writes take it alone (dictdb.locking); a transaction holds it from start to end.
+        self._lock = RWLock()
+        self._transaction: Transaction | None = None
         # Field names seen in the records, kept only once columns() was asked without a schema.
         self._columns: set[Any] | None = None
 
@@ -155,6 +161,7 @@ class Table(TableIndexes):
         skip_validation: bool = False,
     ) -> list[Any]: ...
 
+    @writes
     def insert(
         self,
         record: Record | list[Record] | tuple[Record, ...],
@@ -241,6 +248,7 @@ class Table(TableIndexes):
             _logs.info("insert", self.table_name, len(ready.pending))
         return list(ready.pending)
 
+    @writes
     def upsert(self, record: Record, on_conflict: OnConflict = "update") -> tuple[Any, str]:
         """Insert ``record``, or deal with the record that has its primary key; returns ``(pk, action)``.
 
@@ -285,6 +293,7 @@ class Table(TableIndexes):
             self._notify_change_listeners()
         return pk, "updated"
 
+    @writes
     def update(self, changes: Record, where: Any = None) -> int:
         """Apply ``changes`` to the records matching ``where`` (all when ``None``); returns how many.
 
@@ -362,6 +371,7 @@ class Table(TableIndexes):
             _logs.info("update", self.table_name, 1)
         return 1
 
+    @writes
     def delete(self, where: Any = None) -> int:
         """Delete the records matching ``where`` (all when ``None``); returns how many.
 
@@ -407,6 +417,7 @@ class Table(TableIndexes):
 
     # -- reads --------------------------------------------------------------------------------------------
 
+    @reads
     def get(self, pk: Any, default: Any = None) -> Any:
         """A copy of the record with primary key ``pk``, or ``default``; O(1).
 
@@ -421,6 +432,7 @@ class Table(TableIndexes):
         found = self.records.get(pk)
         return default if found is None else _records.copy_record(found)
 
+    @reads
     def select(
         self,
         columns: Any = None,
@@ -486,6 +498,7 @@ class Table(TableIndexes):
             return None
         return strategy.run(self.records, self._sequence, copy, limit)
 
+    @reads
     def copy(self) -> dict[Any, Record]:
         """Every record, as ``{pk: copy}``.
 
@@ -499,6 +512,7 @@ class Table(TableIndexes):
         """
         return dict(zip(self.records, _records.copy_records(self.records.values()), strict=True))
 
+    @reads
     def all(self) -> list[Record]:
         """Copies of every record, in insertion order.
 
@@ -514,6 +528,7 @@ class Table(TableIndexes):
 
     # -- introspection ------------------------------------------------------------------------------------
 
+    @reads
     def columns(self) -> list[Any]:
         """The field names: the schema's, in its order; without a schema, every field seen, sorted.
 
@@ -568,10 +583,12 @@ class Table(TableIndexes):
 
     # -- change tracking ----------------------------------------------------------------------------------
 
+    @reads
     def has_changes(self) -> bool:
         """True when a record was inserted, updated or deleted since the last ``clear_dirty_tracking()``."""
         return self._tracker.has_changes()
 
+    @reads
     def get_dirty_records(self) -> list[Record]:
         """Copies of the records inserted or updated since the last clear, in the order they first changed.
 
@@ -588,10 +605,12 @@ class Table(TableIndexes):
         records = self.records
         return _records.copy_records(records[pk] for pk in self._tracker.dirty if pk in records)
 
+    @reads
     def get_deleted_pks(self) -> list[Any]:
         """The primary keys deleted since the last clear (and not inserted again), in deletion order."""
         return list(self._tracker.deleted)
 
+    @writes
     def clear_dirty_tracking(self) -> None:
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
@@ -601,6 +620,7 @@ class Table(TableIndexes):
     # The table's write lock (the locking work of issue 7) must be held around _drain_changes and
     # _restore_changes: reading the changes and clearing them is one step only if no write falls between.
 
+    @writes
     def _drain_changes(self) -> tuple[list[Record], list[Any]]:
         """Copies of the records changed since the last drain (or clear), and the keys a delta deletes
         before storing them; the change tracking is cleared in the same step.
@@ -612,6 +632,7 @@ class Table(TableIndexes):
         records = self.records
         return _records.copy_records(records[pk] for pk in written if pk in records), delete
 
+    @writes
     def _restore_changes(self, upserts: list[Record], delete: list[Any]) -> None:
         """Put back what ``_drain_changes`` returned, when the backup that took it failed: the next drain
         returns those changes again, with the ones made since."""
@@ -635,8 +656,46 @@ class Table(TableIndexes):
         for listener in self._change_listeners:
             listener()
 
+    # -- transactions (dictdb.transaction) -----------------------------------------------------------------
+
+    def _save_state(self) -> TableState:
+        """Everything a rollback must put back, copied: records (and so their order), the pk counter, the
+        change tracking, the column cache, and the index definitions. O(n) pointer copies; the indexes
+        themselves are not copied but rebuilt by ``_restore_state``, which only a rollback pays for."""
+        indexing = self._indexing
+        definitions = (
+            None
+            if indexing is None
+            else [(index.fields, index.kind, index.unique) for index in indexing.indexes.values()]
+        )
+        tracker = self._tracker
+        return TableState(
+            dict(self.records),
+            self._next_pk,
+            (dict(tracker.dirty), dict(tracker.deleted), dict(tracker.moved)),
+            None if self._columns is None else set(self._columns),
+            definitions,
+        )
+
+    def _restore_state(self, state: TableState) -> None:
+        """Put back what ``_save_state`` saved; the indexes are rebuilt from the restored records."""
+        records = self.records
+        records.clear()  # the same dict object: ``table.records`` is public and may be held
+        records.update(state.records)
+        self._next_pk = state.next_pk
+        tracker = self._tracker
+        tracker.dirty, tracker.deleted, tracker.moved = (dict(part) for part in state.tracking)
+        self._columns = state.columns
+        self._indexing = None
+        if state.indexes is not None:
+            indexing = IndexCatalog(self.table_name, records)
+            for fields, kind, unique in state.indexes:
+                indexing.create(fields, kind, unique, records)
+            self._indexing = indexing
+
     # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
 
+    @reads
     def aggregate(
         self,
         where: Any = None,
@@ -669,6 +728,7 @@ class Table(TableIndexes):
             _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
 
+    @reads
     def export_csv(
         self,
         filepath: str | os.PathLike[str],
@@ -700,6 +760,7 @@ class Table(TableIndexes):
         """
         return csvfile.export_csv(self, filepath, records, columns, where, delimiter, encoding)
 
+    @reads
     def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
         """Write the records matching ``where`` to a JSON Lines file, one object per line; returns how many.
 
@@ -720,6 +781,7 @@ class Table(TableIndexes):
         """
         return jsonlines.export_jsonl(self, filepath, where)
 
+    @reads
     def to_arrow(self) -> Any:
         """The table as a ``pyarrow.Table``, one column per field (needs ``pip install cydictdb[arrow]``).
 
@@ -731,6 +793,7 @@ class Table(TableIndexes):
         """
         return arrow.to_arrow(self)
 
+    @reads
     def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
         """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
 

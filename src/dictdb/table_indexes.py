@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from dictdb.index import Index, IndexCatalog, index_kind, index_name
+from dictdb.locking import reads, writes
 from dictdb.query import plan_of
 from dictdb.query.execute import ALL, decide
 from dictdb.query.explain import QueryPlan
@@ -30,7 +31,10 @@ class TableIndexes:
     # The indexes and the records' insertion order; None until the table gets an index (or a query needs the
     # order), so a table without indexes pays nothing for them.
     _indexing: IndexCatalog | None
+    _lock: Any
+    _transaction: Any
 
+    @writes
     def create_index(self, field: Any, index_type: str = "hash", *, unique: bool = False) -> None:
         """Index ``field`` (or a list of fields: a composite index) so queries on it need not scan.
 
@@ -71,6 +75,7 @@ class TableIndexes:
         indexing.create(fields, kind, bool(unique), self.records)
         self._indexing = indexing
 
+    @writes
     def drop_index(self, field: Any) -> None:
         """Remove the index on ``field`` (a list of fields for a composite one); ``ValueError`` when there is
         none. Queries then scan, with the same results.
@@ -112,6 +117,7 @@ class TableIndexes:
         """
         return MappingProxyType(self._indexing.indexes if self._indexing is not None else {})
 
+    @reads
     def explain(self, where: Any = None, order_by: Any = None, *, limit: int | None = None) -> QueryPlan:
         """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
 

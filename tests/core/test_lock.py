@@ -220,3 +220,17 @@ def test_stress_many_readers_and_writers_never_hang(make_lock: Any) -> None:
     )
     assert counter["value"] == 800  # no lost update: writes were exclusive
     assert set(snapshots) == {0}  # no write happened inside a read
+
+
+def test_a_copied_or_pickled_lock_is_a_new_free_lock(make_lock: Any) -> None:
+    import copy
+    import pickle
+
+    lock = make_lock()
+    with lock.write():
+        for clone in (copy.copy(lock), copy.deepcopy(lock), pickle.loads(pickle.dumps(lock))):
+            assert type(clone) is type(lock)
+            assert clone is not lock
+            assert not clone.held_by_me()
+            with clone.write():  # free: another thread's view of it would not wait either
+                assert clone.held_by_me()

@@ -167,6 +167,10 @@ cdef class RWLock:
         me = PyThread_get_thread_ident()
         return self._writer == me or me in self._readers
 
+    def __reduce__(self):
+        # A copied or unpickled lock is a new, free one: holding a lock is not state that can travel.
+        return (RWLock, ())
+
     def __repr__(self):
         return (
             f"<RWLock readers={len(self._readers)} writer={'yes' if self._writer is not None else 'no'} "

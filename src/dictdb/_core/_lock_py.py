@@ -145,6 +145,10 @@ class RWLock:
         me = threading.get_ident()
         return self._writer == me or me in self._readers
 
+    def __reduce__(self) -> tuple[type[RWLock], tuple[()]]:
+        # A copied or unpickled lock is a new, free one: holding a lock is not state that can travel.
+        return (RWLock, ())
+
     def __repr__(self) -> str:
         return (
             f"<RWLock readers={len(self._readers)} writer={'yes' if self._writer is not None else 'no'} "

@@ -121,20 +121,19 @@ def take_full(db: DrainableDatabase) -> tuple[DatabaseSnapshot, Drained, Registr
         >>> [t.records for t in snap.tables], list(registry), db.get_table("users").has_changes()
         ([[{'name': 'ada', 'id': 1}]], ['users'], False)
     """
-    # The database lock (the locking work of issue 7) will be held around this function, so the drains and
-    # the snapshot see one point in time. The drains come first: if a write fell between them (as it can
-    # until that lock exists), it would be in the snapshot and also in the next delta, which is harmless (a
-    # delta stores a record's current value, deletes are idempotent); the other order would lose it.
-    tables = list(db.tables.items())
-    drained = Drained()
-    for _, table in tables:
-        drained.drain(table)
-    try:
-        snap = snapshot.take(db)
-    except BaseException:
-        drained.put_back()
-        raise
-    return snap, drained, {name: weakref.ref(table) for name, table in tables}
+    # The database lock and every table's write lock are held throughout, so the drains and the snapshot
+    # see one point in time and no write falls between a drain and its snapshot (docs/concurrency.md).
+    with snapshot.holding(db, write=True):
+        tables = list(db.tables.items())
+        drained = Drained()
+        for _, table in tables:
+            drained.drain(table)
+        try:
+            snap = snapshot.take(db)
+        except BaseException:
+            drained.put_back()
+            raise
+        return snap, drained, {name: weakref.ref(table) for name, table in tables}
 
 
 def take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
@@ -157,9 +156,13 @@ def take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
         >>> taken.dropped, [(c.created, c.table.records) for c in taken.tables]
         (['users'], [(True, [{'name': 'cy', 'id': 1}])])
     """
-    # One step for all tables: the database lock (the locking work of issue 7) will be held around this
-    # function, so every table is drained at the same point in time, and each table's write lock is then
-    # held by its drain. Until then each drain is one step for its own table.
+    # One step for all tables: the database lock and every table's write lock are held throughout, so
+    # every table is drained at the same point in time (docs/concurrency.md).
+    with snapshot.holding(db, write=True):
+        return _take_delta(db, registry)
+
+
+def _take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
     tables = list(db.tables.items())
     dropped = [name for name, ref in registry.items() if _gone(name, ref, db.tables)]
     drained = Drained()

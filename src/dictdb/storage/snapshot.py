@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -93,11 +94,20 @@ def take(db: DatabaseLike) -> DatabaseSnapshot:
         >>> [(t.name, t.next_pk, t.records) for t in snap.tables]
         [('users', 2, [{'name': 'ada', 'id': 1}])]
     """
-    # One point in time for all tables: the database's reader-writer locks (their own issue) will be held
-    # around this function, and only while it copies; encoding and writing run after, outside them. Until
-    # then each table's record set is read in one C-level step (``list(dict.values())``), so a table is
-    # never torn, but two tables are not guaranteed to be copied at the same instant.
-    return DatabaseSnapshot([_take_table(name, table) for name, table in list(db.tables.items())])
+    # One point in time for all tables: the database's lock and every table's read lock are held while it
+    # copies, and only then; encoding and writing run after, outside them.
+    with holding(db, write=False):
+        return DatabaseSnapshot([_take_table(name, table) for name, table in list(db.tables.items())])
+
+
+def holding(db: Any, *, write: bool) -> AbstractContextManager[object]:
+    """The database's ``_hold_all`` (its lock, then every table's, in the lock order of
+    docs/concurrency.md), or nothing for a database object without locks."""
+    hold = getattr(type(db), "_hold_all", None)
+    if hold is None:
+        return nullcontext()
+    held: AbstractContextManager[object] = hold(db, write=write)
+    return held
 
 
 def _take_table(name: Any, table: TableLike) -> TableSnapshot:
