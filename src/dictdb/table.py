@@ -20,6 +20,7 @@ from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.query import Field, plan_of
 from dictdb.query.execute import ALL, decide
+from dictdb.query.planner import looks_up
 from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.table_indexes import TableIndexes
@@ -451,6 +452,9 @@ class Table(TableIndexes):
         if order is not None and (limit is None or self._indexing is None):
             return None
         plan = ALL if where is None else plan_of(where)
+        if self._indexing is None and order is None and not looks_up(plan, self.primary_key):
+            # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
+            return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
         strategy = decide(plan, self._planner(), order, limit)
         if order is not None and strategy.walk is None:
             return None
