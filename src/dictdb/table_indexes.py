@@ -136,6 +136,20 @@ class TableIndexes:
         strategy = decide(plan, self._planner(), parse_order(order_by), limit)
         return strategy.explain(self.table_name, len(self.records))
 
+    def _reindex(self) -> None:
+        """Rebuild every index, and the records' sequence numbers, from ``records`` as they are now.
+
+        For code that puts ``records`` back wholesale (a transaction's rollback): the indexes then answer for
+        the records again, ties in their insertion order. Raises if the records break an index's rule.
+        """
+        indexing = self._indexing
+        if indexing is None:
+            return
+        rebuilt = IndexCatalog(self.table_name, self.records)
+        for index in indexing.indexes.values():
+            rebuilt.create(index.fields, index.kind, index.unique, self.records)
+        self._indexing = rebuilt
+
     def _planner(self) -> Planner:
         indexing = self._indexing
         return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)
