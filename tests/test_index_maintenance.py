@@ -261,3 +261,19 @@ def test_a_failure_inside_an_index_is_rolled_back(
     assert_consistent(table)
     write(table)  # and the same write succeeds once the index works
     assert_consistent(table)
+
+
+def test_reindex_after_records_are_put_back_wholesale(table: Table) -> None:
+    # What a transaction's rollback may do: restore the records dict, then have the indexes follow.
+    saved = dict(table.records)
+    before = index_state(table)
+    table.insert({"name": "zed", "age": 36, "dept": "ops"})
+    table.update({"age": 1}, where=table.name == "ada")
+    table.records.clear()
+    table.records.update(saved)
+    table._reindex()
+    assert index_state(table) == before
+    assert_consistent(table)
+    plain = Table("plain")
+    plain._reindex()  # a table without indexes has nothing to rebuild
+    assert plain._indexing is None

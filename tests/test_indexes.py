@@ -358,3 +358,24 @@ def test_every_kind_of_index_round_trips(tmp_path: Path, people: Table, file_for
     assert loaded.indexes["age"].range(17, 36) == [2, 1, 5]
     with pytest.raises(DuplicateKeyError):
         loaded.insert({"name": "bob"})
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_table_has_indexes_of_its_own(people: Table, how: str) -> None:
+    import copy
+    import pickle
+
+    people.create_index("age", "sorted")
+    people.create_index("dept")
+    people.create_index(["dept", "city"], unique=True)
+    clone = copy.deepcopy(people) if how == "deepcopy" else pickle.loads(pickle.dumps(people))
+    clone.insert({"dept": "ops", "city": "Lima", "age": 36})
+    clone.update({"age": 1}, where=clone.id == 1)
+    assert people.indexes["age"].search(36) == [1, 5]
+    assert clone.indexes["age"].search(36) == [5, 6]
+    assert people.indexes["dept"].search("ops") == [1, 3]
+    assert clone.indexes["dept"].search("ops") == [1, 3, 6]
+    assert clone.indexes["age"].first(6) == [4, 1, 2, 5, 6, 3]  # None first; 1 moved to age 1
+    with pytest.raises(DuplicateKeyError):
+        clone.insert({"dept": "ops", "city": "Lima"})
+    people.insert({"dept": "ops", "city": "Lima"})  # the original does not have it

@@ -18,13 +18,13 @@ from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
-from dictdb.index import IndexCatalog
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
 from dictdb.query.execute import ALL, decide
+from dictdb.query.planner import looks_up
 from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
@@ -493,6 +493,9 @@ class Table(TableIndexes):
         if order is not None and (limit is None or self._indexing is None):
             return None
         plan = ALL if where is None else plan_of(where)
+        if self._indexing is None and order is None and not looks_up(plan, self.primary_key):
+            # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
+            return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
         strategy = decide(plan, self._planner(), order, limit)
         if order is not None and strategy.walk is None:
             return None
@@ -662,19 +665,13 @@ class Table(TableIndexes):
         """Everything a rollback must put back, copied: records (and so their order), the pk counter, the
         change tracking, the column cache, and the index definitions. O(n) pointer copies; the indexes
         themselves are not copied but rebuilt by ``_restore_state``, which only a rollback pays for."""
-        indexing = self._indexing
-        definitions = (
-            None
-            if indexing is None
-            else [(index.fields, index.kind, index.unique) for index in indexing.indexes.values()]
-        )
         tracker = self._tracker
         return TableState(
             dict(self.records),
             self._next_pk,
             (dict(tracker.dirty), dict(tracker.deleted), dict(tracker.moved)),
             None if self._columns is None else set(self._columns),
-            definitions,
+            self._index_definitions(),
         )
 
     def _restore_state(self, state: TableState) -> None:
@@ -688,10 +685,7 @@ class Table(TableIndexes):
         self._columns = state.columns
         self._indexing = None
         if state.indexes is not None:
-            indexing = IndexCatalog(self.table_name, records)
-            for fields, kind, unique in state.indexes:
-                indexing.create(fields, kind, unique, records)
-            self._indexing = indexing
+            self._reindex(state.indexes)
 
     # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
 

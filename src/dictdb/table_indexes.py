@@ -142,6 +142,29 @@ class TableIndexes:
         strategy = decide(plan, self._planner(), parse_order(order_by), limit)
         return strategy.explain(self.table_name, len(self.records))
 
+    def _index_definitions(self) -> list[tuple[tuple[Any, ...], str, bool]] | None:
+        """``(fields, kind, unique)`` of every index, in creation order; ``None`` before any index exists."""
+        indexing = self._indexing
+        if indexing is None:
+            return None
+        return [(index.fields, index.kind, index.unique) for index in indexing.indexes.values()]
+
+    def _reindex(self, definitions: list[tuple[tuple[Any, ...], str, bool]] | None = None) -> None:
+        """Rebuild the indexes (``definitions``, by default the current ones) and the records' sequence
+        numbers from ``records`` as they are now.
+
+        For code that puts ``records`` back wholesale (a transaction's rollback): the indexes then answer for
+        the records again, ties in their insertion order. Raises if the records break an index's rule.
+        """
+        if definitions is None:
+            definitions = self._index_definitions()
+            if definitions is None:
+                return
+        rebuilt = IndexCatalog(self.table_name, self.records)
+        for fields, kind, unique in definitions:
+            rebuilt.create(fields, kind, unique, self.records)
+        self._indexing = rebuilt
+
     def _planner(self) -> Planner:
         indexing = self._indexing
         return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)

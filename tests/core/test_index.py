@@ -695,3 +695,18 @@ def test_order_ranks_is_the_index_order(values: list[Any]) -> None:
                 values[a],
                 values[b],
             )
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_keep_the_order_and_ties(core: SimpleNamespace, how: str) -> None:
+    import copy
+    import pickle
+
+    index = make(core, [(2, "a"), (None, "b"), (1, "c"), (2.0, "d"), ("x", "e"), ((1,), "f")], load=4)
+    index.update(2, 3, "a")
+    index.update(3, 2, "a")  # "a" keeps its place before "d"
+    clone = copy.deepcopy(index) if how == "deepcopy" else pickle.loads(pickle.dumps(index))
+    assert clone.first(6) == index.first(6) == ["b", "c", "a", "d", "e", "f"]
+    assert clone.last(6) == index.last(6)
+    clone.insert(2, "g")
+    assert (clone.equal(2), index.equal(2)) == (["a", "d", "g"], ["a", "d"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -125,3 +126,27 @@ def test_errors_from_a_colliding_key_propagate(core: SimpleNamespace) -> None:
         core.records.project(rows, [("age", "age")])
     with pytest.raises(RuntimeError, match="compared"):
         core.predicate.compile_plan(("eq", "age", 1)).filter(rows)
+
+
+def test_in_sequence_orders_by_sequence_numbers(core: SimpleNamespace) -> None:
+    rng = random.Random(5)
+    for count in (0, 1, 5, 63, 64, 65, 500, 5000):
+        records = {f"k{i}": {"i": i} for i in range(count)}
+        seq = {f"k{i}": 3 * i + (1 << 40 if i % 2 else 0) for i in range(count)}  # unique, with a wide span
+        pks = list(records)
+        rng.shuffle(pks)
+        expected = sorted(records.values(), key=lambda r: seq[f"k{r['i']}"])
+        got = core.records.in_sequence(records, pks, seq)
+        assert got == expected
+        assert all(a is b for a, b in zip(got, [records[f"k{r['i']}"] for r in expected], strict=True))
+        for limit in (0, 1, 7, count, count + 3):
+            assert core.records.in_sequence(records, pks, seq, limit) == expected[:limit]
+        assert core.records.in_sequence(records, iter(pks), seq, -1) == []
+    assert core.records.in_sequence({1: "a", 2: "b"}, {2: 0, 1: 9}, {2: 0, 1: 9}) == ["b", "a"]
+
+
+def test_in_sequence_needs_every_key(core: SimpleNamespace) -> None:
+    with pytest.raises(KeyError):
+        core.records.in_sequence({1: {}}, [1, 2], {1: 0, 2: 1})
+    with pytest.raises(KeyError):
+        core.records.in_sequence({1: {}, 2: {}}, [1, 2], {1: 0})

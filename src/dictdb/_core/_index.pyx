@@ -967,6 +967,19 @@ cdef class SortedIndex:
         self._other_keys = []
         self._next_seq = 0
 
+    def __reduce__(self):
+        """Pickling and copying rebuild the index from its entries in order, so ties keep their order."""
+        cdef list pairs = []
+        cdef _Group group
+        cdef _Block* block
+        cdef Py_ssize_t b, i
+        for group in [self._nulls, *self._ordered_groups()]:
+            for b in range(group.nblocks):
+                block = group.blocks[b]
+                for i in range(block.size):
+                    pairs.append((<object>block.values[i], <object>block.pks[i]))
+        return _rebuild, (pairs, self._load)
+
     def __len__(self):
         cdef Py_ssize_t total = self._nulls.length + self._numbers.length + self._strs.length
         total += self._bytes.length
@@ -1528,6 +1541,11 @@ cdef int _sort_numbers(_Group group, _Item* items, _Item* scratch, Py_ssize_t co
             _merge_sort(group, items + start, scratch, run)
         start += run
     return 0
+
+
+def _rebuild(pairs, load):
+    """The index ``SortedIndex.__reduce__`` describes."""
+    return SortedIndex(pairs, load=load)
 
 
 def order_ranks(values):

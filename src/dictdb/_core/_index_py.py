@@ -223,6 +223,10 @@ class SortedIndex:
         self._next_seq = 0
         self.insert_many(pairs)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickling and copying rebuild the index from its entries in order, so ties keep their order."""
+        return _rebuild, ([(entry[4], entry[3]) for entry in self._entries], self._entries._load)
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -529,6 +533,11 @@ def _descending(backwards: Iterator[Entry], limit: int | None) -> list[Any]:
     else:
         out.extend(tie[3] for tie in reversed(run))
     return out if limit is None else out[:limit]
+
+
+def _rebuild(pairs: list[tuple[Any, Any]], load: int) -> SortedIndex:
+    """The index ``SortedIndex.__reduce__`` describes."""
+    return SortedIndex(pairs, load=load)
 
 
 def order_ranks(values: Iterable[Any]) -> list[int]:

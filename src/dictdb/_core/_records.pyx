@@ -398,6 +398,7 @@ def in_sequence(records, pks, seq, limit=None):
     cdef _Ranked* scratch
     cdef PyObject* found
     cdef list out
+    cdef bint exact
     if limit is not None:
         want = max(0, min(<Py_ssize_t>limit, count))
     if want == 0:
@@ -414,11 +415,11 @@ def in_sequence(records, pks, seq, limit=None):
             items[i].pk = <PyObject*>pk
         _sort_ranked(items, scratch, count)
         out = PyList_New(want)
+        exact = PyDict_CheckExact(records)
         for i in range(want):
-            found = NULL
-            if PyDict_CheckExact(records):
-                found = PyDict_GetItemWithError(records, <object>items[i].pk)
-            record = <object>found if found is not NULL else records[<object>items[i].pk]
+            pk = <object>items[i].pk
+            found = PyDict_GetItemWithError(records, pk) if exact else NULL
+            record = <object>found if found is not NULL else records[pk]
             _incref(<PyObject*>record)
             _list_set(out, i, <PyObject*>record)
         return out

@@ -123,6 +123,11 @@ class Index(ABC):
     def __len__(self) -> int:
         """How many records the index holds (every record of its table)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copying and pickling rebuild the write closure over the copy's own structures: a copied closure
+        # would go on writing into the original index.
+        return _restore, (type(self), self.fields, self.unique, self.table_name, self._state())
+
     def __repr__(self) -> str:
         unique = "unique " if self.unique else ""
         table = f" of table {self.table_name!r}" if self.table_name else ""
@@ -144,6 +149,18 @@ class Index(ABC):
     #: (it raises, the index unchanged, when the key is refused). The path of every single insert, so each
     #: index builds it once as a closure over its own structures (``_inserter``): no attribute lookups.
     _insert: Callable[[Record, Any, int], None]
+
+    @abstractmethod
+    def _inserter(self) -> Callable[[Record, Any, int], None]:
+        """The ``_insert`` closure over the index's structures."""
+
+    @abstractmethod
+    def _state(self) -> tuple[Any, ...]:
+        """The index's structures, for ``__reduce__``."""
+
+    @abstractmethod
+    def _set_state(self, state: tuple[Any, ...]) -> None:
+        """Take the structures ``_state`` gave."""
 
     @abstractmethod
     def _add(self, key: Any, pk: Any, seq: int) -> None:
@@ -186,3 +203,14 @@ class Index(ABC):
             f"{self._describe()} already holds {what} {key!r} (the record with primary key {holder!r}), so "
             f"the record with primary key {pk!r} cannot have it; nothing was changed"
         )
+
+
+def _restore(
+    cls: type[Index], fields: tuple[Hashable, ...], unique: bool, table_name: str, state: tuple[Any, ...]
+) -> Index:
+    """The index ``Index.__reduce__`` describes."""
+    index = cls.__new__(cls)
+    Index.__init__(index, fields, unique=unique, table_name=table_name)
+    index._set_state(state)
+    index._insert = index._inserter()
+    return index

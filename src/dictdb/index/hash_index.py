@@ -181,6 +181,12 @@ class HashIndex(Index):
 
         return insert
 
+    def _state(self) -> tuple[Any, ...]:
+        return self._buckets, self._seq
+
+    def _set_state(self, state: tuple[Any, ...]) -> None:
+        self._buckets, self._seq = state
+
     def _add(self, key: Any, pk: Any, seq: int) -> None:
         self._add_many([key], [pk], [seq])
 

@@ -155,6 +155,12 @@ class SortedIndex(Index):
 
         return insert
 
+    def _state(self) -> tuple[Any, ...]:
+        return (self._tree,)
+
+    def _set_state(self, state: tuple[Any, ...]) -> None:
+        (self._tree,) = state
+
     def _check_many(self, keys: list[Any], pks: list[Any]) -> None:
         """Any key can be indexed: nothing to check."""
 

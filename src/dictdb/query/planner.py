@@ -36,7 +36,7 @@ from dictdb._core import IMPLEMENTATION
 from dictdb.index import HashIndex, Index, SortedIndex
 from dictdb.query.access import Access, Intersect, Lookup, PkLookup, Scan, Union
 
-__all__ = ["SCAN_FRACTION", "Planner"]
+__all__ = ["SCAN_FRACTION", "Planner", "looks_up", "range_safe"]
 
 Plan = tuple[Any, ...]
 
@@ -82,6 +82,23 @@ def range_safe(value: Any) -> bool:
     if isinstance(value, float):
         return value == value
     return not (isinstance(value, Decimal) and value.is_nan())
+
+
+def looks_up(plan: Plan, field: Any) -> bool:
+    """True when ``plan`` has an ``==`` or ``is_in`` clause on ``field`` under its ANDs and ORs: without
+    indexes, the only clauses the planner can serve are those on the primary key.
+
+    Example:
+        >>> from dictdb import Field
+        >>> looks_up(((Field("id") == 3) | (Field("age") > 3)).plan, "id")
+        True
+        >>> looks_up((Field("id") > 3).plan, "id")
+        False
+    """
+    kind = plan[0]
+    if kind in ("and", "or"):
+        return any(looks_up(child, field) for child in plan[1])
+    return kind in ("eq", "in") and plan[1] == field
 
 
 def _hashable(values: tuple[Any, ...]) -> bool:
