@@ -151,8 +151,10 @@ def write_pickle(snapshot: DatabaseSnapshot, path: Path) -> None:
         _PlainPickler(buffer, protocol=_PROTOCOL).dump(doc)
     except (_Refused, pickle.PicklingError, RecursionError):
         _raise_located(snapshot)
-    with atomic_write(path, "wb") as out:
-        out.write(buffer.getbuffer())
+    # The view is released on the way out, even when the write fails: a failed write's traceback would
+    # otherwise keep it alive, and a BytesIO freed while viewed reports a BufferError (Python 3.13).
+    with atomic_write(path, "wb") as out, buffer.getbuffer() as view:
+        out.write(view)
 
 
 def _raise_located(snapshot: DatabaseSnapshot) -> NoReturn:
