@@ -242,3 +242,10 @@ def test_update_and_delete_take_the_same_where(people: Table) -> None:
         t.delete(where=lambda r: True)
     with pytest.raises(TypeError, match="not str"):
         t.update({"x": 1}, where="age > 3")
+
+
+def test_the_repr_of_a_negated_comparison_is_unambiguous() -> None:
+    t = Table("t")
+    assert repr(~(t.a == 1)) == "<PredicateExpr ~(a == 1)>"
+    assert repr(~((t.a == 1) & (t.b > 2))) == "<PredicateExpr ~(a == 1 & b > 2)>"
+    assert repr(~t.a.is_null()) == "<PredicateExpr ~a.is_null()>"

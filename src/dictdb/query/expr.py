@@ -223,7 +223,10 @@ def render(plan: Plan) -> str:
         joiner = " & " if kind == "and" else " | "
         return "(" + joiner.join(render(child) for child in plan[1]) + ")"
     if kind == "not":
-        return f"~{render(plan[1])}"
+        inner = render(plan[1])
+        # A comparison is wrapped so that ~(a == 1) does not read as (~a) == 1; and/or render in parentheses
+        # already, method calls bind tighter than ~.
+        return f"~({inner})" if plan[1][0] in _SYMBOLS else f"~{inner}"
     if kind == "true":
         return "TRUE"
     return repr(plan)
