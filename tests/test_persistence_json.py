@@ -417,3 +417,12 @@ def test_the_valid_document_the_bad_files_vary_loads(path: Path) -> None:
     users = IndexedDB.load(path, "json").get_table("users")
     assert users.records == {1: {"id": 1, "age": 3}}
     assert list(users.indexes) == ["age"]
+
+
+def test_a_json_syntax_error_is_reported_once_with_its_place(path: Path) -> None:
+    path.write_text('{"tables": {"a": "ab\u0001c"}}', encoding="utf-8")
+    with pytest.raises(DatabaseFileError) as caught:
+        DictDB.load(path, "json")
+    message = str(caught.value)
+    assert "Invalid control character at line 1, column 21" in message
+    assert "at at" not in message

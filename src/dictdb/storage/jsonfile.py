@@ -151,7 +151,8 @@ def _loads(text: str, path: Path, *, tags: bool) -> Any:
         elif exc.pos >= len(text.rstrip()):
             reason = f"the JSON ends early, at line {exc.lineno}, column {exc.colno}: the file is truncated"
         else:
-            reason = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            # Some of json's messages end in " at" ("Unterminated string starting at"): say it once.
+            reason = f"not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, column {exc.colno}"
         raise DatabaseFileError(path, reason) from None
     except RecursionError:
         raise DatabaseFileError(path, "the JSON is nested too deeply to read") from None
