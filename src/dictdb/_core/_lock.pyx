@@ -2,8 +2,13 @@
 
 The rules (shared reads, exclusive writes, writer preference, re-entrant reads, a writer may read, no
 upgrade) are documented in ``_lock_py.py``; both cores behave the same. Every table operation takes this
-lock, so here the state is typed, the mutex's bound methods are cached, and the thread id is a C call:
-the uncontended path is a few C calls instead of a dozen Python attribute lookups.
+lock, so the uncontended path here takes no mutex at all: the GIL already makes each state change atomic,
+because between two waits the methods below run only C code (dict operations on exact-int thread ids, which
+call no Python code and allocate no garbage-collected object, so no other thread can run in between). The
+module does not declare free-threading support, so CPython keeps the GIL on while it is imported. Only a
+thread that must wait takes the Condition's lock: its waiting count goes up before it checks the state, so a
+release either changed the state before the check or sees the count and notifies under that lock. The pure
+twin cannot lean on the GIL that way (its steps are bytecodes), so it takes the mutex on every call.
 """
 
 import threading as _threading
@@ -59,18 +64,22 @@ cdef class RWLock:
 
     cdef int _acquire_read(self) except -1:
         cdef object me = PyThread_get_thread_ident()
-        cdef Py_ssize_t depth
+        cdef Py_ssize_t depth = self._readers.get(me, 0)
+        if depth or self._writer == me or (self._writer is None and not self._waiting_writers):
+            self._readers[me] = depth + 1
+            return 0
+        # Slow path: wait on the Condition. The waiting count goes up before the state is checked, under the
+        # Condition's lock, so a release either changed the state before the check or sees the count and
+        # notifies (taking that lock, which this thread only gives up inside wait()).
         self._mutex_acquire()
         try:
-            depth = self._readers.get(me, 0)
-            if depth == 0 and self._writer != me:
-                self._waiting_readers += 1
-                try:
-                    while self._writer is not None or self._waiting_writers:
-                        self._cond.wait()
-                finally:
-                    self._waiting_readers -= 1
-            self._readers[me] = depth + 1
+            self._waiting_readers += 1
+            try:
+                while self._writer is not None or self._waiting_writers:
+                    self._cond.wait()
+            finally:
+                self._waiting_readers -= 1
+            self._readers[me] = self._readers.get(me, 0) + 1
         finally:
             self._mutex_release()
         return 0
@@ -81,21 +90,16 @@ cdef class RWLock:
 
     cdef int _release_read(self) except -1:
         cdef object me = PyThread_get_thread_ident()
-        cdef Py_ssize_t depth
-        self._mutex_acquire()
-        try:
-            depth = self._readers.get(me, 0)
-            if depth == 0:
-                raise RuntimeError("release_read() by a thread that does not hold the read lock")
-            if depth == 1:
-                del self._readers[me]
-                if not self._readers and self._waiting_writers:
-                    # Only an empty reader set can let a writer in; nobody else waits on a reader.
-                    self._cond.notify_all()
-            else:
-                self._readers[me] = depth - 1
-        finally:
-            self._mutex_release()
+        cdef Py_ssize_t depth = self._readers.get(me, 0)
+        if depth == 0:
+            raise RuntimeError("release_read() by a thread that does not hold the read lock")
+        if depth > 1:
+            self._readers[me] = depth - 1
+            return 0
+        del self._readers[me]
+        if not self._readers and self._waiting_writers:
+            # Only an empty reader set can let a writer in; nobody else waits on a reader.
+            self._notify_all()
         return 0
 
     def acquire_write(self):
@@ -104,16 +108,21 @@ cdef class RWLock:
 
     cdef int _acquire_write(self) except -1:
         cdef object me = PyThread_get_thread_ident()
+        if self._writer == me:
+            self._write_depth += 1
+            return 0
+        if me in self._readers:
+            raise RuntimeError(
+                "cannot take the write lock while holding the read lock (upgrading would deadlock); "
+                "take the write lock first"
+            )
+        if self._writer is None and not self._readers:
+            self._writer = me
+            self._write_depth = 1
+            return 0
+        # Slow path, as for a reader: count first, then check, under the Condition's lock.
         self._mutex_acquire()
         try:
-            if self._writer == me:
-                self._write_depth += 1
-                return 0
-            if me in self._readers:
-                raise RuntimeError(
-                    "cannot take the write lock while holding the read lock (upgrading would deadlock); "
-                    "take the write lock first"
-                )
             self._waiting_writers += 1
             try:
                 while self._writer is not None or self._readers:
@@ -136,15 +145,19 @@ cdef class RWLock:
 
     cdef int _release_write(self) except -1:
         cdef object me = PyThread_get_thread_ident()
+        if self._writer != me:
+            raise RuntimeError("release_write() by a thread that does not hold the write lock")
+        self._write_depth -= 1
+        if self._write_depth == 0:
+            self._writer = None
+            if self._waiting_writers or self._waiting_readers:  # Condition.notify_all is not free
+                self._notify_all()
+        return 0
+
+    cdef int _notify_all(self) except -1:
         self._mutex_acquire()
         try:
-            if self._writer != me:
-                raise RuntimeError("release_write() by a thread that does not hold the write lock")
-            self._write_depth -= 1
-            if self._write_depth == 0:
-                self._writer = None
-                if self._waiting_writers or self._waiting_readers:  # Condition.notify_all is not free
-                    self._cond.notify_all()
+            self._cond.notify_all()
         finally:
             self._mutex_release()
         return 0
