@@ -307,6 +307,23 @@ cdef inline bint _plain_number(object value, double* out) noexcept:
     return False
 
 
+cdef inline void _sift_entry_down(_Entry* heap, Py_ssize_t size, _Entry entry, bint descending) noexcept:
+    """Put ``entry`` at the root of the heap of ``size`` entries and sift it down to its place."""
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t child
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
+            child += 1
+        if not _entry_after(heap[child], entry, descending):
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = entry
+
+
 cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint descending):
     """The positions of the first ``limit`` records by ``field`` in order, or None when a value is not a
     plain number."""
@@ -314,7 +331,6 @@ cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint de
     cdef Py_ssize_t size = 0
     cdef Py_ssize_t position
     cdef Py_ssize_t i
-    cdef Py_ssize_t child
     cdef _Entry entry
     cdef _Entry* heap = <_Entry*>PyMem_Malloc((limit + 1) * sizeof(_Entry))
     if heap is NULL:
@@ -334,36 +350,13 @@ cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint de
                 heap[i] = entry
             elif entry.key > heap[0].key if descending else entry.key < heap[0].key:
                 # A later position ties with the last kept one at best: only a strictly better key enters.
-                i = 0
-                while True:
-                    child = 2 * i + 1
-                    if child >= size:
-                        break
-                    if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
-                        child += 1
-                    if not _entry_after(heap[child], entry, descending):
-                        break
-                    heap[i] = heap[child]
-                    i = child
-                heap[i] = entry
+                _sift_entry_down(heap, size, entry, descending)
         # Pop the root (the last of the kept entries) repeatedly: the positions come out back to front.
         chosen = [0] * size
         while size > 0:
             size -= 1
             chosen[size] = heap[0].position
-            entry = heap[size]
-            i = 0
-            while True:
-                child = 2 * i + 1
-                if child >= size:
-                    break
-                if child + 1 < size and _entry_after(heap[child + 1], heap[child], descending):
-                    child += 1
-                if not _entry_after(heap[child], entry, descending):
-                    break
-                heap[i] = heap[child]
-                i = child
-            heap[i] = entry
+            _sift_entry_down(heap, size, heap[size], descending)
         return chosen
     finally:
         PyMem_Free(heap)
