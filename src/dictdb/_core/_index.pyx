@@ -221,37 +221,29 @@ cdef int _number_cmp(double a, bint a_exact, PyObject* a_value,
     return _natural_cmp(<object>a_value, <object>b_value)
 
 
+cdef inline const char* _bytes_data(object value, Py_ssize_t* size) noexcept:
+    """The buffer of a bytes or bytearray value (the bytes group holds both), and its size."""
+    if PyBytes_Check(value):
+        size[0] = PyBytes_GET_SIZE(value)
+        return PyBytes_AS_STRING(value)
+    size[0] = PyByteArray_GET_SIZE(value)
+    return PyByteArray_AS_STRING(value)
+
+
 cdef int _bytes_cmp(object a, object b) noexcept:
-    cdef const char* a_data
-    cdef const char* b_data
     cdef Py_ssize_t a_size, b_size
-    cdef int result
-    if PyBytes_Check(a):
-        a_data, a_size = PyBytes_AS_STRING(a), PyBytes_GET_SIZE(a)
-    else:
-        a_data, a_size = PyByteArray_AS_STRING(a), PyByteArray_GET_SIZE(a)
-    if PyBytes_Check(b):
-        b_data, b_size = PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b)
-    else:
-        b_data, b_size = PyByteArray_AS_STRING(b), PyByteArray_GET_SIZE(b)
-    result = memcmp(a_data, b_data, a_size if a_size < b_size else b_size)
+    cdef const char* a_data = _bytes_data(a, &a_size)
+    cdef const char* b_data = _bytes_data(b, &b_size)
+    cdef int result = memcmp(a_data, b_data, a_size if a_size < b_size else b_size)
     if result:
         return -1 if result < 0 else 1
     return (a_size > b_size) - (a_size < b_size)
 
 
 cdef int _bytes_startswith(object value, object prefix) noexcept:
-    cdef const char* data
-    cdef const char* head
     cdef Py_ssize_t size, head_size
-    if PyBytes_Check(value):
-        data, size = PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value)
-    else:
-        data, size = PyByteArray_AS_STRING(value), PyByteArray_GET_SIZE(value)
-    if PyBytes_Check(prefix):
-        head, head_size = PyBytes_AS_STRING(prefix), PyBytes_GET_SIZE(prefix)
-    else:
-        head, head_size = PyByteArray_AS_STRING(prefix), PyByteArray_GET_SIZE(prefix)
+    cdef const char* data = _bytes_data(value, &size)
+    cdef const char* head = _bytes_data(prefix, &head_size)
     return size >= head_size and memcmp(data, head, head_size) == 0
 
 
