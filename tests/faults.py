@@ -14,12 +14,21 @@ import pytest
 from dictdb.storage import atomic
 from dictdb.storage.atomic import TEMP_SUFFIX
 
-#: The steps of an atomic write, in order.
+#: The steps of an atomic write, in order, up to the rename: a failure in any leaves the old file.
 STEPS = ("create", "write", "flush", "fsync", "replace")
+
+#: The last step, after the rename: a failure there is raised with the new file already in place.
+FOLDER_FSYNC = "fsync-folder"
+
+
+def os_error(code: int) -> OSError:
+    """The ``OSError`` the system raises for ``code``: ``OSError`` picks the subclass (``EACCES`` makes a
+    ``PermissionError``)."""
+    return OSError(code, os.strerror(code))
 
 
 def disk_full() -> OSError:
-    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return os_error(errno.ENOSPC)
 
 
 class _FailingFile:
@@ -55,7 +64,8 @@ class _FailingFile:
 
 
 def inject_fault(monkeypatch: pytest.MonkeyPatch, step: str, error: BaseException | None = None) -> None:
-    """Make ``step`` of the next atomic write raise ``error`` (a full disk by default)."""
+    """Make ``step`` (one of ``STEPS`` or ``FOLDER_FSYNC``) of the atomic writes raise ``error`` (a full disk
+    by default), until ``monkeypatch`` is undone."""
     failure = error if error is not None else disk_full()
     real_open, real_fdopen, real_fsync = os.open, os.fdopen, os.fsync
 
@@ -72,6 +82,11 @@ def inject_fault(monkeypatch: pytest.MonkeyPatch, step: str, error: BaseExceptio
             raise failure
         real_fsync(fd)
 
+    def fake_folder_fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise failure
+        real_fsync(fd)
+
     def fake_replace(*args: Any, **kwargs: Any) -> None:
         raise failure
 
@@ -79,6 +94,7 @@ def inject_fault(monkeypatch: pytest.MonkeyPatch, step: str, error: BaseExceptio
         "create": ("open", fake_open),
         "fsync": ("fsync", fake_fsync),
         "replace": ("replace", fake_replace),
+        FOLDER_FSYNC: ("fsync", fake_folder_fsync),
     }
     name, fake = fakes.get(step, ("fdopen", fake_fdopen))
     monkeypatch.setattr(os, name, fake)

@@ -16,7 +16,6 @@ import pytest
 from dictdb import BackupManager, DatabaseFileError, DictDB
 from dictdb.exceptions import DatabaseFileNotFoundError
 from dictdb.storage import atomic, backup_files
-from tests.faults import STEPS, inject_fault, temp_files
 from tests.persistence_helpers import IndexedDB, assert_same_db, sample_db
 
 WAIT = 5.0
@@ -114,54 +113,6 @@ def test_a_restored_database_can_be_backed_up_again(tmp_path: Path) -> None:
     again.get_table("keyed").insert({"code": "e"})
     second.backup_now()  # a new manager's first backup is full
     assert_same_db(again, restored(tmp_path))
-
-
-@pytest.mark.parametrize("step", STEPS)
-def test_a_delta_whose_write_fails_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
-) -> None:
-    db = sample_db()
-    failures: list[int] = []
-    manager = BackupManager(db, tmp_path, incremental=True, on_backup_failure=lambda e, n: failures.append(n))
-    manager.backup_now()
-    keyed = db.get_table("keyed")
-    keyed.update({"label": "changed"}, where=keyed.code == "b")
-    keyed.delete(where=keyed.code == "c")
-    db.create_table("new").insert({"x": 1})
-    db.drop_table("empty")
-    with monkeypatch.context() as patch:
-        inject_fault(patch, step)
-        assert manager.backup_now() is None
-    assert failures == [1]
-    assert deltas(tmp_path) == []
-    assert temp_files(tmp_path) == []
-    keyed.insert({"code": "d"})
-    path = manager.backup_delta()  # the changes put back, and the one made since
-    assert path is not None
-    assert deltas(tmp_path) == [path]
-    assert manager.consecutive_failures == 0
-    assert_same_db(db, restored(tmp_path))
-
-
-def test_a_delta_whose_folder_sync_fails_after_the_rename_is_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = sample_db()
-    manager = BackupManager(db, tmp_path, incremental=True)
-    manager.backup_now()
-    db.get_table("keyed").insert({"code": "d"})
-
-    def failing_sync(folder: str) -> None:
-        raise OSError(5, "I/O error")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(atomic, "_fsync_folder", failing_sync)
-        assert manager.backup_now() is None
-    assert deltas(tmp_path) == []  # the changes were put back: the file must not stay beside them
-    db.get_table("keyed").insert({"code": "e"})
-    assert manager.backup_delta() is not None
-    assert len(deltas(tmp_path)) == 1
-    assert_same_db(db, restored(tmp_path))
 
 
 def test_restore_of_a_missing_folder_raises_file_not_found(tmp_path: Path) -> None:

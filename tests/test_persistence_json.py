@@ -15,7 +15,6 @@ from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, DictDBError, UnsupportedValueError
 from dictdb.index import SortedIndex
 from dictdb.storage import atomic
-from tests.faults import STEPS, inject_fault, temp_files
 from tests.persistence_helpers import IndexedDB, NoIndexDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"
@@ -219,23 +218,6 @@ def test_a_schema_type_without_a_name_is_refused(path: Path) -> None:
 
 
 # --- faults during a save ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("step", STEPS)
-def test_a_fault_at_any_step_of_a_save_leaves_the_old_file(
-    path: Path, monkeypatch: pytest.MonkeyPatch, step: str
-) -> None:
-    sample_db().save(path, "json")
-    before = path.read_bytes()
-    db = sample_db()
-    db.get_table("keyed").insert({"code": "new"})
-    inject_fault(monkeypatch, step)
-    with pytest.raises(OSError, match="No space left"):
-        db.save(path, "json")
-    monkeypatch.undo()
-    assert path.read_bytes() == before
-    assert temp_files(path.parent) == []
-    assert_same_db(sample_db(), DictDB.load(path, "json"))
 
 
 # --- files written by dctdb --------------------------------------------------------------------------------

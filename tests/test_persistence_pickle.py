@@ -20,7 +20,6 @@ from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
 from dictdb.index import SortedIndex
 from dictdb.storage import atomic, pickle_safe
-from tests.faults import STEPS, inject_fault, temp_files
 from tests.persistence_helpers import IndexedDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"
@@ -128,20 +127,6 @@ def test_a_value_outside_plain_data_is_refused_before_writing(
     ):
         db.save(path, "pickle")
     assert not path.exists()
-
-
-@pytest.mark.parametrize("step", STEPS)
-def test_a_fault_at_any_step_of_a_save_leaves_the_old_file(
-    path: Path, monkeypatch: pytest.MonkeyPatch, step: str
-) -> None:
-    sample_db().save(path, "pickle")
-    before = path.read_bytes()
-    inject_fault(monkeypatch, step)
-    with pytest.raises(OSError, match="No space left"):
-        DictDB().save(path, "pickle")
-    monkeypatch.undo()
-    assert path.read_bytes() == before
-    assert temp_files(path.parent) == []
 
 
 # --- dctdb's pickles ----------------------------------------------------------------------------------------
