@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -57,6 +58,22 @@ _SUPPORTED_NAMES = "None, " + ", ".join(
 )
 
 _FLOAT_NAMES = {"nan", "inf", "-inf"}
+
+
+def int_digits_reason() -> str:
+    """Why ``json`` refused a file's integer literal: it has more digits than this Python converts from
+    text. DictDB never writes one (it tags such ints, ``$int``); another program may.
+
+    Example:
+        >>> int_digits_reason()  # doctest: +ELLIPSIS
+        'an integer in it has more than ... digits, more than Python converts from text ...'
+    """
+    get_limit = getattr(sys, "get_int_max_str_digits", None)  # Python 3.10.7+; earlier ones have no limit
+    limit = get_limit() if get_limit is not None else 4300
+    return (
+        f"an integer in it has more than {limit} digits, more than Python converts "
+        'from text (sys.set_int_max_str_digits); DictDB writes such integers as {"$int": hex}'
+    )
 
 
 class TagError(ValueError):

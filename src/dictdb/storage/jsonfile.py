@@ -156,6 +156,10 @@ def _loads(text: str, path: Path, *, tags: bool) -> Any:
         raise DatabaseFileError(path, reason) from None
     except RecursionError:
         raise DatabaseFileError(path, "the JSON is nested too deeply to read") from None
+    except codec.TagError:
+        raise  # the callers decide: a tag is malformed, or a version-0 file has a dict shaped like one
+    except ValueError:  # json's only other ValueError: an int literal past Python's int-str digit limit
+        raise DatabaseFileError(path, codec.int_digits_reason()) from None
 
 
 def _locate_bad_tag(doc: dict[str, Any]) -> str:

@@ -138,6 +138,8 @@ def _parse(line: str, number: int, path: Path) -> Record:
         raise DatabaseFileError(path, f"line {number}: {exc}") from None
     except RecursionError:
         raise DatabaseFileError(path, f"line {number} is nested too deeply to read") from None
+    except ValueError:  # json's only other ValueError: an int literal past Python's int-str digit limit
+        raise DatabaseFileError(path, f"line {number}: {codec.int_digits_reason()}") from None
     if type(value) is not dict:
         kind = "null" if value is None else _JSON_NAMES.get(type(value), f"tagged {type(value).__name__}")
         raise DatabaseFileError(path, f"line {number} is a JSON {kind}, not an object")
