@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from itertools import islice
-from operator import itemgetter
+from operator import eq, itemgetter
 from typing import Any, NamedTuple
 
 from dictdb._core import records as _records
@@ -104,6 +104,9 @@ def _key_chunk(
         raise
     if None in pending:
         keys.check(None, position=first + pks.index(None))
+    if not all(map(eq, pks, pks)):  # a NaN, which equals nothing, not even itself: one C-level pass
+        position, pk = next((i, pk) for i, pk in enumerate(pks, first) if pk != pk)
+        keys.check(pk, position=position)
     if len(pending) - before != len(rows):
         raise _repeated_error(keys, pks, first, set(islice(pending, before)))
     if not taken.keys().isdisjoint(pks):

@@ -1,6 +1,7 @@
 """Primary keys: what a key may be, how a table makes one for a record that has none, how the counter moves.
 
-- A key must be hashable and must not be ``None``.
+- A key must be hashable and must not be ``None`` or NaN (float or ``Decimal``), which equals nothing, not
+  even itself, so no lookup could find its record.
 - A record without the key field gets one from the table's ``pk_generator`` when it has one, otherwise from
   the table's counter: 1, 2, 3... skipping keys already taken, however they got there.
 - Storing an ``int`` key (not a ``bool``) at or above the counter moves the counter past it, as ``dctdb``
@@ -91,7 +92,7 @@ class KeyMaker:
         return pk
 
     def check(self, pk: Any, source: str = "got", position: int | None = None) -> None:
-        """``TypeError`` when ``pk`` cannot be a primary key (``None`` or unhashable).
+        """``TypeError`` when ``pk`` cannot be a primary key (``None``, NaN or unhashable).
 
         ``position`` names the record of a batch in the message.
         """
@@ -108,6 +109,11 @@ class KeyMaker:
                 f"{at}primary key {self.field!r} of table {self.table_name!r} must be hashable, {source} "
                 f"{type(pk).__name__} {pk!r}; use a str, int, tuple, UUID or another hashable value"
             ) from None
+        if pk != pk:
+            raise TypeError(
+                f"{at}primary key {self.field!r} of table {self.table_name!r} is {pk!r}, which equals "
+                "nothing, not even itself, so no lookup could find its record; give a value equal to itself"
+            )
 
     def taken_error(self, pk: Any, position: int | None = None) -> DuplicateKeyError:
         """The error for a key the table already has."""

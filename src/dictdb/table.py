@@ -225,6 +225,8 @@ class Table(TableIndexes):
                 raise
             if taken:
                 raise self._keys.taken_error(pk)
+            if pk != pk:  # NaN, which equals nothing: refused, and named, by check
+                self._keys.check(pk)
         if self._schema is not None and not skip_validation:
             self._schema.validate(stored)
         if self._indexing is not None:

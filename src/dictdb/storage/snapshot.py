@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from operator import eq
 from typing import Any, Protocol, TypeVar
 
 from dictdb._core import records as _records
@@ -210,7 +211,7 @@ def _method(table: TableLike, name: str) -> Callable[..., Any] | None:
 
 def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[Any, Record]:
     """The records of ``snap`` by primary key, in order; ``DatabaseFileError`` naming ``source`` and the
-    record when one has no key, a null or unhashable one, or one an earlier record has.
+    record when one has no key, a null, NaN or unhashable one, or one an earlier record has.
 
     Example:
         >>> from dictdb.storage.snapshot import TableSnapshot, keyed_records
@@ -222,7 +223,8 @@ def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[A
         by_pk = {record[pk_field]: record for record in snap.records}
     except (KeyError, TypeError):
         by_pk = {}  # a record without its key, or an unhashable key: found and named below
-    if len(by_pk) == len(snap.records) and None not in by_pk:
+    # all(map(eq, ...)): no NaN key, which equals nothing, not even itself (one C-level pass).
+    if len(by_pk) == len(snap.records) and None not in by_pk and all(map(eq, by_pk, by_pk)):
         return by_pk
     # Only a bad file gets here: the same work again, one record at a time, to name the wrong one.
     seen: dict[Any, Record] = {}
@@ -237,6 +239,8 @@ def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[A
             raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is not hashable") from None
         if pk is None:
             raise DatabaseFileError(source, f"{where}: its primary key is null")
+        if pk != pk:
+            raise DatabaseFileError(source, f"{where}: its primary key is {pk!r}, which equals nothing")
         if duplicate:
             raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is taken by an earlier record")
         seen[pk] = record
