@@ -83,11 +83,13 @@ class TagError(ValueError):
 class _Unencodable(Exception):
     """Raised inside the encoder; ``path`` collects the keys and indexes, innermost first, on the way out."""
 
-    def __init__(self, value: Any, reason: str) -> None:
+    def __init__(self, value: Any, reason: str, *, too_deep: bool = False) -> None:
         super().__init__(reason)
         self.value = value
         self.reason = reason
         self.path: list[Any] = []
+        #: Past MAX_DEPTH: perhaps a value that contains itself, which ``_cycle`` then finds.
+        self.too_deep = too_deep
 
 
 def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
@@ -105,14 +107,45 @@ def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
         return _encode_dict(record, 1)
     except _Unencodable as exc:
         path = tuple(reversed(exc.path))
+        reason = exc.reason
+        cycle = _cycle(record, path) if exc.too_deep else None
+        if cycle is not None:
+            # Name the shortest way round the cycle, not the MAX_DEPTH steps the encoder went.
+            path, reason = cycle
         field = path[0] if path else None
         pk = record.get(pk_field)
         where = f"table {table!r}, record with primary key {pk!r}"
         if path:
-            where += f", field {field!r}" + "".join(f"[{step!r}]" for step in path[1:])
+            where += f", {_describe_path(path)}"
         raise UnsupportedValueError(
-            f"cannot save {where}: {exc.reason}", table=table, pk=pk, field=field, path=path[1:]
+            f"cannot save {where}: {reason}", table=table, pk=pk, field=field, path=path[1:]
         ) from None
+
+
+def _describe_path(path: tuple[Any, ...]) -> str:
+    return f"field {path[0]!r}" + "".join(f"[{step!r}]" for step in path[1:])
+
+
+def _cycle(record: dict[Any, Any], path: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:
+    """The value, on the ``path`` the encoder went down, that contains itself: its path and the reason;
+    ``None`` when the value is only deep."""
+    inside = {id(record): 0}  # the containers passed, by the length of their path
+    node: Any = record
+    for length, step in enumerate(path, 1):
+        try:
+            node = node[step] if type(node) in (dict, list, tuple) else list(node)[step]
+        except Exception:  # a path step this walk cannot follow: report the depth as it is
+            return None
+        start = inside.get(id(node))
+        if start is not None:
+            again = "".join(f"[{step!r}]" for step in path[start:length])
+            reason = (
+                f"the value contains itself (at {again}); a JSON file cannot hold a cycle (a pickle file "
+                "can): break it first"
+            )
+            return path[:start], reason
+        inside[id(node)] = length
+    return None
 
 
 def encode(value: Any, *, table: Any, what: str) -> Any:
@@ -246,7 +279,7 @@ def _encode_pairs(mapping: dict[Any, Any], depth: int) -> dict[str, Any]:
         try:
             encoded_key = _encode(key, depth)
         except _Unencodable as exc:
-            raise _Unencodable(key, f"dict key {key!r}: {exc.reason}") from None
+            raise _Unencodable(key, f"dict key {key!r}: {exc.reason}", too_deep=exc.too_deep) from None
         try:
             pairs.append([encoded_key, _encode(value, depth)])
         except _Unencodable as exc:
@@ -257,7 +290,9 @@ def _encode_pairs(mapping: dict[Any, Any], depth: int) -> dict[str, Any]:
 
 def _too_deep(value: Any) -> NoReturn:
     raise _Unencodable(
-        value, f"the value is nested more than {MAX_DEPTH} levels deep, or contains itself: flatten it first"
+        value,
+        f"the value is nested more than {MAX_DEPTH} levels deep, or contains itself: flatten it first",
+        too_deep=True,
     )
 
 
