@@ -264,17 +264,6 @@ def test_a_missing_file(path: Path) -> None:
     assert caught.value.path == str(path)
 
 
-def test_every_truncation_of_a_file_raises_the_documented_error(path: Path, tmp_path: Path) -> None:
-    sample_db().save(path, "json")
-    text = path.read_bytes().rstrip()
-    cut = tmp_path / "cut.json"
-    for end in range(0, len(text), max(1, len(text) // 300)):
-        cut.write_bytes(text[:end])
-        with pytest.raises(DatabaseFileError) as caught:
-            DictDB.load(cut, "json")
-        assert str(cut) in str(caught.value)
-
-
 BAD_FILES: list[tuple[str, Any, str]] = [
     ("empty", "", "the file is empty"),
     ("truncated", '{"_meta": {"format": "dictdb", "version": 1}, "tables": {', "truncated"),

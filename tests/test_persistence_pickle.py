@@ -3,12 +3,9 @@ pickles cannot make run anything."""
 
 from __future__ import annotations
 
-import copyreg
 import datetime as dt
 import enum
-import os
 import pickle
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -155,17 +152,6 @@ def test_a_missing_file(path: Path) -> None:
         DictDB.load(path, "pickle")
 
 
-def test_every_truncation_raises_the_documented_error(path: Path, tmp_path: Path) -> None:
-    sample_db().save(path, "pickle")
-    data = path.read_bytes()
-    cut = tmp_path / "cut.pickle"
-    for end in range(0, len(data), max(1, len(data) // 300)):
-        cut.write_bytes(data[:end])
-        with pytest.raises(DatabaseFileError) as caught:
-            DictDB.load(cut, "pickle")
-        assert str(cut) in str(caught.value)
-
-
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -214,77 +200,7 @@ def test_a_bad_file_raises_the_documented_error(path: Path, content: bytes, mess
     assert caught.value.path == str(path)
 
 
-# --- hostile pickles ----------------------------------------------------------------------------------------
-
-
-class Reduce:
-    """Pickles as a call of ``func(*args)``: what a hostile pickle does."""
-
-    def __init__(self, func: Any, *args: Any) -> None:
-        self.func = func
-        self.args = args
-
-    def __reduce__(self) -> Any:
-        return self.func, self.args
-
-
-def hostile_corpus(sentinel: Path) -> dict[str, bytes]:
-    """Pickles that would create ``sentinel`` (or worse) if their calls ran."""
-    shell = f'echo pwned > "{sentinel}"'
-    code = f"open(r'{sentinel}', 'w').write('pwned')"
-    corpus = {
-        "os.system": pickle.dumps(Reduce(os.system, shell)),
-        "os.system in a record": pickle.dumps(
-            {"_meta": meta(), "tables": {"t": {"records": [{"id": 1, "x": Reduce(os.system, shell)}]}}}
-        ),
-        "builtins.eval": pickle.dumps(Reduce(eval, code)),
-        "builtins.exec": pickle.dumps(Reduce(exec, code)),
-        "builtins.open": pickle.dumps(Reduce(open, str(sentinel), "w")),
-        "builtins.__import__": pickle.dumps(Reduce(__import__, "os")),
-        "subprocess.Popen": pickle.dumps(Reduce(subprocess.Popen, [sys.executable, "-c", code])),
-        "getattr chain": (  # getattr(datetime, "__subclasses__") and on to os._wrap_close: stopped at getattr
-            b"cbuiltins\ngetattr\n(cdatetime\ndatetime\nS'__subclasses__'\ntR."
-        ),
-        "protocol 0 INST": b"(S'" + shell.encode() + b"'\nios\nsystem\n.",
-        "protocol 1 OBJ": b"(cos\nsystem\nS'" + shell.encode() + b"'\no.",
-        "persistent id": b"\x80\x02P" + b"x\n" + b".",
-        "zone path traversal": pickle.dumps(
-            Reduce(__import__("zoneinfo").ZoneInfo, "../../../../etc/passwd")
-        ),
-        "allowed class, hostile args": pickle.dumps(Reduce(dt.datetime, b"\xff" * 10, "tz")),
-    }
-    try:  # an extension code registered for os.system: the unpickler still asks find_class
-        copyreg.add_extension("os", "system", 0xBEEF)
-        corpus["copyreg extension"] = pickle.dumps(Reduce(os.system, shell), protocol=2)
-    finally:
-        copyreg.remove_extension("os", "system", 0xBEEF)
-    return corpus
-
-
-def test_the_corpus_is_really_hostile(tmp_path: Path) -> None:
-    # A plain pickle.loads of one of them does run its call: the corpus tests what it claims to.
-    sentinel = tmp_path / "sentinel"
-    pickle.loads(hostile_corpus(sentinel)["builtins.exec"])
-    assert sentinel.read_text() == "pwned"
-
-
-@pytest.mark.parametrize("name", sorted(hostile_corpus(Path("x"))))
-def test_a_hostile_pickle_runs_nothing_and_raises_the_documented_error(tmp_path: Path, name: str) -> None:
-    sentinel = tmp_path / "sentinel"
-    path = tmp_path / "evil.pickle"
-    path.write_bytes(hostile_corpus(sentinel)[name])
-    with pytest.raises(DatabaseFileError) as caught:
-        DictDB.load(path, "pickle")
-    assert str(path) in str(caught.value)
-    assert not sentinel.exists()
-    assert sorted(os.listdir(tmp_path)) == ["evil.pickle"]
-
-
-def test_refused_globals_are_named(tmp_path: Path) -> None:
-    path = tmp_path / "evil.pickle"
-    path.write_bytes(pickle.dumps(Reduce(os.system, "true")))
-    with pytest.raises(DatabaseFileError, match=r"refused global '(posix|nt)\.system'"):
-        DictDB.load(path, "pickle")
+# --- the allow-list (the hostile pickles are in tests/reliability/test_hostile.py) ------------------------
 
 
 def test_the_allow_list_holds_only_inert_names() -> None:
