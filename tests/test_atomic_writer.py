@@ -236,6 +236,19 @@ def test_a_missing_folder_raises_and_creates_nothing(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
+def test_dot_dot_after_a_missing_folder_raises_as_open_does(tmp_path: Path) -> None:
+    path = tmp_path / "nope" / ".." / "db.json"
+    with pytest.raises(FileNotFoundError):
+        open(path, "w")  # noqa: SIM115 - it raises: what the writer must match
+    with pytest.raises(FileNotFoundError), atomic_write(path) as f:
+        f.write("x")
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "sub").mkdir()
+    with atomic_write(tmp_path / "sub" / ".." / "db.json") as f:  # an existing folder: ".." as open has it
+        f.write("x")
+    assert sorted(os.listdir(tmp_path)) == ["db.json", "sub"]
+
+
 def test_a_long_name_still_gets_a_valid_temp_name(tmp_path: Path) -> None:
     name = "n" * 250 + ".json"
     with atomic_write(tmp_path / name) as f:

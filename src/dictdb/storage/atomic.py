@@ -84,8 +84,9 @@ def atomic_write(
     and the folder fsynced. When anything fails (the block raises, the disk is full, the rename is
     refused), ``path`` is left exactly as it was and the temp file is removed; the error propagates.
 
-    A symlink at ``path`` is followed: the file it points to is replaced. An existing target's permission
-    bits are kept; a new file gets the usual ones (``0o666`` less the umask).
+    A symlink at ``path`` is followed: the file it points to is replaced. A folder of ``path`` that does not
+    exist raises ``FileNotFoundError`` as ``open`` does, ``"missing/../name"`` included. An existing target's
+    permission bits are kept; a new file gets the usual ones (``0o666`` less the umask).
 
     Example:
         >>> import os, tempfile
@@ -105,7 +106,12 @@ def atomic_write(
 def _atomic_write(
     path: str | os.PathLike[str], mode: str, encoding: str | None, newline: str | None
 ) -> Iterator[IO[Any]]:
-    target = os.path.realpath(os.fspath(path))
+    given = os.fspath(path)
+    # realpath applies ".." to the text of a folder that may not exist; the system looks each folder up
+    # first, so open("missing/../f") fails. Refuse what open would, rather than write somewhere else.
+    if not os.path.isdir(os.path.dirname(given) or os.curdir):
+        raise FileNotFoundError(errno.ENOENT, "no such folder to write the file in", given)
+    target = os.path.realpath(given)
     folder = os.path.dirname(target)
     fd, temp = _create_temp(folder, os.path.basename(target))
     try:
