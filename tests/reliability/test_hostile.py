@@ -299,6 +299,13 @@ def test_refused_globals_are_named(tmp_path: Path) -> None:
     refused(lambda: DictDB.load(path, "pickle"), tmp_path, path, r"refused global '(posix|nt)\.system'")
 
 
+@pytest.mark.parametrize("name", ["a 4 EiB string", "4 EiB of bytes"])
+def test_a_size_no_file_has_is_named_as_such(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "evil.pickle"
+    path.write_bytes(hostile_corpus(tmp_path / "sentinel")[name])
+    refused(lambda: DictDB.load(path, "pickle"), tmp_path, path, "more memory than there is")
+
+
 def test_a_bad_delta_does_not_apply_and_names_itself(tmp_path: Path) -> None:
     folder, delta = backup_folder(tmp_path)
     doc = json.loads(delta.read_text())

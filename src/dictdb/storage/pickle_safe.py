@@ -192,6 +192,9 @@ def read_pickle(path: Path) -> DatabaseSnapshot:
             doc = unpickler.load()
         except EOFError:
             raise DatabaseFileError(path, "the pickle ends early: the file is truncated or empty") from None
+        except MemoryError:  # a length field of many exabytes: MemoryError's own message is empty
+            reason = "not a valid DictDB pickle: it asks for more memory than there is (a size no file has)"
+            raise DatabaseFileError(path, reason) from None
         except Exception as exc:  # a corrupt pickle can make any allowed constructor raise anything
             reason = (
                 f"not a valid DictDB pickle: {exc}"
