@@ -18,7 +18,6 @@ from cpython.object cimport (
     Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, PyObject, PyObject_RichCompare,
 )
 from cpython.sequence cimport PySequence_Contains
-from cpython.set cimport PySet_Contains
 from cpython.unicode cimport PyUnicode_Compare, PyUnicode_Contains, PyUnicode_Tailmatch
 
 __all__ = ["COMPARISONS", "Predicate", "compile_plan"]
@@ -207,7 +206,8 @@ cdef class _In(_Node):
         cdef object current = _lookup(record, self.field)
         cdef int found
         try:
-            found = PySet_Contains(self.lookup, current)
+            # ``in``, not PySet_Contains: like Python's, it looks an unhashable set up as a frozenset.
+            found = current in self.lookup
         except TypeError:
             return PySequence_Contains(self.values, current)
         if found:
