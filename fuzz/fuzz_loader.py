@@ -13,11 +13,13 @@ bytes, a run of one repeated byte (deep nesting), splices from the other seed, a
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
 import json
 import os
 import pickletools
+import shutil
 import tempfile
 import uuid
 from decimal import Decimal
@@ -71,6 +73,7 @@ def _seeds() -> dict[str, list[bytes]]:
 
 SEEDS = _seeds()
 _FOLDER = tempfile.mkdtemp(prefix="dictdb-fuzz-")
+atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
 
 
 def mutate(source: Source, data: bytes, other: bytes) -> bytes:
