@@ -22,6 +22,7 @@ import pickletools
 import shutil
 import tempfile
 import uuid
+import warnings
 from decimal import Decimal
 
 from dictdb import DictDB
@@ -110,12 +111,15 @@ def memo_bomb(data: bytes) -> bool:
     (``LONG_BINPUT 0x3fffffff``) cost 16 GB and half a minute before the load fails. The harness does not
     load these (the machine would swap); docs/reliability.md reports the finding.
     """
-    try:
-        for opcode, argument, _ in pickletools.genops(io.BytesIO(data)):
-            if opcode.name in ("PUT", "BINPUT", "LONG_BINPUT") and int(str(argument)) > len(data):
-                return True
-    except Exception:  # the unpickler stops at the same broken opcode; what came before is what runs
-        return False
+    # pickletools warns about the escapes of a mangled protocol-0 string, which the scan does not read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            for opcode, argument, _ in pickletools.genops(io.BytesIO(data)):
+                if opcode.name in ("PUT", "BINPUT", "LONG_BINPUT") and int(str(argument)) > len(data):
+                    return True
+        except Exception:  # the unpickler stops at the same broken opcode; what came before is what runs
+            return False
     return False
 
 
