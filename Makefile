@@ -9,12 +9,23 @@ BENCH_OPTS := -o python_files=bench_*.py -p no:cacheprovider
 # `make bench` rounds: each benchmark calibrates, then runs for about BENCH_TIME seconds (at least 3 rounds).
 BENCH_TIME ?= 0.5
 BENCH_RUN := $(BENCH_OPTS) -q --benchmark-max-time=$(BENCH_TIME) --benchmark-min-rounds=3 --benchmark-sort=name
+# `make fuzz`: seconds per target (docs/reliability.md).
+FUZZ_TIME ?= 60
+FUZZ_TARGETS := predicate like loader
+# The debug build (bounds and wraparound checks on) lives in a copy of the tree, beside the in-place build.
+DEBUG_DIR := build/debug
+PYX := $(wildcard src/dictdb/_core/*.pyx)
+LINTED := src tests benchmarks examples fuzz setup.py
 
-.PHONY: help venv build build-pure demo test test-compiled test-pure lint types stubs bench bench-smoke docs clean
+.PHONY: help venv build build-pure demo test test-compiled test-pure test-debug lint types stubs bench bench-smoke \
+	reliability fuzz docs clean
 
 help:
 	@echo "make demo   build the compiled core, run the quickstart, print compiled-vs-pure timings"
-	@echo "make test   build (extensions required), run the suite in both cores, lint, types, stubs, bench smoke"
+	@echo "make test   build (extensions required), run the suite in both cores and once on a debug build"
+	@echo "            (bounds checks on), lint, types, stubs, bench smoke"
+	@echo "make reliability  the long reliability suite in both cores (DICTDB_LONG=1), then make fuzz"
+	@echo "make fuzz   each fuzz target for FUZZ_TIME seconds (default $(FUZZ_TIME)) under atheris"
 	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor) and the ratio table"
 	@echo "make docs   the API reference from docstrings, into docs/_build/api"
 	@echo "make lint   ruff + cython-lint"
@@ -36,7 +47,7 @@ demo: build
 	$(PY) examples/quickstart.py
 	$(PY) benchmarks/compare.py
 
-test: build test-compiled test-pure lint types stubs bench-smoke
+test: build test-compiled test-pure test-debug lint types stubs bench-smoke
 	@echo "make test: all checks passed"
 
 test-compiled: build
@@ -45,9 +56,37 @@ test-compiled: build
 test-pure: build
 	DICTDB_NO_EXTENSIONS=1 $(PYTEST) -q
 
+# The suite once more, against the compiled core built with DICTDB_CYTHON_DEBUG=1 (bounds and wraparound
+# checks on in every module) in build/debug/: the in-place build is left alone. Recompiled only when a
+# .pyx or setup.py changes; the Python sources are refreshed every run. The check step fails unless the
+# tests will import the debug extensions. Compiling takes about 30 s on 2 cores, the suite 1-2 minutes.
+$(DEBUG_DIR)/.built: $(STAMP) setup.py $(PYX)
+	$(PY) -m tests.reliability.debug_build sync $(DEBUG_DIR)
+	cd $(DEBUG_DIR) && DICTDB_CYTHON_DEBUG=1 DICTDB_REQUIRE_EXTENSIONS=1 $(abspath $(PY)) setup.py --quiet \
+		build_ext --inplace > build_ext.log 2>&1 || (tail -30 build_ext.log; exit 1)
+	touch $@
+
+test-debug: $(DEBUG_DIR)/.built
+	$(PY) -m tests.reliability.debug_build sync $(DEBUG_DIR)
+	PYTHONPATH=$(DEBUG_DIR)/src $(PY) -m tests.reliability.debug_build check $(DEBUG_DIR)
+	PYTHONPATH=$(DEBUG_DIR)/src DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q -p no:cacheprovider
+
+# The long runs (docs/reliability.md): the reliability suite with DICTDB_LONG=1 in both cores, then every
+# fuzz target for FUZZ_TIME seconds.
+reliability: build
+	DICTDB_LONG=1 DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q tests/reliability
+	DICTDB_LONG=1 DICTDB_NO_EXTENSIONS=1 $(PYTEST) -q tests/reliability
+	$(MAKE) fuzz
+
+# atheris (libFuzzer) drives each harness of fuzz/; a failing input is saved in build/fuzz/ and replays
+# with `$(PY) -m fuzz TARGET --replay FILE`. The corpus grows in build/fuzz/corpus/ from run to run.
+fuzz: build
+	$(PY) -m pip install --quiet -r requirements/fuzz.txt
+	for target in $(FUZZ_TARGETS); do $(PY) -m fuzz $$target --time $(FUZZ_TIME) || exit 1; done
+
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks examples setup.py
-	$(PY) -m ruff format --check src tests benchmarks examples setup.py
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/cython-lint src/dictdb/_core
 
 types: $(STAMP)

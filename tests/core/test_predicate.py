@@ -272,6 +272,35 @@ def test_like_on_str_subclass_and_wide_characters(core: SimpleNamespace) -> None
     assert ids(core, ("iequals", "s", "hello"), rows) == [1]
 
 
+def test_str_subclass_operands_and_node_names_compile_as_the_str_they_hold(core: SimpleNamespace) -> None:
+    # Field.startswith/like/... accept any str, subclasses included; the compiled core once refused them
+    # ("Expected str, got Text") where the pure twin matched. Found by fuzz/fuzz_predicate.py.
+    class Text(str):
+        def casefold(self) -> str:
+            return "overridden"
+
+    rows = [{"id": 1, "s": "Hello"}, {"id": 2, "s": "help"}]
+    assert ids(core, ("istartswith", "s", Text("HEL")), rows) == [1, 2]
+    assert ids(core, ("like", "s", Text("He%o"), None, False), rows) == [1]
+    assert ids(core, ("like", "s", Text("HE%O"), Text("!"), True), rows) == [1]
+    assert ids(core, (Text("endswith"), "s", "lp"), rows) == [2]
+    assert ids(core, (Text("ge"), "s", "Help"), rows) == [2]
+
+
+def test_in_looks_a_set_value_up_as_a_frozenset(core: SimpleNamespace) -> None:
+    # Python's ``{1, 2} in frozenset(...)`` looks the set up as a frozenset, by hash: the values are not
+    # compared one by one. The compiled core once fell back to comparing with each value. Found by
+    # fuzz/fuzz_predicate.py.
+    class Loud:
+        __hash__ = object.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("compared one by one")
+
+    rows = [{"id": 1, "s": {1, 2}}, {"id": 2, "s": {3}}]
+    assert ids(core, ("in", "s", (Loud(), frozenset({3}))), rows) == [2]
+
+
 def test_contains_on_a_str_subclass_respects_its_contains(core: SimpleNamespace) -> None:
     class Everything(str):
         def __contains__(self, item: object) -> bool:

@@ -18,7 +18,6 @@ from cpython.object cimport (
     Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, PyObject, PyObject_RichCompare,
 )
 from cpython.sequence cimport PySequence_Contains
-from cpython.set cimport PySet_Contains
 from cpython.unicode cimport PyUnicode_Compare, PyUnicode_Contains, PyUnicode_Tailmatch
 
 __all__ = ["COMPARISONS", "Predicate", "compile_plan"]
@@ -207,7 +206,8 @@ cdef class _In(_Node):
         cdef object current = _lookup(record, self.field)
         cdef int found
         try:
-            found = PySet_Contains(self.lookup, current)
+            # ``in``, not PySet_Contains: like Python's, it looks an unhashable set up as a frozenset.
+            found = current in self.lookup
         except TypeError:
             return PySequence_Contains(self.values, current)
         if found:
@@ -531,7 +531,8 @@ cdef tuple _operand_tuple(tuple plan):
 cdef str _operand_str(tuple plan, object operand):
     if not isinstance(operand, str):
         raise ValueError(f"predicate plan node {plan!r} needs a str operand, not {type(operand).__name__}")
-    return operand
+    # A str subclass is used as the str it holds (an exact copy), as the record values are.
+    return str.__str__(operand)
 
 
 cdef object _escape(tuple plan):
@@ -548,15 +549,15 @@ cdef bint _fold(tuple plan) except -1:
     return fold
 
 
-cdef _Node _compile_comparison(str kind, object field, object value):
+cdef _Node _compile_comparison(object kind, object field, object value):
     cdef int op = _OPERATORS[kind]
     if op != Py_EQ and op != Py_NE and value is None:
         return _Never()
     return _Compare(field, value, op)
 
 
-cdef _Node _compile_string_test(str kind, object field, str text):
+cdef _Node _compile_string_test(object kind, object field, str text):
     cdef bint fold = kind.startswith("i")
-    cdef str base = kind[1:] if fold else kind
+    cdef object base = kind[1:] if fold else kind
     cdef int mode = {"equals": _EQUALS, "contains": _CONTAINS, "startswith": _STARTS, "endswith": _ENDS}[base]
     return _StrTest(field, text, mode, fold)

@@ -157,7 +157,8 @@ def _operand_tuple(plan: tuple[Any, ...]) -> tuple[Any, ...]:
 def _operand_str(plan: tuple[Any, ...], operand: Any) -> str:
     if not isinstance(operand, str):
         raise ValueError(f"predicate plan node {plan!r} needs a str operand, not {type(operand).__name__}")
-    return operand
+    # A str subclass is used as the str it holds (an exact copy), as the record values are.
+    return str.__str__(operand)
 
 
 def _escape(plan: tuple[Any, ...]) -> str | None:
