@@ -1,0 +1,519 @@
+"""Column vectors of a table (a column index, issue 11): the pure-Python twin of ``_column.pyx``.
+
+A ``ColumnStore`` keeps, beside a table's records, one vector per column-indexed field. Every live record
+has one *row*, in the table's insertion order; all the vectors share that row space, so a predicate is
+evaluated clause by clause into bitmaps (here Python ints, bit ``i`` = row ``i``) that AND / OR / NOT
+combine, and the pks of the set bits are the answer.
+
+Each row of a column holds a *tag* and a payload:
+
+- ``NULL``: the value is ``None`` or the field is missing (both read ``None``, as in the predicate core);
+- ``INT`` / ``BOOL``: an exact ``int`` within int64, or a ``bool`` (the contract's INT; kept apart so that
+  ``min`` or a group row gives back ``True`` rather than ``1``);
+- ``FLOAT``: an exact ``float`` that is not NaN;
+- ``STR``: an exact ``str``, stored as a code into the column's dictionary;
+- ``OTHER``: anything else (NaN, big ints, Decimal, str subclasses, dates...). The vector cannot decide a
+  clause on such a row: the row is *unsure*, and the caller re-checks it on its record.
+
+Evaluation is three-valued per row: a clause gives the rows where it is True and those where it is Unsure
+(everything else is False). NOT swaps True and False and keeps Unsure; AND is False if any child is False
+and True if all are; OR is True if any child is True and False if all are. Because a column covers every
+row, NOT is exact. Here a clause tests each row's value with Python's own operators (the values a tag
+keeps are plain ``None``, ``int``, ``bool``, ``float`` and ``str``), which is the predicate core's meaning
+by construction; the compiled twin computes the same answers on C arrays.
+
+Removing a row leaves a tombstone (its bit leaves the live bitmap); tombstones are compacted, order kept,
+when they pass ``COMPACT_FRACTION`` of the slots and at least ``COMPACT_MIN`` slots exist.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from . import _aggregate_py
+
+__all__ = ["COMPACT_FRACTION", "COMPACT_MIN", "ColumnStore"]
+
+COMPACT_FRACTION: Final[float] = 0.25
+COMPACT_MIN: Final[int] = 1024
+
+# Tags, one per row and column.
+_NULL, _INT, _BOOL, _FLOAT, _STR, _OTHER = range(6)
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+# The pk of a tombstone slot.
+_DEAD = object()
+
+# The plan leaves a column evaluates.
+_ORDERINGS = ("lt", "le", "gt", "ge")
+_COMPARISONS = ("eq", "ne", *_ORDERINGS)
+_NULL_TESTS = ("is_null", "is_not_null")
+
+Test = Callable[[Any], bool]
+
+
+def _encode(value: Any, codes: dict[str, int], strings: list[str]) -> tuple[int, Any]:
+    """The tag and payload of ``value``; a new str joins the dictionary."""
+    kind = type(value)
+    if value is None:
+        return _NULL, 0
+    if kind is int:
+        return (_INT, value) if _INT64_MIN <= value <= _INT64_MAX else (_OTHER, 0)
+    if kind is bool:
+        return _BOOL, value
+    if kind is float:
+        return (_FLOAT, value) if value == value else (_OTHER, 0)
+    if kind is str:
+        code = codes.get(value)
+        if code is None:
+            code = codes[value] = len(strings)
+            strings.append(value)
+        return _STR, code
+    return _OTHER, 0
+
+
+def _simple(value: Any) -> bool:
+    """True for an operand the vectors can compare with: None, bool, int within int64, float or str."""
+    kind = type(value)
+    if kind is int:
+        return bool(_INT64_MIN <= value <= _INT64_MAX)
+    return value is None or kind is bool or kind is float or kind is str
+
+
+class _Column:
+    """One field's vector: a tag per slot (a ``bytearray``), a payload per slot, and the str dictionary."""
+
+    __slots__ = ("codes", "field", "strings", "tags", "values")
+
+    def __init__(self, field: Any) -> None:
+        self.field = field
+        self.tags = bytearray()
+        # The value itself for _INT, _BOOL and _FLOAT, the dictionary code for _STR, 0 otherwise.
+        self.values: list[Any] = []
+        self.codes: dict[str, int] = {}
+        self.strings: list[str] = []
+
+    def push(self, record: dict[Any, Any]) -> None:
+        tag, payload = _encode(record.get(self.field), self.codes, self.strings)
+        self.tags.append(tag)
+        self.values.append(payload)
+
+    def set(self, slot: int, record: dict[Any, Any]) -> None:
+        tag, payload = _encode(record.get(self.field), self.codes, self.strings)
+        self.tags[slot] = tag
+        self.values[slot] = payload
+
+    def clear(self, slot: int) -> None:
+        self.tags[slot] = _NULL
+        self.values[slot] = 0
+
+    def value(self, slot: int) -> Any:
+        """The value a slot holds (an OTHER slot holds none: never asked)."""
+        tag = self.tags[slot]
+        if tag == _STR:
+            return self.strings[self.values[slot]]
+        return None if tag == _NULL else self.values[slot]
+
+    def keep(self, slots: list[int]) -> _Column:
+        """A column of only ``slots``, in that order, whose dictionary holds only the strings they use."""
+        kept = _Column(self.field)
+        for slot in slots:
+            tag = self.tags[slot]
+            payload = self.values[slot]
+            if tag == _STR:
+                payload = _encode(self.strings[payload], kept.codes, kept.strings)[1]
+            kept.tags.append(tag)
+            kept.values.append(payload)
+        return kept
+
+    def memory_bytes(self) -> int:
+        size = sys.getsizeof(self.tags) + sys.getsizeof(self.values)
+        size += sum(sys.getsizeof(value) for value in self.values)
+        size += sys.getsizeof(self.codes) + sys.getsizeof(self.strings)
+        return size + sum(sys.getsizeof(text) for text in self.strings)
+
+
+class ColumnStore:
+    """Column vectors over a table's rows: build with ``add_field``, keep in step with the table's writes,
+    and ask ``match``, ``count`` or ``aggregate``.
+
+    >>> store = ColumnStore()
+    >>> store.add_field("age", {1: {"age": 30}, 2: {"age": 51}, 3: {}})
+    >>> store.match(("gt", "age", 40))
+    ([2], True)
+    """
+
+    __slots__ = ("_columns", "_live", "_pks", "_rows")
+
+    def __init__(self) -> None:
+        self._columns: dict[Any, _Column] = {}
+        self._pks: list[Any] = []  # slot -> pk (_DEAD for a tombstone)
+        self._rows: dict[Any, int] = {}  # pk -> slot
+        self._live = 0  # bitmap of the live slots
+
+    @property
+    def fields(self) -> tuple[Any, ...]:
+        return tuple(self._columns)
+
+    @property
+    def rows(self) -> int:
+        return len(self._rows)
+
+    @property
+    def slots(self) -> int:
+        return len(self._pks)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, pk: object) -> bool:
+        try:
+            return pk in self._rows
+        except TypeError:
+            return False
+
+    def _has(self, field: Any) -> bool:
+        try:
+            return field in self._columns
+        except TypeError:
+            return False
+
+    # -- building -----------------------------------------------------------------------------------------
+
+    def add_field(self, field: Any, records: Mapping[Any, dict[Any, Any]]) -> None:
+        if self._has(field):
+            raise ValueError(f"field {field!r} already has a column")
+        column = _Column(field)
+        if not self._columns:
+            self._reset(records.keys())
+            for record in records.values():
+                column.push(record)
+        else:
+            # Read every record first: a missing one raises before anything changes.
+            for pk in self._pks:
+                if pk is _DEAD:
+                    column.tags.append(_NULL)
+                    column.values.append(0)
+                else:
+                    column.push(records[pk])
+        self._columns[field] = column
+
+    def drop_field(self, field: Any) -> None:
+        if not self._has(field):
+            raise KeyError(field)
+        del self._columns[field]
+        if not self._columns:
+            self._reset(())
+
+    def load(self, records: Mapping[Any, dict[Any, Any]]) -> None:
+        fields = list(self._columns)
+        self._columns = {}
+        self._reset(())
+        for field in fields:
+            self.add_field(field, records)
+
+    def _reset(self, pks: Any) -> None:
+        self._pks = list(pks)
+        self._rows = {pk: slot for slot, pk in enumerate(self._pks)}
+        self._live = (1 << len(self._pks)) - 1
+
+    # -- writes -------------------------------------------------------------------------------------------
+
+    def append(self, pk: Any, record: dict[Any, Any]) -> None:
+        if pk in self._rows:
+            raise ValueError(f"primary key {pk!r} already has a row")
+        if not self._columns:
+            return
+        slot = len(self._pks)
+        self._pks.append(pk)
+        self._rows[pk] = slot
+        self._live |= 1 << slot
+        for column in self._columns.values():
+            column.push(record)
+
+    def append_many(self, pks: Sequence[Any], records: Sequence[dict[Any, Any]]) -> None:
+        if len(pks) != len(records):
+            raise ValueError(f"append_many got {len(pks)} pks but {len(records)} records")
+        seen = set()
+        for pk in pks:
+            if pk in self._rows or pk in seen:
+                raise ValueError(f"primary key {pk!r} already has a row")
+            seen.add(pk)
+        for pk, record in zip(pks, records, strict=True):
+            self.append(pk, record)
+
+    def remove(self, pk: Any) -> None:
+        self.remove_many((pk,))
+
+    def remove_many(self, pks: Sequence[Any]) -> None:
+        slots = []
+        seen = set()
+        for pk in pks:
+            slot = self._rows.get(pk)
+            if slot is None or slot in seen:  # checked first: a bad pk changes nothing
+                raise KeyError(pk)
+            seen.add(slot)
+            slots.append(slot)
+        for pk, slot in zip(pks, slots, strict=True):
+            del self._rows[pk]
+            self._pks[slot] = _DEAD
+            self._live &= ~(1 << slot)
+            for column in self._columns.values():
+                column.clear(slot)
+        dead = len(self._pks) - len(self._rows)
+        if len(self._pks) >= COMPACT_MIN and dead > COMPACT_FRACTION * len(self._pks):
+            self.compact()
+
+    def replace(self, pk: Any, record: dict[Any, Any]) -> None:
+        slot = self._rows[pk]
+        for column in self._columns.values():
+            column.set(slot, record)
+
+    def compact(self) -> None:
+        slots = [slot for slot, pk in enumerate(self._pks) if pk is not _DEAD]
+        self._columns = {field: column.keep(slots) for field, column in self._columns.items()}
+        self._reset([self._pks[slot] for slot in slots])
+
+    # -- reads --------------------------------------------------------------------------------------------
+
+    def supports(self, plan: tuple[Any, ...]) -> bool:
+        if not isinstance(plan, tuple) or not plan:
+            return False
+        kind = plan[0]
+        size = len(plan)
+        if kind in _COMPARISONS and size == 3:
+            return self._has(plan[1]) and _simple(plan[2])
+        if kind == "between" and size == 4:
+            return self._has(plan[1]) and _simple(plan[2]) and _simple(plan[3])
+        if kind == "in" and size == 3:
+            values = plan[2]
+            return self._has(plan[1]) and isinstance(values, tuple) and all(_simple(v) for v in values)
+        if kind in _NULL_TESTS and size == 2:
+            return self._has(plan[1])
+        if kind in ("and", "or") and size == 2:
+            children = plan[1]
+            return isinstance(children, tuple) and bool(children) and all(self.supports(c) for c in children)
+        if kind == "not" and size == 2:
+            return self.supports(plan[1])
+        return kind == "true" and size == 1
+
+    def _check(self, plan: tuple[Any, ...]) -> None:
+        if not self.supports(plan):
+            raise ValueError(f"the column vectors cannot evaluate plan {plan!r}; check supports() first")
+
+    def match(self, plan: tuple[Any, ...]) -> tuple[list[Any], bool]:
+        self._check(plan)
+        true, unsure = self._evaluate(plan)
+        pks = self._pks
+        return [pks[slot] for slot in _slots(true | unsure)], unsure == 0
+
+    def count(self, plan: tuple[Any, ...]) -> int | None:
+        self._check(plan)
+        true, unsure = self._evaluate(plan)
+        return None if unsure else true.bit_count()
+
+    def _evaluate(self, plan: tuple[Any, ...]) -> tuple[int, int]:
+        """The bitmaps of the live rows where ``plan`` is True, and where it is Unsure."""
+        kind = plan[0]
+        live = self._live
+        if kind == "and" or kind == "or":
+            both = kind == "and"
+            true, false = (live, 0) if both else (0, live)
+            for child in plan[1]:
+                child_true, child_unsure = self._evaluate(child)
+                child_false = live & ~(child_true | child_unsure)
+                if both:
+                    true &= child_true
+                    false |= child_false
+                else:
+                    true |= child_true
+                    false &= child_false
+            return true, live & ~(true | false)
+        if kind == "not":
+            true, unsure = self._evaluate(plan[1])
+            return live & ~(true | unsure), unsure
+        if kind == "true":
+            return live, 0
+        return self._leaf(self._columns[plan[1]], _value_test(plan), kind in _NULL_TESTS)
+
+    def _leaf(self, column: _Column, test: Test, decides_other: bool) -> tuple[int, int]:
+        # Each str is tested once per query (its code indexes the table), each number once per row.
+        strings = [test(text) for text in column.strings]
+        null = test(None)
+        true = bytearray(b"0" * len(column.tags))
+        unsure = bytearray(b"0" * len(column.tags))
+        for slot, tag in enumerate(column.tags):
+            if tag == _NULL:
+                hit = null
+            elif tag == _STR:
+                hit = strings[column.values[slot]]
+            elif tag == _OTHER:
+                # The value is not None, so a null test is decided (on any non-None stand-in); anything
+                # else needs the record.
+                if decides_other:
+                    hit = test(_DEAD)
+                else:
+                    unsure[slot] = 49
+                    continue
+            else:
+                hit = test(column.values[slot])
+            if hit:
+                true[slot] = 49
+        return _bitmap(true) & self._live, _bitmap(unsure) & self._live
+
+    def aggregate(
+        self,
+        plan: tuple[Any, ...] | None,
+        group_by: Sequence[Any],
+        specs: Sequence[tuple[Any, str, Any]],
+    ) -> list[dict[Any, Any]] | None:
+        if plan is None:
+            selected = self._live
+        else:
+            if not self.supports(plan):
+                return None
+            selected, unsure = self._evaluate(plan)
+            if unsure:
+                return None
+        slots = list(_slots(selected))
+        reads = self._reads(slots, tuple(group_by), specs)
+        if reads is None:
+            return None
+        # Each row becomes a record of the fields read; a field only counted stands for its OTHER values
+        # with a placeholder that is not None.
+        records = []
+        for slot in slots:
+            record = {}
+            for field, column in reads.items():
+                record[field] = _DEAD if column.tags[slot] == _OTHER else column.value(slot)
+            records.append(record)
+        return _aggregate_py.aggregate(records, group_by, specs)
+
+    def _reads(
+        self, slots: list[int], group_by: tuple[Any, ...], specs: Sequence[tuple[Any, str, Any]]
+    ) -> dict[Any, _Column] | None:
+        """The columns the aggregate reads, or None when the vectors cannot give ``_aggregate``'s answer:
+        a group field or spec field that is not a column, more than one group field, an unknown kind, an
+        OTHER value where a value is used (grouped, summed or compared), a str summed, str and numbers both
+        compared by min or max, or ints whose magnitudes add beyond int64 (a total might overflow)."""
+        if len(group_by) > 1 or not all(self._has(field) for field in group_by):
+            return None
+        reads = {field: self._columns[field] for field in group_by}
+        if any(_tags_in(self._columns[field], slots, (_OTHER,)) for field in group_by):
+            return None
+        for _, kind, field in specs:
+            if kind not in _aggregate_py.KINDS:
+                return None
+            if kind == "count_rows":
+                continue
+            if not self._has(field):
+                return None
+            column = reads[field] = self._columns[field]
+            if kind == "count":
+                continue
+            if _tags_in(column, slots, (_OTHER,)):
+                return None
+            if kind == "sum" or kind == "avg":
+                if _tags_in(column, slots, (_STR,)) or _magnitude(column, slots) > _INT64_MAX:
+                    return None
+            elif _tags_in(column, slots, (_STR,)) and _tags_in(column, slots, (_INT, _BOOL, _FLOAT)):
+                return None
+        return reads
+
+    def memory_bytes(self, field: Any) -> int:
+        if not self._has(field):
+            raise KeyError(field)
+        shared = sys.getsizeof(self._pks) + sys.getsizeof(self._rows) + sys.getsizeof(self._live)
+        return self._columns[field].memory_bytes() + shared // len(self._columns)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        slots = _slots(self._live)
+        kept = [column.keep(slots) for column in self._columns.values()]
+        columns = [(c.field, bytes(c.tags), c.values, c.strings) for c in kept]
+        return _restore, ([self._pks[slot] for slot in slots], columns)
+
+
+def _restore(pks: list[Any], columns: list[tuple[Any, bytes, list[Any], list[str]]]) -> ColumnStore:
+    """The store ``ColumnStore.__reduce__`` describes (pickle, copy, deepcopy)."""
+    store = ColumnStore()
+    for field, tags, values, strings in columns:
+        column = _Column(field)
+        column.tags = bytearray(tags)
+        column.values = list(values)
+        column.strings = list(strings)
+        column.codes = {text: code for code, text in enumerate(strings)}
+        store._columns[field] = column
+    if columns:
+        store._reset(pks)
+    return store
+
+
+def _value_test(plan: tuple[Any, ...]) -> Test:
+    """The leaf's test on one value (None, int, bool, float or str): the predicate core's meaning."""
+    kind = plan[0]
+    if kind == "eq":
+        return lambda value: bool(value == plan[2])
+    if kind == "ne":
+        return lambda value: bool(value != plan[2])
+    if kind in _ORDERINGS:
+        return _ordering(kind, plan[2])
+    if kind == "between":
+        low, high = _ordering("ge", plan[2]), _ordering("le", plan[3])
+        return lambda value: low(value) and high(value)
+    if kind == "in":
+        values = frozenset(plan[2])
+        return lambda value: value in values
+    if kind == "is_null":
+        return lambda value: value is None
+    return lambda value: value is not None
+
+
+def _ordering(kind: str, operand: Any) -> Test:
+    def test(value: Any) -> bool:
+        if value is None or operand is None:
+            return False
+        try:
+            if kind == "lt":
+                return bool(value < operand)
+            if kind == "le":
+                return bool(value <= operand)
+            if kind == "gt":
+                return bool(value > operand)
+            return bool(value >= operand)
+        except TypeError:  # str against a number: never a match
+            return False
+
+    return test
+
+
+def _bitmap(flags: bytearray) -> int:
+    """The int whose bit ``i`` is set when ``flags[i]`` is ``b"1"``."""
+    return int(flags[::-1], 2) if flags else 0
+
+
+def _slots(bitmap: int) -> list[int]:
+    """The set bits of ``bitmap``, ascending."""
+    text = format(bitmap, "b")[::-1]
+    slots = []
+    slot = text.find("1")
+    while slot >= 0:
+        slots.append(slot)
+        slot = text.find("1", slot + 1)
+    return slots
+
+
+def _tags_in(column: _Column, slots: list[int], tags: tuple[int, ...]) -> bool:
+    """True when one of ``slots`` holds one of ``tags``."""
+    column_tags = column.tags
+    return any(column_tags[slot] in tags for slot in slots)
+
+
+def _magnitude(column: _Column, slots: list[int]) -> int:
+    """The sum of the magnitudes of the ints and bools in ``slots``: bounds every running int total."""
+    tags = column.tags
+    values = column.values
+    return sum(abs(values[slot]) for slot in slots if tags[slot] == _INT or tags[slot] == _BOOL)
