@@ -1,4 +1,4 @@
-"""Column vectors of a table (a column index, issue 11): the compiled twin of ``_column_py.py`` (a first version: the twin, compiled).
+"""Column vectors of a table (a column index, issue 11): the compiled twin of ``_column_py.py``.
 
 A ``ColumnStore`` keeps, beside a table's records, one vector per column-indexed field. Every live record
 has one *row*, in the table's insertion order; all the vectors share that row space, so a predicate is
@@ -51,6 +51,7 @@ _ORDERINGS = ("lt", "le", "gt", "ge")
 _COMPARISONS = ("eq", "ne", *_ORDERINGS)
 _NULL_TESTS = ("is_null", "is_not_null")
 
+
 def _encode(value: Any, codes: dict[str, int], strings: list[str]) -> tuple[int, Any]:
     """The tag and payload of ``value``; a new str joins the dictionary."""
     kind = type(value)
@@ -70,12 +71,14 @@ def _encode(value: Any, codes: dict[str, int], strings: list[str]) -> tuple[int,
         return _STR, code
     return _OTHER, 0
 
+
 def _simple(value: Any) -> bool:
     """True for an operand the vectors can compare with: None, bool, int within int64, float or str."""
     kind = type(value)
     if kind is int:
         return bool(_INT64_MIN <= value <= _INT64_MAX)
     return value is None or kind is bool or kind is float or kind is str
+
 
 class _Column:
     """One field's vector: a tag per slot (a ``bytearray``), a payload per slot, and the str dictionary."""
@@ -128,6 +131,7 @@ class _Column:
         size += sum(_sys.getsizeof(value) for value in self.values)
         size += _sys.getsizeof(self.codes) + _sys.getsizeof(self.strings)
         return size + sum(_sys.getsizeof(text) for text in self.strings)
+
 
 class ColumnStore:
     """Column vectors over a table's rows: build with ``add_field``, keep in step with the table's writes,
@@ -428,6 +432,7 @@ class ColumnStore:
         columns = [(c.field, bytes(c.tags), c.values, c.strings) for c in kept]
         return _restore, ([self._pks[slot] for slot in slots], columns)
 
+
 def _restore(pks: list[Any], columns: list[tuple[Any, bytes, list[Any], list[str]]]) -> ColumnStore:
     """The store ``ColumnStore.__reduce__`` describes (pickle, copy, deepcopy)."""
     store = ColumnStore()
@@ -441,6 +446,7 @@ def _restore(pks: list[Any], columns: list[tuple[Any, bytes, list[Any], list[str
     if columns:
         store._reset(pks)
     return store
+
 
 def _value_test(plan: tuple[Any, ...]) -> Test:
     """The leaf's test on one value (None, int, bool, float or str): the predicate core's meaning."""
@@ -461,6 +467,7 @@ def _value_test(plan: tuple[Any, ...]) -> Test:
         return lambda value: value is None
     return lambda value: value is not None
 
+
 def _ordering(kind: str, operand: Any) -> Test:
     def test(value: Any) -> bool:
         if value is None or operand is None:
@@ -478,9 +485,11 @@ def _ordering(kind: str, operand: Any) -> Test:
 
     return test
 
+
 def _bitmap(flags: bytearray) -> int:
     """The int whose bit ``i`` is set when ``flags[i]`` is ``b"1"``."""
     return int(flags[::-1], 2) if flags else 0
+
 
 def _slots(bitmap: int) -> list[int]:
     """The set bits of ``bitmap``, ascending."""
@@ -492,10 +501,12 @@ def _slots(bitmap: int) -> list[int]:
         slot = text.find("1", slot + 1)
     return slots
 
+
 def _tags_in(column: _Column, slots: list[int], tags: tuple[int, ...]) -> bool:
     """True when one of ``slots`` holds one of ``tags``."""
     column_tags = column.tags
     return any(column_tags[slot] in tags for slot in slots)
+
 
 def _magnitude(column: _Column, slots: list[int]) -> int:
     """The sum of the magnitudes of the ints and bools in ``slots``: bounds every running int total."""
