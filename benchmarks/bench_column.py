@@ -46,8 +46,10 @@ class Built:
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"n={n}")
 def built(request: pytest.FixtureRequest) -> Built:
-    # Module scope: pytest runs every benchmark of one size before building the next.
-    return Built(request.param)
+    # Module scope: pytest runs every benchmark of one size before building the next. The smoke pass of
+    # ``make test`` (timings disabled) runs them on a hundredth of the rows: it checks results, not speed.
+    smoke = request.config.getoption("benchmark_disable")
+    return Built(request.param // 100 if smoke else request.param)
 
 
 def timing(benchmark: Any, n: int, run: Any, *args: Any) -> Any:
@@ -100,8 +102,8 @@ def test_count_where_columns(benchmark: Any, built: Built) -> None:
 
 
 @pytest.fixture(scope="module")
-def write_rows() -> Rows:
-    return make_rows(100_000)
+def write_rows(request: pytest.FixtureRequest) -> Rows:
+    return make_rows(1_000 if request.config.getoption("benchmark_disable") else 100_000)
 
 
 @pytest.mark.parametrize("indexes", [{}, COLUMNS], ids=["none", "columns"])
