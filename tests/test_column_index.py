@@ -65,7 +65,7 @@ def test_create_shows_the_index_with_its_memory(people: Table) -> None:
     assert (index.kind, index.definition, index.fields, index.unique) == ("column", "column", ("age",), False)
     assert len(index) == 5
     assert index.memory_bytes() > 0
-    assert repr(index) == "<ColumnIndex on 'age' of table 'people': 5 entries>"
+    assert repr(index) == f"<ColumnIndex on 'age' of table 'people': 5 rows, {index.memory_bytes():,} bytes>"
     assert people.indexed_fields() == ["age"]
     assert people.has_index("age")
 

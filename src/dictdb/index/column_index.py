@@ -114,6 +114,10 @@ class ColumnIndex(Index):
         """
         return self._store.memory_bytes(self.fields[0])
 
+    def __repr__(self) -> str:
+        table = f" of table {self.table_name!r}" if self.table_name else ""
+        return f"<ColumnIndex on {self.field!r}{table}: {len(self)} rows, {self.memory_bytes():,} bytes>"
+
     # -- the table's side: the catalog writes the store, once per write for all the columns -----------------
 
     def _inserter(self) -> Callable[[Record, Any, int], None]:
