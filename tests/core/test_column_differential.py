@@ -21,7 +21,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dictdb._core import _aggregate_py, _column_py, _predicate_py
-from tests.conftest import load_core
 
 FIELDS = ["a", "b", "c"]
 INDEXED = ["a", "b"]  # "c" is never a column: plans on it are unsupported
@@ -147,12 +146,10 @@ def oracle_aggregate(
         return None
 
 
-@pytest.fixture(scope="module", params=["cython"])
-def compiled() -> Any:
-    try:
-        return load_core("cython").column
-    except ImportError:
-        pytest.skip("compiled core not built")
+@pytest.fixture(scope="module")
+def compiled(compiled_core: Any) -> Any:
+    """The compiled ``_column`` (the pure one is imported directly)."""
+    return compiled_core.column
 
 
 @settings(max_examples=300, deadline=None)
@@ -165,6 +162,54 @@ def compiled() -> Any:
     whole=st.booleans(),
 )
 def test_store_matches_the_predicate_and_aggregate_cores(
+    compiled: Any,
+    rows: list[dict[str, Any]],
+    script: list[tuple[Any, ...]],
+    plan: tuple[Any, ...],
+    group_by: tuple[str, ...],
+    spec: list[Any],
+    whole: bool,
+) -> None:
+    check_everything(compiled, rows, script, plan, group_by, spec, whole)
+
+
+# Hundreds of rows whose columns each hold one kind (ints in "a", str in "b", mixed in "c"), so that the
+# compiled store's whole-word loops (uniform columns, 64 rows at a time) run beside its row-by-row ones.
+uniform_rows = st.tuples(
+    st.lists(
+        st.fixed_dictionaries(
+            {"a": st.integers(-3, 3) | st.sampled_from(INT64_EDGES), "b": st.sampled_from(["a", "b", "é"])},
+            optional={"c": values},
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(1, 40),
+).map(lambda pair: [dict(record) for record in pair[0] * pair[1]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=uniform_rows,
+    script=st.lists(st.tuples(st.just("remove"), st.integers(0, 400)), max_size=20),
+    plan=plans,
+    group_by=st.sampled_from([(), ("a",), ("b",)]),
+    spec=specs,
+    whole=st.booleans(),
+)
+def test_store_matches_the_cores_over_uniform_columns(
+    compiled: Any,
+    rows: list[dict[str, Any]],
+    script: list[tuple[Any, ...]],
+    plan: tuple[Any, ...],
+    group_by: tuple[str, ...],
+    spec: list[Any],
+    whole: bool,
+) -> None:
+    check_everything(compiled, rows, script, plan, group_by, spec, whole)
+
+
+def check_everything(
     compiled: Any,
     rows: list[dict[str, Any]],
     script: list[tuple[Any, ...]],

@@ -394,21 +394,23 @@ cdef class ColumnStore:
             return False
 
     cdef int _reserve(self, Py_ssize_t slots) except -1:
-        """Room for ``slots`` in the live bitmap and in every column."""
+        """Room for ``slots`` in the live bitmap, and as many in every column (columns always hold at
+        least the bitmap's capacity, so that an append checks one number)."""
         cdef Py_ssize_t words = _words(slots)
         cdef Py_ssize_t capacity
         cdef void* grown
         cdef _Column column
-        if words > self._live_capacity:
-            capacity = max(words, self._live_capacity * 2, 4)
-            grown = PyMem_Realloc(self._live, capacity * sizeof(uint64_t))
-            if grown is NULL:
-                raise MemoryError()
-            self._live = <uint64_t*>grown
-            memset(self._live + self._live_capacity, 0, (capacity - self._live_capacity) * sizeof(uint64_t))
-            self._live_capacity = capacity
+        if words <= self._live_capacity:
+            return 0
+        capacity = max(words, self._live_capacity * 2, 4)
+        grown = PyMem_Realloc(self._live, capacity * sizeof(uint64_t))
+        if grown is NULL:
+            raise MemoryError()
+        self._live = <uint64_t*>grown
+        memset(self._live + self._live_capacity, 0, (capacity - self._live_capacity) * sizeof(uint64_t))
+        self._live_capacity = capacity
         for column in self._columns.values():
-            column.reserve(slots)
+            column.reserve(capacity << 6)
         return 0
 
     # -- building -----------------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ cdef class ColumnStore:
             self._reset(pks)
         else:
             # Read every record first: a missing one raises before anything changes.
-            column.reserve(max(self._live_capacity * 64, 1))
+            column.reserve(self._live_capacity << 6)
             for slot in range(len(self._pks)):
                 pk = self._pks[slot]
                 if pk is _DEAD:
@@ -439,6 +441,7 @@ cdef class ColumnStore:
                     column.values[slot].i = 0
                 else:
                     column.write(slot, records[pk])
+        column.reserve(self._live_capacity << 6)
         self._columns[field] = column
 
     def drop_field(self, field):
@@ -483,7 +486,8 @@ cdef class ColumnStore:
         cdef _Column column
         if not self._columns:
             return 0
-        self._reserve(slot + 1)
+        if slot >= self._live_capacity << 6:
+            self._reserve(slot + 1)
         for column in self._columns.values():
             column.write(slot, record)
         self._pks.append(pk)
@@ -1065,6 +1069,28 @@ cdef inline bint _hit_float(const _Test* test, double value) noexcept nogil:
     return True
 
 
+cdef inline int _row(
+    const _Test* test, const uint8_t* tags, const _Payload* values, Py_ssize_t row
+) noexcept nogil:
+    """The leaf on one row: 1 True, 0 False, 2 Unsure."""
+    cdef uint8_t tag = tags[row]
+    if tag == _INT or tag == _BOOL:
+        return _hit_int(test, values[row].i)
+    if tag == _FLOAT:
+        return _hit_float(test, values[row].d)
+    if tag == _STR:
+        return test.strings[values[row].i]
+    if tag == _NULL:
+        return test.null_hit
+    if test.other_decided:
+        return test.other_hit
+    return 2
+
+
+# A word with at most this many open rows is evaluated row by row (following its bits) rather than whole.
+cdef int _SPARSE = 8
+
+
 cdef void _scan(
     const _Test* test,
     _Column column,
@@ -1075,68 +1101,66 @@ cdef void _scan(
     _Bitmap unsure,
     const uint64_t* care,
 ) noexcept:
-    """One leaf over the column: per 64-row word, the True bits and the Unsure bits."""
+    """One leaf over the column: per 64-row word, the True bits and the Unsure bits of the open rows (live,
+    and in ``care`` when given)."""
     cdef Py_ssize_t words = true.size
     cdef Py_ssize_t w
     cdef Py_ssize_t row
+    cdef Py_ssize_t base
     cdef Py_ssize_t end
+    cdef int j
+    cdef int answer
     cdef const uint8_t* tags = column.tags
     cdef const _Payload* values = column.values
     cdef const uint8_t* strings = test.strings
     cdef uint64_t hits
     cdef uint64_t doubts
-    cdef uint64_t bit
+    cdef uint64_t open_rows
+    cdef uint64_t rest
     cdef uint64_t low = <uint64_t>test.low
     cdef uint64_t span = <uint64_t>test.high - <uint64_t>test.low
-    cdef uint8_t tag
-    cdef bint hit
-    # Uniform columns (every live row of one kind) skip the tag switch; tombstones compute garbage that
-    # the live mask drops.
+    # Uniform columns (every live row of one kind) skip the tag switch on whole words; tombstones compute
+    # garbage that the open mask drops.
     cdef int mode = 0
     if column.only(rows, _INT, _BOOL) and not test.member and not test.numbers_never:
         mode = 1
     elif column.only(rows, _STR, _STR):
         mode = 2
     for w in range(words):
-        if care is not NULL and care[w] == 0:
-            true.words[w] = 0
-            unsure.words[w] = 0
-            continue
+        open_rows = live[w] if care is NULL else live[w] & care[w]
         hits = 0
         doubts = 0
-        row = w << 6
-        end = min(row + 64, slots)
-        if mode == 1:
-            while row < end:
-                hits |= (<uint64_t>(<uint64_t>values[row].i - low <= span)) << (row & 63)
-                row += 1
-        elif mode == 2:
-            while row < end:
-                hits |= (<uint64_t>strings[values[row].i]) << (row & 63)
-                row += 1
+        base = w << 6
+        if open_rows == 0:
+            pass
+        elif _popcount(open_rows) <= _SPARSE:
+            rest = open_rows
+            while rest:
+                j = _ctz(rest)
+                rest &= rest - 1
+                answer = _row(test, tags, values, base + j)
+                if answer == 1:
+                    hits |= (<uint64_t>1) << j
+                elif answer == 2:
+                    doubts |= (<uint64_t>1) << j
+        elif mode == 1 and base + 64 <= slots:
+            for j in range(64):
+                hits |= (<uint64_t>(<uint64_t>values[base + j].i - low <= span)) << j
+        elif mode == 2 and base + 64 <= slots:
+            for j in range(64):
+                hits |= (<uint64_t>strings[values[base + j].i]) << j
         else:
+            end = min(base + 64, slots)
+            row = base
             while row < end:
-                bit = (<uint64_t>1) << (row & 63)
-                tag = tags[row]
-                if tag == _INT or tag == _BOOL:
-                    hit = _hit_int(test, values[row].i)
-                elif tag == _FLOAT:
-                    hit = _hit_float(test, values[row].d)
-                elif tag == _STR:
-                    hit = strings[values[row].i]
-                elif tag == _NULL:
-                    hit = test.null_hit
-                elif test.other_decided:
-                    hit = test.other_hit
-                else:
-                    doubts |= bit
-                    hit = False
-                if hit:
-                    hits |= bit
+                answer = _row(test, tags, values, row)
+                if answer == 1:
+                    hits |= (<uint64_t>1) << (row - base)
+                elif answer == 2:
+                    doubts |= (<uint64_t>1) << (row - base)
                 row += 1
-        bit = live[w] if care is NULL else live[w] & care[w]
-        true.words[w] = hits & bit
-        unsure.words[w] = doubts & bit
+        true.words[w] = hits & open_rows
+        unsure.words[w] = doubts & open_rows
 
 
 # -- aggregates --------------------------------------------------------------------------------------------
