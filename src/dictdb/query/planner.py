@@ -54,8 +54,8 @@ SCAN_FRACTION = 0.3 if IMPLEMENTATION == "cython" else 0.6
 
 #: A hash or sorted index path beats the column store when it yields at most ``rows / COLUMN_RATIO`` records:
 #: fetching, sorting back and re-checking a candidate costs about as much as evaluating this many rows over
-#: the vectors (~100 ns against ~1 ns compiled; the pure twin's vectors are lists walked in Python).
-COLUMN_RATIO = 64 if IMPLEMENTATION == "cython" else 16
+#: the vectors (~150 ns against 1-3 ns per clause compiled; the pure twin tests each row in Python, ~300 ns).
+COLUMN_RATIO = 64 if IMPLEMENTATION == "cython" else 2
 
 #: An AND narrows its candidates with the next path only when that one yields at most this many times more:
 #: fetching a bigger path costs more than re-checking the candidates it would remove.
