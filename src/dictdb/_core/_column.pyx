@@ -436,7 +436,7 @@ cdef class ColumnStore:
         column = _Column(field)
         if not self._columns:
             pks = list(records.keys())
-            column.reserve(len(pks))
+            column.reserve(max(_words(len(pks)), 4) << 6)  # what _reset gives the bitmap: no regrowth
             slot = 0
             for record in records.values():
                 column.write(slot, record)
