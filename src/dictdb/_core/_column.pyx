@@ -1102,6 +1102,40 @@ cdef inline int _row(
     return 2
 
 
+# Whole words of a uniform column: four independent accumulators, so that the ORs of one word do not wait
+# on each other (one chain of 64 would cost a cycle per row).
+
+
+cdef inline uint64_t _word_of_ints(const _Payload* values, uint64_t low, uint64_t span) noexcept nogil:
+    """Bit j: ``values[j]`` (int) lies in the interval [low, low + span]."""
+    cdef uint64_t a = 0
+    cdef uint64_t b = 0
+    cdef uint64_t c = 0
+    cdef uint64_t d = 0
+    cdef int j
+    for j in range(0, 64, 4):
+        a |= (<uint64_t>(<uint64_t>values[j].i - low <= span)) << j
+        b |= (<uint64_t>(<uint64_t>values[j + 1].i - low <= span)) << (j + 1)
+        c |= (<uint64_t>(<uint64_t>values[j + 2].i - low <= span)) << (j + 2)
+        d |= (<uint64_t>(<uint64_t>values[j + 3].i - low <= span)) << (j + 3)
+    return a | b | c | d
+
+
+cdef inline uint64_t _word_of_strings(const _Payload* values, const uint8_t* table) noexcept nogil:
+    """Bit j: the truth table holds 1 for ``values[j]``'s str code."""
+    cdef uint64_t a = 0
+    cdef uint64_t b = 0
+    cdef uint64_t c = 0
+    cdef uint64_t d = 0
+    cdef int j
+    for j in range(0, 64, 4):
+        a |= (<uint64_t>table[values[j].i]) << j
+        b |= (<uint64_t>table[values[j + 1].i]) << (j + 1)
+        c |= (<uint64_t>table[values[j + 2].i]) << (j + 2)
+        d |= (<uint64_t>table[values[j + 3].i]) << (j + 3)
+    return a | b | c | d
+
+
 # A word with at most this many open rows is evaluated row by row (following its bits) rather than whole.
 cdef int _SPARSE = 8
 
@@ -1153,17 +1187,20 @@ cdef void _scan(
             while rest:
                 j = _ctz(rest)
                 rest &= rest - 1
-                answer = _row(test, tags, values, base + j)
+                if mode == 1:
+                    answer = <uint64_t>values[base + j].i - low <= span
+                elif mode == 2:
+                    answer = strings[values[base + j].i]
+                else:
+                    answer = _row(test, tags, values, base + j)
                 if answer == 1:
                     hits |= (<uint64_t>1) << j
                 elif answer == 2:
                     doubts |= (<uint64_t>1) << j
         elif mode == 1 and base + 64 <= slots:
-            for j in range(64):
-                hits |= (<uint64_t>(<uint64_t>values[base + j].i - low <= span)) << j
+            hits = _word_of_ints(values + base, low, span)
         elif mode == 2 and base + 64 <= slots:
-            for j in range(64):
-                hits |= (<uint64_t>strings[values[base + j].i]) << j
+            hits = _word_of_strings(values + base, strings)
         else:
             end = min(base + 64, slots)
             row = base
