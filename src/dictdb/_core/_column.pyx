@@ -17,6 +17,7 @@ Clauses after the first in an AND are evaluated only on the 64-row words where t
 or Unsure (``care``), so a selective first clause makes the next ones cheap.
 """
 
+cimport cython
 from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
@@ -116,11 +117,16 @@ cdef inline int _compare_int_double(int64_t value, double other) noexcept nogil:
     return 0
 
 
+cdef inline uint64_t _magnitude(int64_t value) noexcept nogil:
+    return <uint64_t>value if value >= 0 else <uint64_t>0 - <uint64_t>value
+
+
 cdef inline bint _integral(double value) noexcept nogil:
     """True for a double that equals an int64 (then ``<int64_t>value`` is that int)."""
     return -_TWO_63 <= value < _TWO_63 and floor(value) == value
 
 
+@cython.final
 cdef class _Bitmap:
     """One bit per slot, in uint64 words; the words past the last slot stay zero."""
 
@@ -180,6 +186,7 @@ cdef struct _Test:
     bint other_hit
 
 
+@cython.final
 cdef class _Column:
     """One field's vector: a tag and a payload per slot, the str dictionary, and live rows per tag."""
 
@@ -190,6 +197,8 @@ cdef class _Column:
     cdef dict codes
     cdef list strings
     cdef Py_ssize_t counts[_TAGS]
+    # The largest magnitude of an int ever written: a bound that lets most sums skip their overflow pass.
+    cdef uint64_t max_magnitude
 
     def __cinit__(self, field):
         self.field = field
@@ -199,6 +208,7 @@ cdef class _Column:
         self.values = NULL
         self.capacity = 0
         memset(self.counts, 0, sizeof(self.counts))
+        self.max_magnitude = 0
 
     def __dealloc__(self):
         PyMem_Free(self.tags)
@@ -243,6 +253,7 @@ cdef class _Column:
             if not overflow:
                 tag = _INT
                 payload = number
+                self.max_magnitude = max(self.max_magnitude, _magnitude(payload))
         elif value is True or value is False:
             tag = _BOOL
             payload = value is True
@@ -425,7 +436,7 @@ cdef class ColumnStore:
         column = _Column(field)
         if not self._columns:
             pks = list(records.keys())
-            column.reserve(len(pks))
+            column.reserve(max(_words(len(pks)), 4) << 6)  # what _reset gives the bitmap: no regrowth
             slot = 0
             for record in records.values():
                 column.write(slot, record)
@@ -817,6 +828,10 @@ def _restore(pks, columns):
         for slot in range(count):
             if column.tags[slot] >= _TAGS:
                 raise ValueError("a column store's state holds an unknown tag")
+            if column.tags[slot] == _STR and not 0 <= column.values[slot].i < len(strings):
+                raise ValueError("a column store's state holds an unknown str code")
+            if column.tags[slot] == _INT:
+                column.max_magnitude = max(column.max_magnitude, _magnitude(column.values[slot].i))
             column.counts[column.tags[slot]] += 1
         column.strings = list(strings)
         column.codes = {text: code for code, text in enumerate(column.strings)}
@@ -1087,6 +1102,40 @@ cdef inline int _row(
     return 2
 
 
+# Whole words of a uniform column: four independent accumulators, so that the ORs of one word do not wait
+# on each other (one chain of 64 would cost a cycle per row).
+
+
+cdef inline uint64_t _word_of_ints(const _Payload* values, uint64_t low, uint64_t span) noexcept nogil:
+    """Bit j: ``values[j]`` (int) lies in the interval [low, low + span]."""
+    cdef uint64_t a = 0
+    cdef uint64_t b = 0
+    cdef uint64_t c = 0
+    cdef uint64_t d = 0
+    cdef int j
+    for j in range(0, 64, 4):
+        a |= (<uint64_t>(<uint64_t>values[j].i - low <= span)) << j
+        b |= (<uint64_t>(<uint64_t>values[j + 1].i - low <= span)) << (j + 1)
+        c |= (<uint64_t>(<uint64_t>values[j + 2].i - low <= span)) << (j + 2)
+        d |= (<uint64_t>(<uint64_t>values[j + 3].i - low <= span)) << (j + 3)
+    return a | b | c | d
+
+
+cdef inline uint64_t _word_of_strings(const _Payload* values, const uint8_t* table) noexcept nogil:
+    """Bit j: the truth table holds 1 for ``values[j]``'s str code."""
+    cdef uint64_t a = 0
+    cdef uint64_t b = 0
+    cdef uint64_t c = 0
+    cdef uint64_t d = 0
+    cdef int j
+    for j in range(0, 64, 4):
+        a |= (<uint64_t>table[values[j].i]) << j
+        b |= (<uint64_t>table[values[j + 1].i]) << (j + 1)
+        c |= (<uint64_t>table[values[j + 2].i]) << (j + 2)
+        d |= (<uint64_t>table[values[j + 3].i]) << (j + 3)
+    return a | b | c | d
+
+
 # A word with at most this many open rows is evaluated row by row (following its bits) rather than whole.
 cdef int _SPARSE = 8
 
@@ -1138,17 +1187,20 @@ cdef void _scan(
             while rest:
                 j = _ctz(rest)
                 rest &= rest - 1
-                answer = _row(test, tags, values, base + j)
+                if mode == 1:
+                    answer = <uint64_t>values[base + j].i - low <= span
+                elif mode == 2:
+                    answer = strings[values[base + j].i]
+                else:
+                    answer = _row(test, tags, values, base + j)
                 if answer == 1:
                     hits |= (<uint64_t>1) << j
                 elif answer == 2:
                     doubts |= (<uint64_t>1) << j
         elif mode == 1 and base + 64 <= slots:
-            for j in range(64):
-                hits |= (<uint64_t>(<uint64_t>values[base + j].i - low <= span)) << j
+            hits = _word_of_ints(values + base, low, span)
         elif mode == 2 and base + 64 <= slots:
-            for j in range(64):
-                hits |= (<uint64_t>strings[values[base + j].i]) << j
+            hits = _word_of_strings(values + base, strings)
         else:
             end = min(base + 64, slots)
             row = base
@@ -1171,20 +1223,21 @@ cdef bint _magnitude_exceeds(_Column column, _Bitmap selected) noexcept:
     total might overflow (the same bound as the twin's ``_magnitude``)."""
     cdef uint64_t total = 0
     cdef uint64_t magnitude
-    cdef int64_t value
     cdef Py_ssize_t w
     cdef Py_ssize_t slot
     cdef uint64_t word
-    if column.counts[_INT] == 0:
-        return False  # bools alone add up to at most the row count
+    cdef uint64_t bools = column.counts[_BOOL]
+    if column.max_magnitude == 0 or <uint64_t>column.counts[_INT] <= (
+        (<uint64_t>_INT64_MAX - bools) // column.max_magnitude
+    ):
+        return False  # even every live int at the largest magnitude written, plus the bools, fits
     for w in range(selected.size):
         word = selected.words[w]
         while word:
             slot = (w << 6) + _ctz(word)
             word &= word - 1
             if column.tags[slot] == _INT or column.tags[slot] == _BOOL:
-                value = column.values[slot].i
-                magnitude = <uint64_t>value if value >= 0 else <uint64_t>0 - <uint64_t>value
+                magnitude = _magnitude(column.values[slot].i)
                 total += magnitude
                 if total < magnitude or total > <uint64_t>_INT64_MAX:
                     return True
@@ -1231,6 +1284,7 @@ cdef inline int _compare_slots(
     return (x > y) - (x < y)
 
 
+@cython.final
 cdef class _Aggregation:
     """One ``aggregate`` call: groups in first-seen row order, one accumulator per group and spec."""
 
@@ -1250,6 +1304,9 @@ cdef class _Aggregation:
     cdef Py_ssize_t groups
     cdef Py_ssize_t capacity
     cdef Py_ssize_t* code_groups  # str code -> group, -1 for none yet
+    cdef Py_ssize_t* int_groups  # int - int_base -> group, -1 for none yet (ints in a narrow range)
+    cdef int64_t int_base
+    cdef uint64_t int_span
     cdef Py_ssize_t null_group
     cdef dict number_groups  # number value -> group (Python equality: 1, 1.0 and True are one)
 
@@ -1271,6 +1328,7 @@ cdef class _Aggregation:
         self.accumulators = NULL
         self.first_slots = NULL
         self.code_groups = NULL
+        self.int_groups = NULL
         self.groups = 0
         self.capacity = 0
         self.null_group = -1
@@ -1289,6 +1347,7 @@ cdef class _Aggregation:
         PyMem_Free(self.accumulators)
         PyMem_Free(self.first_slots)
         PyMem_Free(self.code_groups)
+        PyMem_Free(self.int_groups)
 
     cdef int _prepare(self) except -1:
         cdef Py_ssize_t s
@@ -1321,8 +1380,43 @@ cdef class _Aggregation:
                 raise MemoryError()
             for code in range(len(self.group.strings)):
                 self.code_groups[code] = -1
+            self._prepare_int_groups()
         else:
             self._new_group(-1)  # no group field: one group, even over no rows
+        return 0
+
+    cdef int _prepare_int_groups(self) except -1:
+        """Ints (and bools) of the group field that lie in a narrow range are grouped through an array
+        indexed by value instead of a dict of Python ints. Floats (1.0 joins 1's group) keep the dict."""
+        cdef _Column group = self.group
+        cdef _Bitmap selected = self.selected
+        cdef Py_ssize_t w
+        cdef Py_ssize_t slot
+        cdef uint64_t word
+        cdef int64_t value
+        cdef int64_t low = _INT64_MAX
+        cdef int64_t high = _INT64_MIN
+        cdef uint64_t i
+        if group.counts[_FLOAT] or not (group.counts[_INT] or group.counts[_BOOL]):
+            return 0
+        for w in range(selected.size):
+            word = selected.words[w]
+            while word:
+                slot = (w << 6) + _ctz(word)
+                word &= word - 1
+                if group.tags[slot] == _INT or group.tags[slot] == _BOOL:
+                    value = group.values[slot].i
+                    low = min(low, value)
+                    high = max(high, value)
+        if low > high or <uint64_t>high - <uint64_t>low > 4 * <uint64_t>self.store.rows + 1024:
+            return 0
+        self.int_base = low
+        self.int_span = <uint64_t>high - <uint64_t>low
+        self.int_groups = <Py_ssize_t*>PyMem_Malloc((self.int_span + 1) * sizeof(Py_ssize_t))
+        if self.int_groups is NULL:
+            raise MemoryError()
+        for i in range(self.int_span + 1):
+            self.int_groups[i] = -1
         return 0
 
     cdef Py_ssize_t _new_group(self, Py_ssize_t slot) except -1:
@@ -1369,6 +1463,12 @@ cdef class _Aggregation:
             if self.null_group < 0:
                 self.null_group = self._new_group(slot)
             return self.null_group
+        if self.int_groups is not NULL:  # only ints and bools, all in the array's range
+            code = <Py_ssize_t>(<uint64_t>group.values[slot].i - <uint64_t>self.int_base)
+            found = self.int_groups[code]
+            if found < 0:
+                found = self.int_groups[code] = self._new_group(slot)
+            return found
         value = group.value(slot)
         known = self.number_groups.get(value)
         if known is None:

@@ -48,6 +48,9 @@ _INT64_MAX = 2**63 - 1
 # The pk of a tombstone slot.
 _DEAD = object()
 
+# The payload of an OTHER slot: a value the vector does not hold (it is not None).
+_UNKNOWN = object()
+
 # The plan leaves a column evaluates.
 _ORDERINGS = ("lt", "le", "gt", "ge")
 _COMPARISONS = ("eq", "ne", *_ORDERINGS)
@@ -60,20 +63,20 @@ def _encode(value: Any, codes: dict[str, int], strings: list[str]) -> tuple[int,
     """The tag and payload of ``value``; a new str joins the dictionary."""
     kind = type(value)
     if value is None:
-        return _NULL, 0
+        return _NULL, None
     if kind is int:
-        return (_INT, value) if _INT64_MIN <= value <= _INT64_MAX else (_OTHER, 0)
+        return (_INT, value) if _INT64_MIN <= value <= _INT64_MAX else (_OTHER, _UNKNOWN)
     if kind is bool:
         return _BOOL, value
     if kind is float:
-        return (_FLOAT, value) if value == value else (_OTHER, 0)
+        return (_FLOAT, value) if value == value else (_OTHER, _UNKNOWN)
     if kind is str:
         code = codes.get(value)
         if code is None:
             code = codes[value] = len(strings)
             strings.append(value)
         return _STR, code
-    return _OTHER, 0
+    return _OTHER, _UNKNOWN
 
 
 def _simple(value: Any) -> bool:
@@ -92,31 +95,29 @@ class _Column:
     def __init__(self, field: Any) -> None:
         self.field = field
         self.tags = bytearray()
-        # The value itself for _INT, _BOOL and _FLOAT, the dictionary code for _STR, 0 otherwise.
+        # The value itself (None for NULL, _UNKNOWN for OTHER), or for STR the dictionary code.
         self.values: list[Any] = []
         self.codes: dict[str, int] = {}
         self.strings: list[str] = []
 
-    def push(self, record: dict[Any, Any]) -> None:
+    def write(self, slot: int, record: dict[Any, Any]) -> None:
+        """Encode the record's value into ``slot`` (the next one appends)."""
         tag, payload = _encode(record.get(self.field), self.codes, self.strings)
-        self.tags.append(tag)
-        self.values.append(payload)
-
-    def set(self, slot: int, record: dict[Any, Any]) -> None:
-        tag, payload = _encode(record.get(self.field), self.codes, self.strings)
-        self.tags[slot] = tag
-        self.values[slot] = payload
+        if slot == len(self.tags):
+            self.tags.append(tag)
+            self.values.append(payload)
+        else:
+            self.tags[slot] = tag
+            self.values[slot] = payload
 
     def clear(self, slot: int) -> None:
         self.tags[slot] = _NULL
-        self.values[slot] = 0
+        self.values[slot] = None
 
-    def value(self, slot: int) -> Any:
-        """The value a slot holds (an OTHER slot holds none: never asked)."""
-        tag = self.tags[slot]
-        if tag == _STR:
-            return self.strings[self.values[slot]]
-        return None if tag == _NULL else self.values[slot]
+    def values_of(self, slots: list[int]) -> list[Any]:
+        """The values of ``slots``, in order."""
+        tags, values, strings = self.tags, self.values, self.strings
+        return [strings[values[slot]] if tags[slot] == _STR else values[slot] for slot in slots]
 
     def keep(self, slots: list[int]) -> _Column:
         """A column of only ``slots``, in that order, whose dictionary holds only the strings they use."""
@@ -136,6 +137,11 @@ class _Column:
         size += sys.getsizeof(self.codes) + sys.getsizeof(self.strings)
         return size + sum(sys.getsizeof(text) for text in self.strings)
 
+    def holds(self, slots: list[int], tag: int) -> bool:
+        """True when one of ``slots`` holds ``tag``."""
+        tags = self.tags
+        return any(tags[slot] == tag for slot in slots)
+
 
 class ColumnStore:
     """Column vectors over a table's rows: build with ``add_field``, keep in step with the table's writes,
@@ -147,13 +153,15 @@ class ColumnStore:
     ([2], True)
     """
 
-    __slots__ = ("_columns", "_live", "_pks", "_rows")
+    __slots__ = ("_columns", "_live_bits", "_pks", "_rows")
 
     def __init__(self) -> None:
         self._columns: dict[Any, _Column] = {}
         self._pks: list[Any] = []  # slot -> pk (_DEAD for a tombstone)
         self._rows: dict[Any, int] = {}  # pk -> slot
-        self._live = 0  # bitmap of the live slots
+        # The bitmap of the live slots, made again after writes (changing one bit of a Python int copies
+        # it all: doing so per append or remove would cost O(rows) each).
+        self._live_bits: int | None = 0
 
     @property
     def fields(self) -> tuple[Any, ...]:
@@ -176,6 +184,12 @@ class ColumnStore:
         except TypeError:
             return False
 
+    def _live(self) -> int:
+        if self._live_bits is None:
+            flags = bytearray(48 if pk is _DEAD else 49 for pk in self._pks)  # b"0", b"1"
+            self._live_bits = _bitmap(flags)
+        return self._live_bits
+
     def _has(self, field: Any) -> bool:
         try:
             return field in self._columns
@@ -190,16 +204,16 @@ class ColumnStore:
         column = _Column(field)
         if not self._columns:
             self._reset(records.keys())
-            for record in records.values():
-                column.push(record)
+            for slot, record in enumerate(records.values()):
+                column.write(slot, record)
         else:
             # Read every record first: a missing one raises before anything changes.
-            for pk in self._pks:
+            for slot, pk in enumerate(self._pks):
                 if pk is _DEAD:
                     column.tags.append(_NULL)
-                    column.values.append(0)
+                    column.values.append(None)
                 else:
-                    column.push(records[pk])
+                    column.write(slot, records[pk])
         self._columns[field] = column
 
     def drop_field(self, field: Any) -> None:
@@ -219,7 +233,7 @@ class ColumnStore:
     def _reset(self, pks: Any) -> None:
         self._pks = list(pks)
         self._rows = {pk: slot for slot, pk in enumerate(self._pks)}
-        self._live = (1 << len(self._pks)) - 1
+        self._live_bits = (1 << len(self._pks)) - 1
 
     # -- writes -------------------------------------------------------------------------------------------
 
@@ -231,9 +245,9 @@ class ColumnStore:
         slot = len(self._pks)
         self._pks.append(pk)
         self._rows[pk] = slot
-        self._live |= 1 << slot
+        self._live_bits = None
         for column in self._columns.values():
-            column.push(record)
+            column.write(slot, record)
 
     def append_many(self, pks: Sequence[Any], records: Sequence[dict[Any, Any]]) -> None:
         if len(pks) != len(records):
@@ -261,7 +275,7 @@ class ColumnStore:
         for pk, slot in zip(pks, slots, strict=True):
             del self._rows[pk]
             self._pks[slot] = _DEAD
-            self._live &= ~(1 << slot)
+            self._live_bits = None
             for column in self._columns.values():
                 column.clear(slot)
         dead = len(self._pks) - len(self._rows)
@@ -271,7 +285,7 @@ class ColumnStore:
     def replace(self, pk: Any, record: dict[Any, Any]) -> None:
         slot = self._rows[pk]
         for column in self._columns.values():
-            column.set(slot, record)
+            column.write(slot, record)
 
     def compact(self) -> None:
         slots = [slot for slot, pk in enumerate(self._pks) if pk is not _DEAD]
@@ -319,7 +333,7 @@ class ColumnStore:
     def _evaluate(self, plan: tuple[Any, ...]) -> tuple[int, int]:
         """The bitmaps of the live rows where ``plan`` is True, and where it is Unsure."""
         kind = plan[0]
-        live = self._live
+        live = self._live()
         if kind == "and" or kind == "or":
             both = kind == "and"
             true, false = (live, 0) if both else (0, live)
@@ -355,7 +369,7 @@ class ColumnStore:
                 # The value is not None, so a null test is decided (on any non-None stand-in); anything
                 # else needs the record.
                 if decides_other:
-                    hit = test(_DEAD)
+                    hit = test(_UNKNOWN)
                 else:
                     unsure[slot] = 49
                     continue
@@ -363,7 +377,8 @@ class ColumnStore:
                 hit = test(column.values[slot])
             if hit:
                 true[slot] = 49
-        return _bitmap(true) & self._live, _bitmap(unsure) & self._live
+        live = self._live()
+        return _bitmap(true) & live, _bitmap(unsure) & live
 
     def aggregate(
         self,
@@ -372,29 +387,42 @@ class ColumnStore:
         specs: Sequence[tuple[Any, str, Any]],
     ) -> list[dict[Any, Any]] | None:
         if plan is None:
-            selected = self._live
+            selected = self._live()
         else:
             if not self.supports(plan):
                 return None
             selected, unsure = self._evaluate(plan)
             if unsure:
                 return None
-        slots = list(_slots(selected))
-        reads = self._reads(slots, tuple(group_by), specs)
-        if reads is None:
+        slots = _slots(selected)
+        group_by = tuple(group_by)
+        specs = list(specs)
+        columns = self._readable(slots, group_by, specs)
+        if columns is None:
             return None
-        # Each row becomes a record of the fields read; a field only counted stands for its OTHER values
-        # with a placeholder that is not None.
-        records = []
-        for slot in slots:
-            record = {}
-            for field, column in reads.items():
-                record[field] = _DEAD if column.tags[slot] == _OTHER else column.value(slot)
-            records.append(record)
-        return _aggregate_py.aggregate(records, group_by, specs)
+        values = {field: column.values_of(slots) for field, column in columns.items()}
+        # Groups in first-seen row order, one per distinct value (Python equality: 1, 1.0 and True are one
+        # group, as in _aggregate; there is no NaN to set apart, NaN being OTHER). The first value shows.
+        firsts: list[Any] = [None]
+        groups = [0] * len(slots)
+        if group_by:
+            index: dict[Any, int] = {}
+            firsts = []
+            for position, value in enumerate(values[group_by[0]]):
+                group = index.get(value)
+                if group is None:
+                    group = index[value] = len(firsts)
+                    firsts.append(value)
+                groups[position] = group
+        out = [{group_by[0]: first} if group_by else {} for first in firsts]
+        for name, kind, field in specs:
+            results = _accumulate(kind, values.get(field, ()), groups, len(firsts))
+            for row, result in zip(out, results, strict=True):
+                row[name] = result
+        return out
 
-    def _reads(
-        self, slots: list[int], group_by: tuple[Any, ...], specs: Sequence[tuple[Any, str, Any]]
+    def _readable(
+        self, slots: list[int], group_by: tuple[Any, ...], specs: list[tuple[Any, str, Any]]
     ) -> dict[Any, _Column] | None:
         """The columns the aggregate reads, or None when the vectors cannot give ``_aggregate``'s answer:
         a group field or spec field that is not a column, more than one group field, an unknown kind, an
@@ -402,8 +430,8 @@ class ColumnStore:
         compared by min or max, or ints whose magnitudes add beyond int64 (a total might overflow)."""
         if len(group_by) > 1 or not all(self._has(field) for field in group_by):
             return None
-        reads = {field: self._columns[field] for field in group_by}
-        if any(_tags_in(self._columns[field], slots, (_OTHER,)) for field in group_by):
+        columns = {field: self._columns[field] for field in group_by}
+        if any(self._columns[field].holds(slots, _OTHER) for field in group_by):
             return None
         for _, kind, field in specs:
             if kind not in _aggregate_py.KINDS:
@@ -412,26 +440,28 @@ class ColumnStore:
                 continue
             if not self._has(field):
                 return None
-            column = reads[field] = self._columns[field]
+            column = columns[field] = self._columns[field]
             if kind == "count":
                 continue
-            if _tags_in(column, slots, (_OTHER,)):
+            if column.holds(slots, _OTHER):
                 return None
             if kind == "sum" or kind == "avg":
-                if _tags_in(column, slots, (_STR,)) or _magnitude(column, slots) > _INT64_MAX:
+                if column.holds(slots, _STR) or _magnitude_exceeds(column, slots):
                     return None
-            elif _tags_in(column, slots, (_STR,)) and _tags_in(column, slots, (_INT, _BOOL, _FLOAT)):
+            elif column.holds(slots, _STR) and (
+                column.holds(slots, _INT) or column.holds(slots, _BOOL) or column.holds(slots, _FLOAT)
+            ):
                 return None
-        return reads
+        return columns
 
     def memory_bytes(self, field: Any) -> int:
         if not self._has(field):
             raise KeyError(field)
-        shared = sys.getsizeof(self._pks) + sys.getsizeof(self._rows) + sys.getsizeof(self._live)
+        shared = sys.getsizeof(self._pks) + sys.getsizeof(self._rows) + sys.getsizeof(self._live())
         return self._columns[field].memory_bytes() + shared // len(self._columns)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        slots = _slots(self._live)
+        slots = _slots(self._live())
         kept = [column.keep(slots) for column in self._columns.values()]
         columns = [(c.field, bytes(c.tags), c.values, c.strings) for c in kept]
         return _restore, ([self._pks[slot] for slot in slots], columns)
@@ -506,14 +536,45 @@ def _slots(bitmap: int) -> list[int]:
     return slots
 
 
-def _tags_in(column: _Column, slots: list[int], tags: tuple[int, ...]) -> bool:
-    """True when one of ``slots`` holds one of ``tags``."""
-    column_tags = column.tags
-    return any(column_tags[slot] in tags for slot in slots)
+def _magnitude_exceeds(column: _Column, slots: list[int]) -> bool:
+    """True when the magnitudes of the ints and bools in ``slots`` add beyond int64: then some running int
+    total might overflow."""
+    tags, values = column.tags, column.values
+    total = sum(abs(values[slot]) for slot in slots if tags[slot] == _INT or tags[slot] == _BOOL)
+    return bool(total > _INT64_MAX)
 
 
-def _magnitude(column: _Column, slots: list[int]) -> int:
-    """The sum of the magnitudes of the ints and bools in ``slots``: bounds every running int total."""
-    tags = column.tags
-    values = column.values
-    return sum(abs(values[slot]) for slot in slots if tags[slot] == _INT or tags[slot] == _BOOL)
+def _accumulate(kind: str, values: Any, groups: list[int], count: int) -> list[Any]:
+    """One aggregate per group over the rows' ``values`` (``groups`` gives each row's group), with
+    _aggregate's rules for these plain values: None skipped (but by count_rows), ``total + value`` in row
+    order from the int 0, ``float(total / count)`` for avg, and the first of equal values for min and max."""
+    if kind == "count_rows":
+        counts = [0] * count
+        for group in groups:
+            counts[group] += 1
+        return counts
+    if kind == "count":
+        counts = [0] * count
+        for group, value in zip(groups, values, strict=True):
+            if value is not None:
+                counts[group] += 1
+        return counts
+    if kind == "sum" or kind == "avg":
+        totals: list[Any] = [0] * count
+        counts = [0] * count
+        for group, value in zip(groups, values, strict=True):
+            if value is not None:
+                totals[group] += value
+                counts[group] += 1
+        if kind == "sum":
+            return [total if n else None for total, n in zip(totals, counts, strict=True)]
+        return [float(total / n) if n else None for total, n in zip(totals, counts, strict=True)]
+    best: list[Any] = [None] * count
+    smallest = kind == "min"
+    for group, value in zip(groups, values, strict=True):
+        if value is None:
+            continue
+        kept = best[group]
+        if kept is None or (value < kept if smallest else value > kept):
+            best[group] = value
+    return best
