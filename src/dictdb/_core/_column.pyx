@@ -11,10 +11,17 @@ A clause costs one pass over its column's payloads, with no Python object touche
 - an ordering on int rows is one unsigned compare against an exact int64 interval (a float bound is
   rounded to the ints it admits, exactly, never through a lossy conversion);
 - int64 against double is compared exactly (``_compare_int_double``), as Python compares int and float;
-- a column whose live rows all hold one kind of tag gets a loop without the per-row tag switch.
+  float rows test a closed double interval when the bounds are doubles that compare exactly;
+- a column whose live rows all hold one kind of tag (ints, floats or str) reads whole 64-row words
+  without the per-row tag switch, with four independent accumulators per word.
 
-Clauses after the first in an AND are evaluated only on the 64-row words where the AND can still be True
-or Unsure (``care``), so a selective first clause makes the next ones cheap.
+Clauses after the first in an AND are evaluated only on the rows where the AND can still be True or
+Unsure (``care``): a word with none is skipped, and a word with a few is read row by row following its
+bits, so a selective first clause makes the next ones cheap.
+
+Aggregates (``_Aggregation``) make one pass over the selected rows: a group is found by str code, by int
+value in an array (ints of a narrow range) or in a dict of Python numbers (where 1, 1.0 and True meet),
+and each accumulator keeps a count, an int64 or double total, and the slot of its min or max.
 """
 
 cimport cython
