@@ -124,6 +124,25 @@ def test_int64_and_float_compare_exactly(core: SimpleNamespace) -> None:
     assert store.match(("ge", "v", 2**63 - 1)) == ([3, 4], True)
     assert store.match(("eq", "v", -(2**63))) == ([5, 6], True)
     assert store.match(("gt", "v", 9.2e18)) == ([3, 4], True)
+    # A bound no int64 passes can still be passed by floats.
+    floats = store_of(core, values_table(1e300, 5, 2.0**63, -math.inf))
+    assert floats.match(("gt", "v", 2**63 - 1)) == ([0, 2], True)
+    assert floats.match(("ge", "v", 1e19)) == ([0], True)
+    assert floats.match(("lt", "v", -(2**63))) == ([3], True)
+
+
+def test_a_float_column_compares_bounds_exactly(core: SimpleNamespace) -> None:
+    table = values_table(*[float(i) / 2 for i in range(-70, 70)], -0.0, math.inf)
+    store = store_of(core, table)
+    for plan in [
+        ("gt", "v", 0),
+        ("ge", "v", 0.0),
+        ("lt", "v", -0.5),
+        ("between", "v", -1, 2**60),
+        ("le", "v", 3),
+    ]:
+        oracle = core.predicate.compile_plan(plan)
+        assert store.match(plan) == ([pk for pk, record in table.items() if oracle.matches(record)], True)
 
 
 def test_a_str_column_compares_by_code_point(core: SimpleNamespace) -> None:

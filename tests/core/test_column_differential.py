@@ -64,14 +64,18 @@ def leaves(field: st.SearchStrategy[str]) -> st.SearchStrategy[tuple[Any, ...]]:
     )
 
 
-plans = st.recursive(
-    leaves(st.sampled_from(INDEXED)),
-    lambda inner: st.one_of(
-        st.tuples(st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=3).map(tuple)),
-        st.tuples(st.just("not"), inner),
-    ),
-    max_leaves=6,
-)
+def plans_on(fields: list[str]) -> st.SearchStrategy[tuple[Any, ...]]:
+    return st.recursive(
+        leaves(st.sampled_from(fields)),
+        lambda inner: st.one_of(
+            st.tuples(st.sampled_from(["and", "or"]), st.lists(inner, min_size=1, max_size=3).map(tuple)),
+            st.tuples(st.just("not"), inner),
+        ),
+        max_leaves=6,
+    )
+
+
+plans = plans_on(INDEXED)
 
 specs = st.lists(
     st.tuples(
@@ -107,10 +111,12 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def build(module: Any, table: dict[int, dict[str, Any]], script: list[tuple[Any, ...]]) -> Any:
-    """A store over ``table`` after the writes of ``script``, which also updates ``table``."""
+def build(
+    module: Any, table: dict[int, dict[str, Any]], script: list[tuple[Any, ...]], fields: list[str] = INDEXED
+) -> Any:
+    """A store of ``fields`` over ``table`` after the writes of ``script``, which also updates ``table``."""
     store = module.ColumnStore()
-    for field in INDEXED:
+    for field in fields:
         store.add_field(field, table)
     next_pk = max(table, default=0) + 1
     for step in script:
@@ -173,28 +179,39 @@ def test_store_matches_the_predicate_and_aggregate_cores(
     check_everything(compiled, rows, script, plan, group_by, spec, whole)
 
 
-# Hundreds of rows whose columns each hold one kind (ints in "a", str in "b", mixed in "c"), so that the
-# compiled store's whole-word loops (uniform columns, 64 rows at a time) run beside its row-by-row ones.
+# Hundreds of rows whose columns each hold one kind (ints in "a", str in "b", floats in "c"; "d" is mixed
+# and not a column), so that the compiled store's whole-word loops (uniform columns, 64 rows at a time) run
+# beside its row-by-row ones.
+UNIFORM = ["a", "b", "c"]
 uniform_rows = st.tuples(
     st.lists(
         st.fixed_dictionaries(
-            {"a": st.integers(-3, 3) | st.sampled_from(INT64_EDGES), "b": st.sampled_from(["a", "b", "é"])},
-            optional={"c": values},
+            {
+                "a": st.integers(-3, 3) | st.sampled_from(INT64_EDGES),
+                "b": st.sampled_from(["a", "b", "é"]),
+                "c": st.sampled_from(FLOAT_EDGES) | st.floats(allow_nan=False, width=16),
+            },
+            optional={"d": values},
         ),
-        min_size=1,
+        min_size=4,
         max_size=8,
     ),
-    st.integers(1, 40),
+    st.integers(16, 60),
 ).map(lambda pair: [dict(record) for record in pair[0] * pair[1]])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     rows=uniform_rows,
     script=st.lists(st.tuples(st.just("remove"), st.integers(0, 400)), max_size=20),
-    plan=plans,
-    group_by=st.sampled_from([(), ("a",), ("b",)]),
-    spec=specs,
+    plan=plans_on(UNIFORM),
+    group_by=st.sampled_from([(), ("a",), ("b",), ("c",)]),
+    spec=st.lists(
+        st.tuples(
+            st.sampled_from(["n", "x"]), st.sampled_from(_aggregate_py.KINDS), st.sampled_from(UNIFORM)
+        ),
+        max_size=4,
+    ),
     whole=st.booleans(),
 )
 def test_store_matches_the_cores_over_uniform_columns(
@@ -206,7 +223,7 @@ def test_store_matches_the_cores_over_uniform_columns(
     spec: list[Any],
     whole: bool,
 ) -> None:
-    check_everything(compiled, rows, script, plan, group_by, spec, whole)
+    check_everything(compiled, rows, script, plan, group_by, spec, whole, UNIFORM)
 
 
 def check_everything(
@@ -217,10 +234,11 @@ def check_everything(
     group_by: tuple[str, ...],
     spec: list[Any],
     whole: bool,
+    fields: list[str] = INDEXED,
 ) -> None:
     table = dict(enumerate(rows, start=1))
-    pure = build(_column_py, dict(table), script)
-    fast = build(compiled, table, script)
+    pure = build(_column_py, dict(table), script, fields)
+    fast = build(compiled, table, script, fields)
     assert pure.supports(plan)
     assert fast.supports(plan)
     assert (pure.rows, pure.slots, pure.fields) == (fast.rows, fast.slots, fast.fields)

@@ -11,10 +11,17 @@ A clause costs one pass over its column's payloads, with no Python object touche
 - an ordering on int rows is one unsigned compare against an exact int64 interval (a float bound is
   rounded to the ints it admits, exactly, never through a lossy conversion);
 - int64 against double is compared exactly (``_compare_int_double``), as Python compares int and float;
-- a column whose live rows all hold one kind of tag gets a loop without the per-row tag switch.
+  float rows test a closed double interval when the bounds are doubles that compare exactly;
+- a column whose live rows all hold one kind of tag (ints, floats or str) reads whole 64-row words
+  without the per-row tag switch, with four independent accumulators per word.
 
-Clauses after the first in an AND are evaluated only on the 64-row words where the AND can still be True
-or Unsure (``care``), so a selective first clause makes the next ones cheap.
+Clauses after the first in an AND are evaluated only on the rows where the AND can still be True or
+Unsure (``care``): a word with none is skipped, and a word with a few is read row by row following its
+bits, so a selective first clause makes the next ones cheap.
+
+Aggregates (``_Aggregation``) make one pass over the selected rows: a group is found by str code, by int
+value in an array (ints of a narrow range) or in a dict of Python numbers (where 1, 1.0 and True meet),
+and each accumulator keeps a count, an int64 or double total, and the slot of its min or max.
 """
 
 cimport cython
@@ -22,7 +29,7 @@ from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
-from libc.math cimport ceil, floor, isnan
+from libc.math cimport INFINITY, ceil, fabs, floor, isnan, nextafter
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy, memset
 
@@ -161,12 +168,18 @@ cdef class _Bitmap:
 cdef struct _Test:
     # What one leaf does on number rows. An ordering (RANGE) is two bounds; on int rows they become the
     # closed int64 interval [low, high] (or never). Equality and membership (MEMBER) look the value up in
-    # sorted int64 and double operand arrays, the answer flipped by ``negate`` (for ``ne``).
+    # sorted int64 and double operand arrays, the answer flipped by ``negate`` (for ``ne``); an equality
+    # with one int is the interval [x, x] too. When the bounds are doubles that compare exactly, float
+    # rows test the closed interval [float_low, float_high].
     bint member
     bint negate
     bint numbers_never
+    bint interval
     int64_t low
     int64_t high
+    bint float_interval
+    double float_low
+    double float_high
     int low_kind
     int high_kind
     bint low_strict
@@ -919,6 +932,7 @@ cdef int _prepare(_Test* test, _Column column, tuple plan) except -1:
             _bound(&test.high_kind, &test.high_int, &test.high_float, plan[2])
             test.high_strict = kind == "lt"
         _int_interval(test)
+        _float_interval(test)
     else:
         test.member = True
         test.negate = kind == "ne" or kind == "is_not_null"
@@ -926,6 +940,9 @@ cdef int _prepare(_Test* test, _Column column, tuple plan) except -1:
             _operands(test, plan[2])
         elif kind == "eq" or kind == "ne":
             _operands(test, (plan[2],))
+        if test.int_count == 1 and test.float_count == 0:
+            test.interval = True
+            test.low = test.high = test.ints[0]
     return 0
 
 
@@ -944,51 +961,80 @@ cdef int _bound(int* kind, int64_t* as_int, double* as_float, object operand) ex
 
 
 cdef void _int_interval(_Test* test) noexcept:
-    """The closed int64 interval [low, high] of the ints that satisfy both bounds (numbers_never if none)."""
+    """The closed int64 interval [low, high] of the ints that satisfy both bounds, if any (``interval``).
+    Float rows keep the bounds themselves: ``gt 2**63 - 1`` admits no int, but admits 1e300."""
     cdef double rounded
     cdef int64_t low = _INT64_MIN
     cdef int64_t high = _INT64_MAX
+    cdef bint empty = False
     test.numbers_never = test.low_kind == _NEVER or test.high_kind == _NEVER
     if test.low_kind == _INT_BOUND:
         low = test.low_int
         if test.low_strict:
             if low == _INT64_MAX:
-                test.numbers_never = True
+                empty = True
             else:
                 low += 1
     elif test.low_kind == _FLOAT_BOUND:
         rounded = ceil(test.low_float)
         if rounded >= _TWO_63:
-            test.numbers_never = True
+            empty = True
         elif rounded >= -_TWO_63:
             low = <int64_t>rounded
             if test.low_strict and rounded == test.low_float:
                 if low == _INT64_MAX:
-                    test.numbers_never = True
+                    empty = True
                 else:
                     low += 1
     if test.high_kind == _INT_BOUND:
         high = test.high_int
         if test.high_strict:
             if high == _INT64_MIN:
-                test.numbers_never = True
+                empty = True
             else:
                 high -= 1
     elif test.high_kind == _FLOAT_BOUND:
         rounded = floor(test.high_float)
         if rounded < -_TWO_63:
-            test.numbers_never = True
+            empty = True
         elif rounded < _TWO_63:
             high = <int64_t>rounded
             if test.high_strict and rounded == test.high_float:
                 if high == _INT64_MIN:
-                    test.numbers_never = True
+                    empty = True
                 else:
                     high -= 1
-    if low > high:
-        test.numbers_never = True
+    test.interval = not (empty or test.numbers_never or low > high)
     test.low = low
     test.high = high
+
+
+cdef bint _exact_bound(
+    int kind, int64_t as_int, double as_float, bint strict, double toward, double* out
+) noexcept:
+    """The bound as a closed double bound, when doubles compare with it exactly: a finite float, or an int
+    that a double holds exactly; a strict bound moves to the next double."""
+    cdef double bound
+    if kind == _NO_BOUND:
+        out[0] = -toward
+        return True
+    if kind == _FLOAT_BOUND and not isnan(as_float) and fabs(as_float) != INFINITY:
+        bound = as_float
+    elif kind == _INT_BOUND and -9007199254740992 <= as_int <= 9007199254740992:
+        bound = <double>as_int
+    else:
+        return False
+    out[0] = nextafter(bound, toward) if strict else bound
+    return True
+
+
+cdef void _float_interval(_Test* test) noexcept:
+    test.float_interval = (
+        _exact_bound(test.low_kind, test.low_int, test.low_float, test.low_strict, INFINITY, &test.float_low)
+        and _exact_bound(
+            test.high_kind, test.high_int, test.high_float, test.high_strict, -INFINITY, &test.float_high
+        )
+    )
 
 
 cdef int _operands(_Test* test, tuple values) except -1:
@@ -1052,11 +1098,13 @@ cdef inline bint _find_float(const double* values, Py_ssize_t count, double valu
 
 
 cdef inline bint _hit_int(const _Test* test, int64_t value) noexcept nogil:
+    cdef uint64_t span
+    if test.interval:
+        span = <uint64_t>test.high - <uint64_t>test.low
+        return (<uint64_t>value - <uint64_t>test.low <= span) != test.negate
     if test.member:
         return _find_int(test.ints, test.int_count, value) != test.negate
-    if test.numbers_never:
-        return False
-    return <uint64_t>value - <uint64_t>test.low <= <uint64_t>test.high - <uint64_t>test.low
+    return False
 
 
 cdef inline bint _hit_float(const _Test* test, double value) noexcept nogil:
@@ -1067,6 +1115,8 @@ cdef inline bint _hit_float(const _Test* test, double value) noexcept nogil:
         return _find_float(test.floats, test.float_count, value) != test.negate
     if test.numbers_never:
         return False
+    if test.float_interval:
+        return test.float_low <= value <= test.float_high
     if test.low_kind == _INT_BOUND:
         side = -_compare_int_double(test.low_int, value)  # value against the bound
         if side < 0 or (side == 0 and test.low_strict):
@@ -1121,6 +1171,21 @@ cdef inline uint64_t _word_of_ints(const _Payload* values, uint64_t low, uint64_
     return a | b | c | d
 
 
+cdef inline uint64_t _word_of_floats(const _Payload* values, double low, double high) noexcept nogil:
+    """Bit j: ``values[j]`` (double) lies in the interval [low, high]."""
+    cdef uint64_t a = 0
+    cdef uint64_t b = 0
+    cdef uint64_t c = 0
+    cdef uint64_t d = 0
+    cdef int j
+    for j in range(0, 64, 4):
+        a |= (<uint64_t>(low <= values[j].d <= high)) << j
+        b |= (<uint64_t>(low <= values[j + 1].d <= high)) << (j + 1)
+        c |= (<uint64_t>(low <= values[j + 2].d <= high)) << (j + 2)
+        d |= (<uint64_t>(low <= values[j + 3].d <= high)) << (j + 3)
+    return a | b | c | d
+
+
 cdef inline uint64_t _word_of_strings(const _Payload* values, const uint8_t* table) noexcept nogil:
     """Bit j: the truth table holds 1 for ``values[j]``'s str code."""
     cdef uint64_t a = 0
@@ -1171,10 +1236,13 @@ cdef void _scan(
     # Uniform columns (every live row of one kind) skip the tag switch on whole words; tombstones compute
     # garbage that the open mask drops.
     cdef int mode = 0
-    if column.only(rows, _INT, _BOOL) and not test.member and not test.numbers_never:
+    cdef uint64_t flip = ~(<uint64_t>0) if test.negate else 0
+    if column.only(rows, _INT, _BOOL) and test.interval:
         mode = 1
     elif column.only(rows, _STR, _STR):
         mode = 2
+    elif column.only(rows, _FLOAT, _FLOAT) and test.float_interval and not test.member:
+        mode = 3
     for w in range(words):
         open_rows = live[w] if care is NULL else live[w] & care[w]
         hits = 0
@@ -1188,7 +1256,9 @@ cdef void _scan(
                 j = _ctz(rest)
                 rest &= rest - 1
                 if mode == 1:
-                    answer = <uint64_t>values[base + j].i - low <= span
+                    answer = (<uint64_t>values[base + j].i - low <= span) != test.negate
+                elif mode == 3:
+                    answer = test.float_low <= values[base + j].d <= test.float_high
                 elif mode == 2:
                     answer = strings[values[base + j].i]
                 else:
@@ -1198,7 +1268,9 @@ cdef void _scan(
                 elif answer == 2:
                     doubts |= (<uint64_t>1) << j
         elif mode == 1 and base + 64 <= slots:
-            hits = _word_of_ints(values + base, low, span)
+            hits = _word_of_ints(values + base, low, span) ^ flip
+        elif mode == 3 and base + 64 <= slots:
+            hits = _word_of_floats(values + base, test.float_low, test.float_high)
         elif mode == 2 and base + 64 <= slots:
             hits = _word_of_strings(values + base, strings)
         else:
