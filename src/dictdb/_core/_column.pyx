@@ -883,6 +883,45 @@ def _value_test(tuple plan):
     return lambda value: value is not None
 
 
+def _string_truths(tuple plan, list strings, dict codes):
+    """The leaf's answer per str code, as bytes of 0 and 1: ``_value_test`` on each str, computed without a
+    Python call per str. Equality looks its str operands up in the dictionary (O(operands), however many
+    distinct str the column holds); an ordering compares each str with its str bounds, and a bound that is
+    not a str (a number, None, NaN) orders against no str."""
+    kind = plan[0]
+    cdef bytearray truths
+    cdef object code
+    if kind == "eq" or kind == "ne" or kind == "in":
+        truths = bytearray(len(strings))
+        for operand in (plan[2] if kind == "in" else (plan[2],)):
+            if type(operand) is str:
+                code = codes.get(operand)
+                if code is not None:
+                    truths[code] = 1
+        return bytes(truths.translate(_FLIP) if kind == "ne" else truths)
+    if kind == "is_null":
+        return bytes(len(strings))
+    if kind == "is_not_null":
+        return b"\x01" * len(strings)
+    if not all([type(bound) is str for bound in plan[2:]]):
+        return bytes(len(strings))
+    bound = plan[2]
+    if kind == "gt":
+        return bytes([text > bound for text in strings])
+    if kind == "ge":
+        return bytes([text >= bound for text in strings])
+    if kind == "lt":
+        return bytes([text < bound for text in strings])
+    if kind == "le":
+        return bytes([text <= bound for text in strings])
+    high = plan[3]
+    return bytes([bound <= text <= high for text in strings])
+
+
+# Swaps the bytes 0 and 1 (the answers of ``eq`` into those of ``ne``).
+_FLIP = bytes([1, 0]) + bytes(range(2, 256))
+
+
 def _ordering(kind, operand):
     def test(value):
         if value is None or operand is None:
@@ -905,18 +944,16 @@ def _ordering(kind, operand):
 
 
 cdef int _prepare(_Test* test, _Column column, tuple plan) except -1:
-    """Fill ``test`` for ``plan``: the str table and NULL answer from the Python test, the number part
-    from the operands."""
-    cdef Py_ssize_t code
+    """Fill ``test`` for ``plan``: the NULL answer from the Python test, the str table per code, the
+    number part from the operands."""
     cdef Py_ssize_t distinct = len(column.strings)
+    cdef bytes truths = _string_truths(plan, column.strings, column.codes)
     kind = plan[0]
-    python_test = _value_test(plan)
-    test.null_hit = python_test(None)
+    test.null_hit = _value_test(plan)(None)
     test.strings = <uint8_t*>PyMem_Malloc(max(distinct, 1))
     if test.strings is NULL:
         raise MemoryError()
-    for code in range(distinct):
-        test.strings[code] = python_test(column.strings[code])
+    memcpy(test.strings, <const char*>truths, distinct)
     # OTHER values are not None: a null test decides them; any other leaf needs the record.
     test.other_decided = kind in _NULL_TESTS
     test.other_hit = kind == "is_not_null"

@@ -165,14 +165,17 @@ class ColumnStore:
 
     @property
     def fields(self) -> tuple[Any, ...]:
+        """The column fields, in the order they were added."""
         return tuple(self._columns)
 
     @property
     def rows(self) -> int:
+        """How many live rows the store keeps."""
         return len(self._rows)
 
     @property
     def slots(self) -> int:
+        """Rows including tombstones."""
         return len(self._pks)
 
     def __len__(self) -> int:
@@ -199,13 +202,16 @@ class ColumnStore:
     # -- building -----------------------------------------------------------------------------------------
 
     def add_field(self, field: Any, records: Mapping[Any, dict[Any, Any]]) -> None:
+        """Add a column for ``field``. If the store has no field yet, its rows become ``records``' keys in
+        iteration order; otherwise ``records`` must hold a record for every live row (``KeyError``, and
+        nothing added, when one is missing). ``ValueError`` if the field is already a column."""
         if self._has(field):
             raise ValueError(f"field {field!r} already has a column")
         column = _Column(field)
         if not self._columns:
-            self._reset(records.keys())
             for slot, record in enumerate(records.values()):
                 column.write(slot, record)
+            self._reset(records.keys())
         else:
             # Read every record first: a missing one raises before anything changes.
             for slot, pk in enumerate(self._pks):
@@ -217,6 +223,7 @@ class ColumnStore:
         self._columns[field] = column
 
     def drop_field(self, field: Any) -> None:
+        """Drop a column (``KeyError`` if absent). With no field left the store keeps no rows."""
         if not self._has(field):
             raise KeyError(field)
         del self._columns[field]
@@ -224,6 +231,7 @@ class ColumnStore:
             self._reset(())
 
     def load(self, records: Mapping[Any, dict[Any, Any]]) -> None:
+        """Rebuild every column (same fields) from ``records`` in iteration order."""
         fields = list(self._columns)
         self._columns = {}
         self._reset(())
@@ -238,6 +246,7 @@ class ColumnStore:
     # -- writes -------------------------------------------------------------------------------------------
 
     def append(self, pk: Any, record: dict[Any, Any]) -> None:
+        """Give ``pk`` a new last row read from ``record`` (``ValueError`` if ``pk`` already has one)."""
         if pk in self._rows:
             raise ValueError(f"primary key {pk!r} already has a row")
         if not self._columns:
@@ -250,6 +259,7 @@ class ColumnStore:
             column.write(slot, record)
 
     def append_many(self, pks: Sequence[Any], records: Sequence[dict[Any, Any]]) -> None:
+        """``append`` for each pk and record, all checked before any is added."""
         if len(pks) != len(records):
             raise ValueError(f"append_many got {len(pks)} pks but {len(records)} records")
         seen = set()
@@ -261,9 +271,11 @@ class ColumnStore:
             self.append(pk, record)
 
     def remove(self, pk: Any) -> None:
+        """Tombstone ``pk``'s row (``KeyError`` if it has none)."""
         self.remove_many((pk,))
 
     def remove_many(self, pks: Sequence[Any]) -> None:
+        """``remove`` for each pk, all checked before any is removed."""
         slots = []
         seen = set()
         for pk in pks:
@@ -283,11 +295,13 @@ class ColumnStore:
             self.compact()
 
     def replace(self, pk: Any, record: dict[Any, Any]) -> None:
+        """Re-read every column's value of ``pk``'s row from ``record`` (an update: the row stays put)."""
         slot = self._rows[pk]
         for column in self._columns.values():
             column.write(slot, record)
 
     def compact(self) -> None:
+        """Drop the tombstones now, keeping the rows' order."""
         slots = [slot for slot, pk in enumerate(self._pks) if pk is not _DEAD]
         self._columns = {field: column.keep(slots) for field, column in self._columns.items()}
         self._reset([self._pks[slot] for slot in slots])
@@ -295,6 +309,9 @@ class ColumnStore:
     # -- reads --------------------------------------------------------------------------------------------
 
     def supports(self, plan: tuple[Any, ...]) -> bool:
+        """True when ``match`` can evaluate ``plan``: every leaf a supported node (see the module docstring
+        of ``_predicate_py``: comparisons, between, in, the null tests, and / or / not, true) on a column
+        field, with operands of exact type None, bool, int within int64, float or str."""
         if not isinstance(plan, tuple) or not plan:
             return False
         kind = plan[0]
@@ -320,12 +337,16 @@ class ColumnStore:
             raise ValueError(f"the column vectors cannot evaluate plan {plan!r}; check supports() first")
 
     def match(self, plan: tuple[Any, ...]) -> tuple[list[Any], bool]:
+        """``(pks, exact)``: the pks of the rows where ``plan`` is True or Unsure, in row (insertion) order,
+        and whether no row was Unsure (then ``pks`` are exactly the matches). ``ValueError`` for a plan
+        that ``supports`` refuses."""
         self._check(plan)
         true, unsure = self._evaluate(plan)
         pks = self._pks
         return [pks[slot] for slot in _slots(true | unsure)], unsure == 0
 
     def count(self, plan: tuple[Any, ...]) -> int | None:
+        """How many rows match ``plan``, or None when some row is Unsure."""
         self._check(plan)
         true, unsure = self._evaluate(plan)
         return None if unsure else true.bit_count()
@@ -386,6 +407,9 @@ class ColumnStore:
         group_by: Sequence[Any],
         specs: Sequence[tuple[Any, str, Any]],
     ) -> list[dict[Any, Any]] | None:
+        """``_aggregate.aggregate`` over the rows ``plan`` matches (None: every live row), computed from the
+        vectors with the identical result; ``group_by`` is () or one column field. None -- the caller then
+        reads the records -- when the vectors cannot give that answer (see ``_readable``)."""
         if plan is None:
             selected = self._live()
         else:
@@ -455,6 +479,7 @@ class ColumnStore:
         return columns
 
     def memory_bytes(self, field: Any) -> int:
+        """Bytes the column of ``field`` holds, plus its share of the row map (``KeyError`` if absent)."""
         if not self._has(field):
             raise KeyError(field)
         shared = sys.getsizeof(self._pks) + sys.getsizeof(self._rows) + sys.getsizeof(self._live())
