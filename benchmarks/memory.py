@@ -5,7 +5,9 @@ Usage: python -m benchmarks.memory [--rows N] [--out FILE] [--dictdb-only]  (def
 - DictDB (the core this process runs; ``make bench`` runs it once per core) and the floor: bytes allocated
   by Python while the records are stored, traced with ``tracemalloc`` (the input rows exist beforehand and
   are not counted). An index entry: the bytes its index adds, divided by the rows. The sorted-index kernel is
-  measured in both cores.
+  measured in both cores. Column indexes (``age`` int, ``dept`` str, ``salary`` int, on a table of their
+  own): the first one a table gets also brings the store's row map and the table's sequence numbers (which
+  any first index brings). Both stores allocate through Python's allocator, so tracemalloc sees them.
 - sqlite3: the database's pages (``page_count * page_size``), before and after each ``CREATE INDEX``.
 - DuckDB, when installed: the bytes its ``duckdb_memory()`` reports, before and after each index (it counts
   whole blocks, so at small sizes it overstates).
@@ -28,6 +30,7 @@ from benchmarks.contenders import dictdb_table, floor, sqlite
 from benchmarks.data import INDEXES, make_rows
 
 DESIGN_INDEXES = {"dept": "hash", "age": "sorted", "salary": "sorted"}
+COLUMN_FIELDS = ("age", "dept", "salary")
 
 Entry = dict[str, Any]
 
@@ -55,6 +58,13 @@ def measure_dictdb(rows: list[dict[str, Any]]) -> list[Entry]:
     for field, kind in INDEXES.items():
         _, used = traced(lambda field=field, kind=kind: table.create_index(field, kind))
         found.append(entry(f"{kind} index entry ({field})", core, n, used))
+    columns = dictdb_table.bulk_insert(rows, {})
+    for position, field in enumerate(COLUMN_FIELDS):
+        _, used = traced(lambda field=field: columns.create_index(field, "column"))
+        what = (
+            f"column index entry ({field})" if position else f"first column index, + row map, seq ({field})"
+        )
+        found.append(entry(what, core, n, used))
     return found
 
 

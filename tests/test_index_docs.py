@@ -9,11 +9,23 @@ from types import ModuleType
 import pytest
 
 from dictdb import table_indexes
-from dictdb.index import base, catalog, hash_index, sorted_index
-from dictdb.query import access, execute, explain, planner
+from dictdb.index import base, catalog, column_index, hash_index, sorted_index
+from dictdb.query import access, aggregates, execute, explain, planner
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-MODULES = [table_indexes, base, catalog, hash_index, sorted_index, access, execute, explain, planner]
+MODULES = [
+    table_indexes,
+    base,
+    catalog,
+    column_index,
+    hash_index,
+    sorted_index,
+    access,
+    aggregates,
+    execute,
+    explain,
+    planner,
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

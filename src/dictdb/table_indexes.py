@@ -38,8 +38,10 @@ class TableIndexes:
     def create_index(self, field: Any, index_type: str = "hash", *, unique: bool = False) -> None:
         """Index ``field`` (or a list of fields: a composite index) so queries on it need not scan.
 
-        ``index_type``: ``"hash"`` (equality, ``is_in``, ``is_null``) or ``"sorted"`` (those, plus ranges,
-        prefixes and ``order_by`` with a ``limit``), in any case; anything else is a ``ValueError``. A
+        ``index_type``: ``"hash"`` (equality, ``is_in``, ``is_null``), ``"sorted"`` (those, plus ranges,
+        prefixes and ``order_by`` with a ``limit``) or ``"column"`` (the field kept as a typed column: scans
+        with ``== != < <= > >= between is_in is_null`` and their AND / OR / NOT run over the vectors, and
+        ``aggregate`` reads them; one field, never unique), in any case; anything else is a ``ValueError``. A
         composite index is keyed by the tuple of its fields' values: a hash one serves equality on all of
         them, a sorted one equality on its leading fields and then a range on the next. ``unique=True``
         refuses two records with equal keys (``DuplicateKeyError``); ``None``, NaN and missing values are
@@ -101,7 +103,8 @@ class TableIndexes:
 
     @property
     def indexes(self) -> Mapping[Any, Index]:
-        """The indexes, read-only: field (or tuple of fields) -> ``HashIndex`` or ``SortedIndex``.
+        """The indexes, read-only: field (or tuple of fields) -> ``HashIndex``, ``SortedIndex`` or
+        ``ColumnIndex``.
 
         Each has ``kind``, ``fields``, ``unique``, ``search(value)``, ``len()`` and ``memory_bytes()``; a
         sorted one also ``range``, ``prefix``, ``first``, ``last`` and ``count_range`` (docs/indexes.md).
@@ -167,7 +170,9 @@ class TableIndexes:
 
     def _planner(self) -> Planner:
         indexing = self._indexing
-        return Planner(self.primary_key, self.records, {} if indexing is None else indexing.indexes)
+        if indexing is None:
+            return Planner(self.primary_key, self.records, {})
+        return Planner(self.primary_key, self.records, indexing.indexes, indexing.store)
 
     def _sequence(self) -> dict[Any, int]:
         """Each record's place in insertion order (pk -> number), kept from now on if it was not yet.

@@ -13,6 +13,11 @@ Each method is all-or-nothing, in two phases like the table's own writes:
 The table then stores the records with dict operations that cannot fail, so a write changes the records and
 every index, or nothing.
 
+Column indexes (``ColumnIndex``) are views of one ``ColumnStore`` per table (``store``), created with the
+first column index and dropped with the last. The store is written once per write for all its columns, after
+the other indexes (it refuses no value, so it has nothing to check); should it fail all the same, the other
+indexes are undone as for any failure and the store is rebuilt from the table's unchanged records.
+
 The catalog also keeps ``seq``: each record's *sequence number*, its place in the table's insertion order (a
 new record gets the next number; an update keeps it; a primary-key change takes a new one, since the record
 moves last). The planner sorts index candidates by it, so results come in insertion order whether or not an
@@ -25,8 +30,10 @@ from collections.abc import Collection, Container, Hashable, Mapping
 from itertools import count
 from typing import Any
 
+from dictdb._core import column as _column
 from dictdb._core import index as _kernel
 from dictdb.index.base import Index, is_null_key
+from dictdb.index.column_index import ColumnIndex
 from dictdb.index.hash_index import HashIndex
 from dictdb.index.sorted_index import SortedIndex
 
@@ -35,12 +42,12 @@ __all__ = ["INDEX_TYPES", "IndexCatalog", "index_kind", "index_name"]
 Record = dict[Any, Any]
 
 #: ``create_index``'s ``index_type`` -> the class that implements it.
-INDEX_TYPES: dict[str, type[Index]] = {"hash": HashIndex, "sorted": SortedIndex}
+INDEX_TYPES: dict[str, type[Index]] = {"hash": HashIndex, "sorted": SortedIndex, "column": ColumnIndex}
 
 
 class IndexCatalog:
-    """The indexes of one table (``indexes``: name -> index, in creation order) and ``seq`` (pk -> sequence
-    number, for every record of the table).
+    """The indexes of one table (``indexes``: name -> index, in creation order), its column store (``store``,
+    ``None`` without a column index) and ``seq`` (pk -> sequence number, for every record of the table).
 
     Every write method takes ``records``, the table's records as they are before the write (the table stores
     its changes only after the catalog returns): an index whose change cannot be undone step by step without
@@ -55,12 +62,16 @@ class IndexCatalog:
         ([1, 2], {1: 0, 2: 1})
     """
 
-    __slots__ = ("_list", "_next_seq", "indexes", "seq", "table_name")
+    __slots__ = ("_list", "_next_seq", "_records", "indexes", "seq", "store", "table_name")
 
     def __init__(self, table_name: str, records: Mapping[Any, Record]) -> None:
         self.table_name = table_name
         self.indexes: dict[Any, Index] = {}
-        self._list: list[Index] = []  # the same indexes, as a list for the write loops
+        self._list: list[Index] = []  # the indexes but the column ones, as a list for the write loops
+        self.store: _column.ColumnStore | None = None
+        # The table's records (the same dict for the table's life): what a failed store write is rebuilt from,
+        # and what a column index's ``search`` re-checks its unsure rows on.
+        self._records = records
         # Shared with the hash indexes, which read it: only ever changed in place, never replaced.
         self.seq: dict[Any, int] = dict(zip(records, count()))
         self._next_seq = len(self.seq)
@@ -74,6 +85,8 @@ class IndexCatalog:
 
         Raises, registering nothing, when a record breaks the index's rules.
         """
+        if INDEX_TYPES[kind] is ColumnIndex:
+            return self._create_column(fields, unique, records)
         if INDEX_TYPES[kind] is HashIndex:
             index: Index = HashIndex(fields, unique=unique, table_name=self.table_name, seq=self.seq)
         else:
@@ -83,14 +96,38 @@ class IndexCatalog:
         self._check_new(index, keys, pks, leaving=())
         seq = self.seq
         index._add_many(keys, pks, [seq[pk] for pk in pks])
-        self.indexes[index.field] = index
-        self._list = list(self.indexes.values())
+        self._register(index)
         return index
+
+    def _create_column(
+        self, fields: tuple[Hashable, ...], unique: bool, records: Mapping[Any, Record]
+    ) -> ColumnIndex:
+        store = self.store if self.store is not None else _column.ColumnStore()
+        index = ColumnIndex(fields, unique=unique, table_name=self.table_name, store=store, records=records)
+        field = fields[0]
+        try:
+            store.add_field(field, records)
+        except BaseException:
+            if store is self.store and field in store.fields:
+                store.drop_field(field)
+            raise
+        self.store = store
+        self._register(index)
+        return index
+
+    def _register(self, index: Index) -> None:
+        self.indexes[index.field] = index
+        self._list = [known for known in self.indexes.values() if not isinstance(known, ColumnIndex)]
 
     def drop(self, name: Any) -> Index:
         """Forget the index called ``name``; ``KeyError`` when there is none."""
         index = self.indexes.pop(name)
-        self._list = list(self.indexes.values())
+        self._list = [known for known in self.indexes.values() if not isinstance(known, ColumnIndex)]
+        store = self.store
+        if isinstance(index, ColumnIndex) and store is not None:
+            store.drop_field(index.field)
+            if not store.fields:
+                self.store = None
         return index
 
     # -- writes: check, then apply (or undo and raise) -----------------------------------------------------
@@ -105,6 +142,8 @@ class IndexCatalog:
             for index in indexes:
                 index._insert(record, pk, seq)
                 done += 1
+            if self.store is not None:
+                self._store_write(self.store.append, pk, record)
         except BaseException:
             for index in indexes[:done]:
                 index._remove(index.key_of(record), pk)
@@ -127,6 +166,8 @@ class IndexCatalog:
             for index, keys in zip(indexes, all_keys, strict=True):
                 index._add_many(keys, pks, seqs)  # all or nothing, each
                 done += 1
+            if self.store is not None:
+                self._store_write(self.store.append_many, pks, rows)
         except BaseException:
             for index, keys in zip(indexes[:done], all_keys, strict=False):
                 index._remove_many(keys, pks)
@@ -145,7 +186,10 @@ class IndexCatalog:
         """Re-index records whose primary keys stay: ``old[i]`` becomes ``new[i]``; only the indexes over a
         field in ``changed`` are touched. Each record keeps its place among its ties."""
         moving = [index for index in self._list if any(field in changed for field in index.fields)]
-        if not moving:
+        store = self.store
+        if store is not None and not any(field in changed for field in store.fields):
+            store = None
+        if not moving and store is None:
             return
         moves = []
         for index in moving:
@@ -154,11 +198,15 @@ class IndexCatalog:
             self._check_new(index, new_keys, pks, leaving=pks)
             moves.append((index, old_keys, new_keys))
         seq = self.seq
-        with _Rebuild(moving, records, seq):
+        with _Rebuild(moving, records, seq, store):
             for index, old_keys, new_keys in moves:
                 for pk, old_key, new_key in zip(pks, old_keys, new_keys, strict=True):
                     if old_key is not new_key:
                         index._move(old_key, new_key, pk, seq[pk])
+            if store is not None:
+                replace = store.replace
+                for pk, row in zip(pks, new, strict=True):
+                    replace(pk, row)
 
     def rekey(
         self, old_pk: Any, new_pk: Any, old: Record, new: Record, records: Mapping[Any, Record]
@@ -170,10 +218,14 @@ class IndexCatalog:
         for index, key in zip(indexes, new_keys, strict=True):
             self._check_new(index, [key], [new_pk], leaving=[old_pk])
         seq = self._next_seq
-        with _Rebuild(indexes, records, self.seq):
+        store = self.store
+        with _Rebuild(indexes, records, self.seq, store):
             for index, old_key, new_key in zip(indexes, old_keys, new_keys, strict=True):
                 index._add(new_key, new_pk, seq)
                 index._remove(old_key, old_pk)
+            if store is not None:  # the record moves last in insertion order, so its row does too
+                store.remove(old_pk)
+                store.append(new_pk, new)
         del self.seq[old_pk]
         self.seq[new_pk] = seq
         self._next_seq = seq + 1
@@ -181,9 +233,12 @@ class IndexCatalog:
     def delete(self, pks: list[Any], rows: list[Record], records: Mapping[Any, Record]) -> None:
         """Un-index deleted records (``rows[i]`` is the record of ``pks[i]``)."""
         indexes = self._list
-        with _Rebuild(indexes, records, self.seq):
+        store = self.store
+        with _Rebuild(indexes, records, self.seq, store):
             for index in indexes:
                 index._remove_many(index.keys_of(rows), pks)
+            if store is not None:
+                store.remove_many(pks)
         seq = self.seq
         for pk in pks:
             del seq[pk]
@@ -192,8 +247,20 @@ class IndexCatalog:
         """Every record was deleted."""
         for index in self._list:
             index._clear()
+        if self.store is not None:
+            self.store.load({})
         self.seq.clear()
         self._next_seq = 0
+
+    def _store_write(self, write: Any, *args: Any) -> None:
+        """Call one of the store's writes; when it fails, rebuild the store from the table's records (not yet
+        changed by this write) before the error propagates."""
+        try:
+            write(*args)
+        except BaseException:
+            assert self.store is not None
+            self.store.load(self._records)
+            raise
 
     # -- checks -------------------------------------------------------------------------------------------
 
@@ -221,17 +288,24 @@ class _Rebuild:
     """Rebuilds ``indexes`` from the table's unchanged ``records`` when the block raises.
 
     For writes whose steps cannot be undone one by one without moving an entry among its ties (the kernel
-    numbers an entry when it is inserted). Only a kernel failure gets here (an exhausted memory, a comparison
-    raising a ``BaseException`` such as ``KeyboardInterrupt``); a rebuild that fails too leaves the index
-    unusable, and its error propagates.
+    numbers an entry when it is inserted), and for the column ``store``, given when the write changes it.
+    Only a kernel failure gets here (an exhausted memory, a comparison raising a ``BaseException`` such as
+    ``KeyboardInterrupt``); a rebuild that fails too leaves the index unusable, and its error propagates.
     """
 
-    __slots__ = ("indexes", "records", "seq")
+    __slots__ = ("indexes", "records", "seq", "store")
 
-    def __init__(self, indexes: list[Index], records: Mapping[Any, Record], seq: dict[Any, int]) -> None:
+    def __init__(
+        self,
+        indexes: list[Index],
+        records: Mapping[Any, Record],
+        seq: dict[Any, int],
+        store: _column.ColumnStore | None = None,
+    ) -> None:
         self.indexes = indexes
         self.records = records
         self.seq = seq
+        self.store = store
 
     def __enter__(self) -> None:
         return None
@@ -244,6 +318,8 @@ class _Rebuild:
             index._clear()
             keys = index.keys_of(self.records.values())
             index._add_many(keys, pks, [self.seq[pk] for pk in pks])
+        if self.store is not None:
+            self.store.load(self.records)
 
 
 class _Claims:
@@ -293,7 +369,8 @@ def index_name(field: Any) -> tuple[Hashable, ...]:
 
 
 def index_kind(index_type: Any) -> str:
-    """``"hash"`` or ``"sorted"`` from ``create_index``'s ``index_type`` (any case); ``ValueError`` otherwise.
+    """``"hash"``, ``"sorted"`` or ``"column"`` from ``create_index``'s ``index_type`` (any case);
+    ``ValueError`` otherwise.
 
     Example:
         >>> index_kind("Sorted")
@@ -302,7 +379,7 @@ def index_kind(index_type: Any) -> str:
     kind = index_type.lower() if isinstance(index_type, str) else None
     if kind not in INDEX_TYPES:
         raise ValueError(
-            f"unknown index type {index_type!r}: use 'hash' (equality, is_in) or 'sorted' (equality, ranges, "
-            f"prefixes and order_by)"
+            f"unknown index type {index_type!r}: use 'hash' (equality, is_in), 'sorted' (equality, ranges, "
+            f"prefixes and order_by) or 'column' (scans and aggregates over a typed column)"
         )
     return kind

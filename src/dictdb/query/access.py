@@ -6,7 +6,8 @@ dict ``{pk: sequence number}`` when the path has the numbers at hand (a hash ind
 looking them up when the candidates are put back in insertion order.
 
 ``estimate`` is what a path expects to yield (exact for a hash bucket, a primary-key lookup and a sorted
-range; an upper bound for an intersection), known before anything is fetched.
+range; an upper bound for an intersection), known before anything is fetched. A ``ColumnMatch`` is the
+exception: it evaluates its clauses over the column store when it is made, and its estimate is the count.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
+from dictdb._core import column as _column
 from dictdb.index import HashIndex, Index, SortedIndex, is_null_key
 from dictdb.query.expr import render
 
-__all__ = ["Access", "Candidates", "Intersect", "Lookup", "PkLookup", "Scan", "Union"]
+__all__ = ["Access", "Candidates", "ColumnMatch", "Intersect", "Lookup", "PkLookup", "Scan", "Union"]
 
 Candidates = list[Any] | dict[Any, int]
 #: The plan nodes a path answers (rendered only when explained).
@@ -196,6 +198,56 @@ class Union(Access):
 
     def describe(self) -> dict[str, Any]:
         return {"op": "union", "estimate": self.estimate, "inputs": [p.describe() for p in self.parts]}
+
+
+class ColumnMatch(Access):
+    """Clauses on column-indexed fields evaluated over the table's typed vectors (``ColumnStore.match``).
+
+    ``plan`` is the whole predicate (``whole``) or the column-served children of its top-level AND. The
+    candidates come in insertion order (the store's rows are), so they need no sort. ``exact`` is True when
+    they are exactly the query's matches: the whole predicate was evaluated and no row was left unsure (a
+    NaN, a big int, a Decimal... in a column); then they need no re-check either.
+    """
+
+    __slots__ = ("exact", "fields", "pks", "plan", "whole")
+
+    def __init__(self, store: _column.ColumnStore, plan: tuple[Any, ...], whole: bool) -> None:
+        self.plan = plan
+        self.whole = whole
+        self.fields = _leaf_fields(plan)
+        pks, exact = store.match(plan)
+        self.pks: list[Any] = pks
+        self.exact = whole and exact
+        self.estimate = len(pks)
+
+    def fetch(self) -> Candidates:
+        return self.pks
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "op": "column",
+            "fields": self.fields,
+            "clause": render(self.plan),
+            "whole": self.whole,
+            "exact": self.exact,
+            "estimate": self.estimate,
+        }
+
+
+def _leaf_fields(plan: tuple[Any, ...]) -> list[Any]:
+    """The fields the clauses of ``plan`` read, each once, in the order they appear."""
+    seen: dict[Any, None] = {}
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind in ("and", "or"):
+            stack.extend(reversed(node[1]))
+        elif kind == "not":
+            stack.append(node[1])
+        elif len(node) > 1:
+            seen.setdefault(node[1], None)
+    return list(seen)
 
 
 def _union(parts: list[Candidates]) -> Candidates:

@@ -8,7 +8,7 @@ orders and cuts the grouped rows. docs/aggregates.md states the rules on bools, 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from numbers import Real
 from typing import Any, ClassVar
@@ -19,6 +19,8 @@ from dictdb.query import Field
 __all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum", "aggregate"]
 
 Record = dict[Any, Any]
+#: ``vectors(group_fields, specs)``: the kernel's rows computed another way (a column store), or ``None``.
+Vectors = Callable[[tuple[Any, ...], list[tuple[Any, str, Any]]], list[Record] | None]
 
 
 def _field_name(field: Any, aggregate: str) -> Any:
@@ -174,16 +176,19 @@ class Max(Aggregate):
 
 
 def aggregate(
-    rows: Iterable[Record],
+    rows: Iterable[Record] | Callable[[], Iterable[Record]],
     group_by: Any,
     aggregations: dict[str, Any],
     *,
     order_by: Any = None,
     limit: int | None = None,
+    vectors: Vectors | None = None,
 ) -> dict[str, Any] | list[Record]:
     """Aggregate ``rows``: one dict of results, or with ``group_by`` one row per group (``Table.aggregate``).
 
-    Everything is checked before the first record is read.
+    Everything is checked before the first record is read. ``rows`` may be a function that returns them,
+    called only when needed: when ``vectors`` (a table's column store) is given, it is asked first, and the
+    records are read only when it returns ``None`` (it cannot give the same answer).
 
     Example:
         >>> from dictdb.query.aggregates import Avg, Count, aggregate
@@ -197,7 +202,9 @@ def aggregate(
         raise ValueError("order_by and limit apply to grouped rows: pass group_by as well, or neither")
     keys = _order_keys(order_by, [*fields, *aggregations])
     stop = _limit(limit)
-    out = _kernel.aggregate(rows, fields, specs)
+    out = None if vectors is None else vectors(fields, specs)
+    if out is None:
+        out = _kernel.aggregate(rows() if callable(rows) else rows, fields, specs)
     if not fields:
         return out[0]
     for name, descending in reversed(keys):  # stable sorts, last key first

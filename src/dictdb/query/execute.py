@@ -9,6 +9,9 @@ exactly what ``select`` does.
   the whole compiled predicate: an index changes speed, never results. With a ``limit`` much smaller than the
   candidates, only the first ones in insertion order are picked (a heap), and all of them only if the re-check
   drops some.
+- **Column candidates** (``ColumnMatch``) come in insertion order already; when they are exactly the
+  matches (the column store evaluated the whole predicate, no row unsure) they are only fetched and copied,
+  else re-checked like the others.
 - **A walk** serves ``order_by`` one sorted-indexed field with a ``limit``: the index hands out primary keys
   already in the sort's order (the same total order, ties in insertion order, descending keeping ties in
   insertion order), so the first ``limit`` that pass the predicate are the answer. It is taken when it is
@@ -24,7 +27,7 @@ from typing import Any
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.index import SortedIndex
-from dictdb.query.access import Access, Intersect, Lookup, Scan
+from dictdb.query.access import Access, ColumnMatch, Intersect, Lookup, Scan
 from dictdb.query.explain import QueryPlan
 from dictdb.query.expr import render
 from dictdb.query.planner import Planner
@@ -98,6 +101,8 @@ class Strategy:
         access = self.access
         if access is None or isinstance(access, Scan):
             return _predicate.compile_plan(self.plan).filter(records.values(), copy=copy, limit=limit)
+        if isinstance(access, ColumnMatch):
+            return _column_rows(access, self.plan, records, copy, limit)
         predicate = _predicate.compile_plan(self.plan)
         candidates = access.fetch()
         if len(candidates) <= 1:  # no order to restore (and no sequence numbers to ask for)
@@ -143,6 +148,7 @@ class Strategy:
         else:
             path = access.describe()
             candidates = access.estimate
+        recheck = where is not None and not (isinstance(access, ColumnMatch) and access.exact)
         order: dict[str, Any] | None = None
         if self.order:
             order = {"by": [("-" if descending else "") + str(field) for field, descending in self.order]}
@@ -158,9 +164,26 @@ class Strategy:
             where=where,
             access=path,
             candidates=candidates,
-            recheck=where is not None,
+            recheck=recheck,
             order=order,
         )
+
+
+def _column_rows(
+    access: ColumnMatch, plan: Plan, records: Mapping[Any, Record], copy: bool, limit: int | None
+) -> list[Record]:
+    """The records of a column match, in insertion order: the candidates themselves when exact, else those
+    the whole predicate keeps."""
+    pks = access.pks
+    if access.exact:
+        if limit is not None:
+            pks = pks[: max(limit, 0)]
+        # map() fetches in C; the copies (when asked) are made in the same pass. Fetching and copying the
+        # matches, scattered over the table's memory, is most of the time of a selective column match.
+        found = map(records.__getitem__, pks)
+        return _records.copy_records(found) if copy else list(found)
+    # The re-check stops at ``limit``: the candidates are in insertion order, no need to fetch them all.
+    return _predicate.compile_plan(plan).filter(map(records.__getitem__, pks), copy=copy, limit=limit)
 
 
 def decide(plan: Plan, planner: Planner, order: Order | None = None, limit: int | None = None) -> Strategy:

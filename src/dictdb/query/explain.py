@@ -11,11 +11,14 @@ Keys (docs/indexes.md shows examples):
   * ``"index"``: one index answers a clause: ``index`` (its name in ``Table.indexes``), ``kind``
     (``"hash"``, ``"unique sorted"``...), ``lookup`` (``equal``, ``in``, ``null``, ``range``, ``prefix``),
     ``clause``;
+  * ``"column"``: column indexes evaluate ``clause`` over their typed vectors: ``fields`` (the column
+    fields it reads), ``whole`` (the clause is the whole predicate, not only part of an AND) and ``exact``
+    (no row was left unsure, so the candidates are the matches and are not re-checked);
   * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins;
 
   each with ``estimate``, the records it is expected to yield;
 - ``candidates``: how many records are expected to be tested against the whole predicate;
-- ``recheck``: whether they are (always, when there is a ``where``);
+- ``recheck``: whether they are (always when there is a ``where``, but after an exact column match);
 - ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, and ``method``:
   ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked, what it ``walks`` and the
   ``entries`` it expects to read first.
@@ -77,6 +80,16 @@ def _path_lines(path: dict[str, Any], head: str, indent: str) -> list[str]:
             f"{head}{path['kind']} index {path['index']!r}, {path['lookup']}: {path['clause']} "
             f"(~{path['estimate']:,})"
         ]
+    if op == "column":
+        names = ", ".join(map(repr, path["fields"]))
+        how = (
+            "exact, no re-check"
+            if path["exact"]
+            else "whole predicate"
+            if path["whole"]
+            else "part of the AND"
+        )
+        return [f"{head}column index {names}: {path['clause']} (~{path['estimate']:,}, {how})"]
     what = "intersect, starting from the first" if op == "intersect" else "union"
     lines = [f"{head}{what} (~{path['estimate']:,})"]
     for part in path["inputs"]:
