@@ -383,6 +383,7 @@ cdef class ColumnStore:
     """
 
     cdef dict _columns    # field -> _Column
+    cdef tuple _order     # the columns in field order: what writes loop over
     cdef list _pks        # slot -> pk (_DEAD for a tombstone)
     cdef dict _rows       # pk -> slot
     cdef uint64_t* _live  # bitmap of the live slots
@@ -390,6 +391,7 @@ cdef class ColumnStore:
 
     def __cinit__(self):
         self._columns = {}
+        self._order = ()
         self._pks = []
         self._rows = {}
         self._live = NULL
@@ -475,12 +477,14 @@ cdef class ColumnStore:
                     column.write(slot, records[pk])
         column.reserve(self._live_capacity << 6)
         self._columns[field] = column
+        self._order = tuple(self._columns.values())
 
     def drop_field(self, field):
         """Drop a column (KeyError if absent). With no field left the store keeps no rows."""
         if not self._has(field):
             raise KeyError(field)
         del self._columns[field]
+        self._order = tuple(self._columns.values())
         if not self._columns:
             self._reset([])
 
@@ -488,6 +492,7 @@ cdef class ColumnStore:
         """Rebuild every column (same fields) from ``records`` in iteration order."""
         cdef list fields = list(self._columns)
         self._columns = {}
+        self._order = ()
         self._reset([])
         for field in fields:
             self.add_field(field, records)
@@ -523,18 +528,15 @@ cdef class ColumnStore:
         if slot >= self._live_capacity << 6:
             self._reserve(slot + 1)
         # Every value is read before any is stored: a record whose lookup raises changes nothing.
-        values = [_lookup(record, column.field) for column in self._columns.values()]
+        values = [_lookup(record, column.field) for column in self._order]
         try:
-            for column in self._columns.values():
+            for column in self._order:
                 column.store(slot, values[done])
                 done += 1
         except BaseException:
             # Uncount what was stored: the counts decide which loops run, so they must stay exact.
-            for column in self._columns.values():
-                if done == 0:
-                    break
+            for column in self._order[:done]:
                 column.counts[column.tags[slot]] -= 1
-                done -= 1
             raise
         self._pks.append(pk)
         self._rows[pk] = slot
@@ -585,9 +587,9 @@ cdef class ColumnStore:
         """Re-read every column's value of ``pk``'s row from ``record``."""
         cdef Py_ssize_t slot = self._rows[pk]
         cdef _Column column
-        cdef list values = [_lookup(record, column.field) for column in self._columns.values()]
+        cdef list values = [_lookup(record, column.field) for column in self._order]
         cdef Py_ssize_t i = 0
-        for column in self._columns.values():
+        for column in self._order:
             column.clear(slot)
             column.store(slot, values[i])
             i += 1
@@ -874,6 +876,7 @@ def _restore(pks, columns):
         column.strings = list(strings)
         column.codes = {text: code for code, text in enumerate(column.strings)}
         store._columns[field] = column
+        store._order = tuple(store._columns.values())
     if columns:
         store._reset(list(pks))
     return store
