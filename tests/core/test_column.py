@@ -243,6 +243,30 @@ def test_bad_writes_raise_and_change_nothing(core: SimpleNamespace) -> None:
     assert store.slots == 2
 
 
+class Failing(dict[Any, Any]):
+    """A record whose lookup of "w" raises."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key == "w":
+            raise RuntimeError("no w")
+        return super().get(key, default)
+
+
+def test_a_record_whose_lookup_raises_changes_nothing(core: SimpleNamespace) -> None:
+    table: Table = {pk: {"v": "a", "w": pk} for pk in range(100)}
+    store = store_of(core, table, "v", "w")
+    with pytest.raises(RuntimeError, match="no w"):
+        store.append(100, Failing(v=1, w=1))
+    with pytest.raises(RuntimeError, match="no w"):
+        store.replace(5, Failing(v=1, w=1))
+    assert (store.rows, store.slots) == (100, 100)
+    # "v" still holds only str (its whole-word loop reads codes): nothing was counted for the failed rows.
+    assert store.match(("eq", "v", "a")) == (list(range(100)), True)
+    store.append(100, {"v": 1, "w": 1})
+    assert store.match(("eq", "v", "a")) == (list(range(100)), True)
+    assert store.match(("eq", "v", 1)) == ([100], True)
+
+
 def test_add_drop_and_load_fields(core: SimpleNamespace) -> None:
     table: Table = {"a": {"x": 1, "y": "p"}, "b": {"x": 2}}
     store = store_of(core, table, "x")

@@ -99,6 +99,15 @@ cdef extern from *:
     int _popcount "dictdb_popcount64"(uint64_t x) noexcept nogil
 
 
+cdef inline object _lookup(object record, object field):
+    """``record.get(field)``, without a Python call when the record is an exact dict."""
+    cdef PyObject* found
+    if PyDict_CheckExact(record):
+        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
+        return None if found is NULL else <object>found
+    return record.get(field)
+
+
 cdef inline Py_ssize_t _words(Py_ssize_t slots) noexcept nogil:
     return (slots + 63) >> 6
 
@@ -247,18 +256,17 @@ cdef class _Column:
 
     cdef int write(self, Py_ssize_t slot, object record) except -1:
         """Encode the record's value into ``slot`` (reserved), counting its tag."""
-        cdef object value
+        return self.store(slot, _lookup(record, self.field))
+
+    cdef int store(self, Py_ssize_t slot, object value) except -1:
+        """Encode ``value`` into ``slot`` (reserved), counting its tag. Only a new str can fail (no memory
+        for the dictionary), and it fails before the slot or the counts change."""
         cdef PyObject* found
         cdef int overflow = 0
         cdef long long number
         cdef double real
         cdef uint8_t tag = _OTHER
         cdef int64_t payload = 0
-        if PyDict_CheckExact(record):
-            found = PyDict_GetItemWithError(record, self.field)
-            value = None if found is NULL else <object>found
-        else:
-            value = record.get(self.field)
         if value is None:
             tag = _NULL
         elif PyLong_CheckExact(value):
@@ -375,6 +383,7 @@ cdef class ColumnStore:
     """
 
     cdef dict _columns    # field -> _Column
+    cdef tuple _order     # the columns in field order: what writes loop over
     cdef list _pks        # slot -> pk (_DEAD for a tombstone)
     cdef dict _rows       # pk -> slot
     cdef uint64_t* _live  # bitmap of the live slots
@@ -382,6 +391,7 @@ cdef class ColumnStore:
 
     def __cinit__(self):
         self._columns = {}
+        self._order = ()
         self._pks = []
         self._rows = {}
         self._live = NULL
@@ -467,12 +477,14 @@ cdef class ColumnStore:
                     column.write(slot, records[pk])
         column.reserve(self._live_capacity << 6)
         self._columns[field] = column
+        self._order = tuple(self._columns.values())
 
     def drop_field(self, field):
         """Drop a column (KeyError if absent). With no field left the store keeps no rows."""
         if not self._has(field):
             raise KeyError(field)
         del self._columns[field]
+        self._order = tuple(self._columns.values())
         if not self._columns:
             self._reset([])
 
@@ -480,6 +492,7 @@ cdef class ColumnStore:
         """Rebuild every column (same fields) from ``records`` in iteration order."""
         cdef list fields = list(self._columns)
         self._columns = {}
+        self._order = ()
         self._reset([])
         for field in fields:
             self.add_field(field, records)
@@ -508,12 +521,23 @@ cdef class ColumnStore:
     cdef int _append(self, object pk, object record) except -1:
         cdef Py_ssize_t slot = len(self._pks)
         cdef _Column column
+        cdef list values
+        cdef Py_ssize_t done = 0
         if not self._columns:
             return 0
         if slot >= self._live_capacity << 6:
             self._reserve(slot + 1)
-        for column in self._columns.values():
-            column.write(slot, record)
+        # Every value is read before any is stored: a record whose lookup raises changes nothing.
+        values = [_lookup(record, column.field) for column in self._order]
+        try:
+            for column in self._order:
+                column.store(slot, values[done])
+                done += 1
+        except BaseException:
+            # Uncount what was stored: the counts decide which loops run, so they must stay exact.
+            for column in self._order[:done]:
+                column.counts[column.tags[slot]] -= 1
+            raise
         self._pks.append(pk)
         self._rows[pk] = slot
         self._live[slot >> 6] |= (<uint64_t>1) << (slot & 63)
@@ -563,9 +587,12 @@ cdef class ColumnStore:
         """Re-read every column's value of ``pk``'s row from ``record``."""
         cdef Py_ssize_t slot = self._rows[pk]
         cdef _Column column
-        for column in self._columns.values():
+        cdef list values = [_lookup(record, column.field) for column in self._order]
+        cdef Py_ssize_t i = 0
+        for column in self._order:
             column.clear(slot)
-            column.write(slot, record)
+            column.store(slot, values[i])
+            i += 1
 
     def compact(self):
         """Drop the tombstones now, keeping the rows' order."""
@@ -849,6 +876,7 @@ def _restore(pks, columns):
         column.strings = list(strings)
         column.codes = {text: code for code, text in enumerate(column.strings)}
         store._columns[field] = column
+        store._order = tuple(store._columns.values())
     if columns:
         store._reset(list(pks))
     return store

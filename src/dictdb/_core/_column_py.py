@@ -102,7 +102,11 @@ class _Column:
 
     def write(self, slot: int, record: dict[Any, Any]) -> None:
         """Encode the record's value into ``slot`` (the next one appends)."""
-        tag, payload = _encode(record.get(self.field), self.codes, self.strings)
+        self.store(slot, record.get(self.field))
+
+    def store(self, slot: int, value: Any) -> None:
+        """Encode ``value`` into ``slot`` (the next one appends)."""
+        tag, payload = _encode(value, self.codes, self.strings)
         if slot == len(self.tags):
             self.tags.append(tag)
             self.values.append(payload)
@@ -251,12 +255,14 @@ class ColumnStore:
             raise ValueError(f"primary key {pk!r} already has a row")
         if not self._columns:
             return
+        # Every value is read before any is stored: a record whose lookup raises changes nothing.
+        values = [record.get(column.field) for column in self._columns.values()]
         slot = len(self._pks)
+        for column, value in zip(self._columns.values(), values, strict=True):
+            column.store(slot, value)
         self._pks.append(pk)
         self._rows[pk] = slot
         self._live_bits = None
-        for column in self._columns.values():
-            column.write(slot, record)
 
     def append_many(self, pks: Sequence[Any], records: Sequence[dict[Any, Any]]) -> None:
         """``append`` for each pk and record, all checked before any is added."""
@@ -297,8 +303,9 @@ class ColumnStore:
     def replace(self, pk: Any, record: dict[Any, Any]) -> None:
         """Re-read every column's value of ``pk``'s row from ``record`` (an update: the row stays put)."""
         slot = self._rows[pk]
-        for column in self._columns.values():
-            column.write(slot, record)
+        values = [record.get(column.field) for column in self._columns.values()]
+        for column, value in zip(self._columns.values(), values, strict=True):
+            column.store(slot, value)
 
     def compact(self) -> None:
         """Drop the tombstones now, keeping the rows' order."""
