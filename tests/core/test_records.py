@@ -47,6 +47,37 @@ def test_copy_records_empty_and_bad_item(core: SimpleNamespace) -> None:
         core.records.copy_records([{"a": 1}, [1]])
 
 
+@pytest.mark.parametrize("copy", [False, True])
+def test_fetch_reads_records_in_the_order_given(core: SimpleNamespace, copy: bool) -> None:
+    # More records than the prefetch distance, in an order unlike the dict's.
+    records = {pk: {"id": pk, "tags": [pk]} for pk in range(40)}
+    pks = list(range(39, -1, -3))
+    found = core.records.fetch(records, pks, copy)
+    assert found == [records[pk] for pk in pks]
+    assert all((row is records[pk]) is not copy for row, pk in zip(found, pks, strict=True))
+    assert all(row["tags"] is records[pk]["tags"] for row, pk in zip(found, pks, strict=True))
+    assert core.records.fetch(records, [], copy) == []
+
+
+def test_fetch_from_any_mapping_and_iterable(core: SimpleNamespace) -> None:
+    from types import MappingProxyType
+
+    records = MappingProxyType({"a": {"v": 1}, "b": {"v": 2}})
+    assert core.records.fetch(records, iter(["b", "a"]), True) == [{"v": 2}, {"v": 1}]
+
+
+def test_fetch_missing_key_and_bad_record(core: SimpleNamespace) -> None:
+    records: dict[object, object] = {1: {"v": 1}, 2: "not a dict"}
+    with pytest.raises(KeyError) as missing:
+        core.records.fetch(records, [1, 3], False)
+    assert missing.value.args == (3,)
+    assert core.records.fetch(records, [2], False) == ["not a dict"]
+    with pytest.raises(TypeError, match="a record must be a dict"):
+        core.records.fetch(records, [1, 2], True)
+    with pytest.raises(TypeError):
+        core.records.fetch(records, [[1]], False)  # an unhashable key: the dict's own error
+
+
 def test_project_with_aliases_and_missing_fields(core: SimpleNamespace) -> None:
     rows = [{"id": 1, "name": "ada", "age": 36}, {"id": 2}]
     out = core.records.project(rows, [("who", "name"), ("id", "id"), ("years", "age")])

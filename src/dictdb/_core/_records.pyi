@@ -5,6 +5,7 @@ __all__ = [
     "copy_record",
     "copy_records",
     "distinct",
+    "fetch",
     "in_sequence",
     "project",
     "sort_keys",
@@ -13,6 +14,9 @@ __all__ = [
 
 def copy_record(record: dict[Any, Any]) -> dict[Any, Any]: ...
 def copy_records(records: Iterable[dict[Any, Any]]) -> list[dict[Any, Any]]: ...
+def fetch(
+    records: Mapping[Any, dict[Any, Any]], pks: Iterable[Any], copy: bool = False
+) -> list[dict[Any, Any]]: ...
 def project(
     records: Iterable[dict[Any, Any]], columns: Sequence[tuple[Any, Any]], distinct: bool = False
 ) -> list[dict[Any, Any]]: ...

@@ -178,10 +178,9 @@ def _column_rows(
     if access.exact:
         if limit is not None:
             pks = pks[: max(limit, 0)]
-        # map() fetches in C; the copies (when asked) are made in the same pass. Fetching and copying the
-        # matches, scattered over the table's memory, is most of the time of a selective column match.
-        found = map(records.__getitem__, pks)
-        return _records.copy_records(found) if copy else list(found)
+        # One pass of lookups and copies: fetching and copying the matches, scattered over the table's
+        # memory, is most of the time of a selective column match.
+        return _records.fetch(records, pks, copy)
     # The re-check stops at ``limit``: the candidates are in insertion order, no need to fetch them all.
     return _predicate.compile_plan(plan).filter(map(records.__getitem__, pks), copy=copy, limit=limit)
 
