@@ -2,7 +2,8 @@
 deletes, selects, counts, aggregates, index creation and drops, transactions that commit or roll back, and
 saves reloaded from JSON and pickle, run against DictDB and against a dict-of-dicts oracle
 (``tests.reliability.oracle``); after every step the results, the errors (by class), the records and their
-order, the counter and the indexes must agree. Zero divergences.
+order, the counter and the indexes must agree. Zero divergences. A rule switches the planner to eager (every
+index path taken, even on small tables), so that index lookups, walks and intersections are compared too.
 
 ``make test`` runs it in each core (the suite runs twice); ``make reliability`` (``DICTDB_LONG=1``) runs 100x
 more steps. The figures (steps run per core) are reported through ``tests.reliability.figures``.
@@ -24,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from dictdb.query import planner
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
 from tests.reliability.ops import (
@@ -197,12 +199,14 @@ class DatabaseModel(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        self._planner = (planner.SCAN_FRACTION, planner.INTERSECT_RATIO, planner.INTERSECT_FLOOR)
         self._workdir = tempfile.TemporaryDirectory(prefix="dictdb-model-")
         self.runner = Runner(Path(self._workdir.name))
         self.model = ModelDB()
         COUNTED["runs"] += 1
 
     def teardown(self) -> None:
+        planner.SCAN_FRACTION, planner.INTERSECT_RATIO, planner.INTERSECT_FLOOR = self._planner
         self._workdir.cleanup()
 
     def step(self, op: tuple[Any, ...]) -> None:
@@ -251,6 +255,16 @@ class DatabaseModel(RuleBasedStateMachine):
     @rule(op=transactions)
     def transaction(self, op: tuple[Any, ...]) -> None:
         self.step(op)
+
+    @rule(eager=st.booleans())
+    def plan_eagerly(self, eager: bool) -> None:
+        """Small tables mostly scan; eagerly, every index path is taken and every AND intersects (the
+        planner's thresholds, as tests/test_index_differential.py sets them), so that those paths are
+        compared too. Results must not change either way."""
+        if eager:
+            planner.SCAN_FRACTION, planner.INTERSECT_RATIO, planner.INTERSECT_FLOOR = 2.0, 10**9, 0
+        else:
+            planner.SCAN_FRACTION, planner.INTERSECT_RATIO, planner.INTERSECT_FLOOR = self._planner
 
     @rule(op=saves)
     def save_and_reload(self, op: tuple[Any, ...]) -> None:
