@@ -25,9 +25,11 @@ NaN objects than the ones saved, so an operand NaN would make results depend on 
 
 from __future__ import annotations
 
+import datetime
 import math
 import random
 from collections.abc import Callable
+from decimal import Decimal
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,22 @@ VALUES = {"a": A_VALUES, "b": B_VALUES, "c": C_VALUES}
 TYPED_VALUES = {"a": [0, 1, 2, -3, 5], "b": B_VALUES, "c": C_VALUES}
 #: Predicate operands: no NaN (see the module docstring).
 OPERANDS = [None, 0, 1, 2, 1.0, 0.5, -3, "a", "ab", "b", "", True, "x"]
+#: More types, for the seeded operations only (the differential and soak tests): the oracle of the model test
+#: orders and sums only the plain values above.
+EXOTIC_VALUES = [
+    Decimal("1.5"),
+    Decimal("NaN"),
+    Decimal("-0"),
+    b"a",
+    (1, "a"),
+    (None,),
+    [1],
+    2**64,
+    -(2**63),
+    10**30,
+    datetime.date(2020, 1, 1),
+    datetime.datetime(2020, 1, 1, 12),
+]
 LIKE_PATTERNS = ["a%", "%b", "a_", "_", "%", "a!%%", "A%", "%a%", "b"]
 ORDERS = ["a", "-a", "b", "-b", "c", "-c", "id", "-id", ["b", "-a"], ["-c", "id"], ["a", "b"]]
 #: Projections; the ones without ``c`` are the only ones ``distinct`` uses (NaN and identity again).
@@ -200,9 +218,13 @@ def outcome(apply: Callable[..., Any], op: tuple[Any, ...]) -> tuple[str, Any]:
 # -- seeded random operations (the differential test's subprocesses rebuild them from the seed) ------------
 
 
+def random_value(rng: random.Random, pool: list[Any]) -> Any:
+    return rng.choice(EXOTIC_VALUES) if rng.random() < 0.1 else rng.choice(pool)
+
+
 def random_record(rng: random.Random, table: str) -> dict[str, Any]:
     pools = TYPED_VALUES if table == "typed" and rng.random() < 0.85 else VALUES
-    record = {field: rng.choice(pools[field]) for field in FIELDS if rng.random() < 0.75}
+    record = {field: random_value(rng, pools[field]) for field in FIELDS if rng.random() < 0.75}
     if rng.random() < 0.4:
         record["id"] = rng.choice(PKS)
     return record
@@ -217,15 +239,17 @@ def random_plan(rng: random.Random, depth: int = 0) -> Any:
         return ("not", random_plan(rng, depth + 1))
     field = rng.choice([*FIELDS, "id"])
     kind = rng.choice(["eq", "ne", "lt", "le", "gt", "ge", "between", "in", "is_null", "is_not_null", "like"])
+    operands = [value for value in EXOTIC_VALUES if not isinstance(value, Decimal) or value.is_finite()]
+    operands = OPERANDS + operands if rng.random() < 0.2 else OPERANDS
     if kind == "between":
-        return (kind, field, rng.choice(OPERANDS), rng.choice(OPERANDS))
+        return (kind, field, rng.choice(operands), rng.choice(operands))
     if kind == "in":
-        return (kind, field, tuple(rng.sample(OPERANDS, rng.randint(0, 3))))
+        return (kind, field, tuple(rng.sample(operands, rng.randint(0, 3))))
     if kind in ("is_null", "is_not_null"):
         return (kind, field)
     if kind == "like":
         return (kind, field, rng.choice(LIKE_PATTERNS), rng.choice([None, "!"]), rng.random() < 0.3)
-    return (kind, field, rng.choice(OPERANDS))
+    return (kind, field, rng.choice(operands))
 
 
 def random_op(rng: random.Random, *, nested: bool = False) -> tuple[Any, ...]:
@@ -243,7 +267,7 @@ def random_op(rng: random.Random, *, nested: bool = False) -> tuple[Any, ...]:
         record.setdefault("id", rng.choice(PKS))
         return ("upsert", table, record, rng.choice(["update", "update", "ignore", "error"]))
     if roll < 0.40:
-        changes = {field: rng.choice(VALUES[field]) for field in rng.sample(FIELDS, rng.randint(1, 2))}
+        changes = {field: random_value(rng, VALUES[field]) for field in rng.sample(FIELDS, rng.randint(1, 2))}
         if rng.random() < 0.15:
             changes["id"] = rng.choice(PKS)
         return ("update", table, changes, plan)
