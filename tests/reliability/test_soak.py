@@ -228,7 +228,7 @@ def test_threads_mixing_every_operation_keep_the_invariants(tmp_path: Path) -> N
     assert counts["backups restored"] > 0
     report(
         "soak",
-        threads=len(soak.counts) + 1,
+        worker_threads=len(soak.counts),
         seconds=round(time.monotonic() - started, 1),
         operations=sum(counts.values()),
         **dict(sorted(counts.items())),
