@@ -69,8 +69,15 @@ def test_compiled_and_pure_cores_give_identical_results_and_errors() -> None:
         assert len(compiled) == len(pure) == count
         for ours, theirs in zip(compiled, pure, strict=True):
             assert ours["seed"] == theirs["seed"]
-            for step, (a, b) in enumerate(zip(ours["results"], theirs["results"], strict=True)):
+            if ours["results"] != theirs["results"]:
+                step, a, b = next(
+                    (step, a, b)
+                    for step, (a, b) in enumerate(zip(ours["results"], theirs["results"], strict=True))
+                    if a != b
+                )
                 op = random_ops(ours["seed"], OPERATIONS)[step]
-                assert a == b, f"seed {ours['seed']}, operation {step} {op!r}:\ncompiled: {a}\npure:     {b}"
+                raise AssertionError(
+                    f"seed {ours['seed']}, operation {step} {op!r}:\ncompiled: {a}\npure:     {b}"
+                )
             compared += len(ours["results"])
     report("differential", seeds=f"{FIRST_SEED}..", sequences=SEQUENCES, operations=compared, divergences=0)
