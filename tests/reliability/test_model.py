@@ -50,7 +50,11 @@ from tests.snapshots import next_auto_pk
 from tests.test_index_maintenance import assert_consistent
 from tests.value_strategies import assert_same
 
-EXAMPLES = scaled(100, 10_000)
+#: Runs of the state machine (of up to ``STEPS_PER_EXAMPLE`` steps each): 100 in ``make test``, 100x more
+#: in ``make reliability``, in rounds of ``EXAMPLES`` because hypothesis keeps a record of every run it made
+#: in one test (~0.5 MB each here), which a round frees.
+EXAMPLES = 100
+ROUNDS = scaled(1, 100)
 STEPS_PER_EXAMPLE = 50
 
 tables = st.sampled_from(list(TABLES))
@@ -289,14 +293,15 @@ class DatabaseModel(RuleBasedStateMachine):
 
 def test_dictdb_agrees_with_the_dict_of_dicts_oracle() -> None:
     COUNTED.update(steps=0, runs=0)
-    run_state_machine_as_test(
-        DatabaseModel,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS_PER_EXAMPLE,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+    for _ in range(ROUNDS):
+        run_state_machine_as_test(
+            DatabaseModel,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=STEPS_PER_EXAMPLE,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     assert COUNTED["steps"] > 0
     report("model", runs=COUNTED["runs"], steps=COUNTED["steps"], divergences=0)
