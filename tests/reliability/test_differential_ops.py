@@ -24,7 +24,7 @@ from tests.reliability.figures import report
 from tests.reliability.ops import random_ops
 
 ROOT = Path(__file__).resolve().parents[2]
-SEQUENCES = scaled(200, 20_000)
+SEQUENCES = scaled(600, 60_000)
 OPERATIONS = 60
 #: The pure pass of ``make test`` replays other seeds than the compiled pass: twice the sequences, same cost.
 FIRST_SEED = 1_000_000 if os.environ.get("DICTDB_NO_EXTENSIONS") else 0
