@@ -381,3 +381,17 @@ def test_a_failure_inside_the_store_is_rolled_back(people: Table, method: str, w
     assert (list(people.records.items()), answers(people), people.indexes["pay"].range(0, 100)) == before
     with pytest.raises(Exception, match="already holds"):
         people.insert({"name": "ada"})  # the unique index was put back too
+
+
+def test_search_finds_a_records_own_nan_as_a_hash_index_does() -> None:
+    nan = float("nan")
+    table = Table("t")
+    table.insert([{"x": nan}, {"x": float("nan")}, {"x": 1.5}, {}])
+    by_kind: dict[str, tuple[list[Any], ...]] = {}
+    for kind in ("hash", "column"):
+        table.create_index("x", kind)
+        index = table.indexes["x"]
+        by_kind[kind] = (index.search(nan), index.search(1.5), index.search(None))
+        table.drop_index("x")
+    assert by_kind["column"][0] == [1] == by_kind["hash"][0]
+    assert by_kind["column"][1:] == by_kind["hash"][1:] == ([3], [4])

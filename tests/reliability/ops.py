@@ -289,7 +289,8 @@ def random_op(rng: random.Random, *, nested: bool = False) -> tuple[Any, ...]:
         return ("aggregate", table, plan, rng.choice(GROUP_BYS), aggregates)
     if roll < 0.88:
         unique = rng.random() < 0.4
-        return ("create_index", table, rng.choice(INDEX_FIELDS), rng.choice(["hash", "sorted"]), unique)
+        kind = rng.choice(["hash", "sorted", "column"])
+        return ("create_index", table, rng.choice(INDEX_FIELDS), kind, unique)
     if roll < 0.92 or nested:
         return ("drop_index", table, rng.choice(INDEX_FIELDS))
     if roll < 0.97:

@@ -217,6 +217,8 @@ class ModelTable:
         name = fields[0] if len(fields) == 1 else fields
         if name in self.indexes:
             return
+        if kind == "column" and (unique or len(fields) > 1):
+            raise ValueError("model: a column index is on one field and never unique")
         self.indexes[name] = (fields, kind, unique)
         try:
             self.check_unique(self.records)

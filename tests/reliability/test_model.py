@@ -167,7 +167,7 @@ index_ops = with_table(
             st.just("create_index"),
             st.just(t),
             st.sampled_from(INDEX_FIELDS),
-            st.sampled_from(["hash", "sorted"]),
+            st.sampled_from(["hash", "sorted", "column"]),
             st.booleans(),
         ),
         st.tuples(st.just("drop_index"), st.just(t), st.sampled_from(INDEX_FIELDS)),

@@ -132,7 +132,7 @@ class Soak:
         if table.has_index("balance"):
             table.drop_index("balance")
         else:
-            table.create_index("balance", rng.choice(["hash", "sorted"]))
+            table.create_index("balance", rng.choice(["hash", "sorted", "column"]))
         counts["account index changes"] += 1
         time.sleep(0.001)
 

@@ -74,7 +74,7 @@ class ColumnIndex(Index):
         return self._store
 
     def search(self, value: Any) -> list[Any]:
-        """Primary keys of the records whose value ``== value`` (Python's equality), in insertion order.
+        """Primary keys of the records whose value is ``value`` or ``== value``, in insertion order.
 
         Example:
             >>> from dictdb import Table
@@ -85,7 +85,9 @@ class ColumnIndex(Index):
             >>> t.indexes["n"].search(1)
             [1, 2, 4]
         """
-        plan = ("eq", self.fields[0], value)
+        # ``in`` rather than ``==``: it matches by identity too, as a dict lookup (the hash index) does, so a
+        # record's own NaN finds its record.
+        plan = ("in", self.fields[0], (value,))
         records = self._records
         store = self._store
         if store.supports(plan):
