@@ -148,6 +148,18 @@ def one_round(folder: Path) -> None:
     users.select(where=(name > "user3") & (name < "user5"))
     users.drop_index("name")
     users.drop_index(["dept", "age"])
+    users.create_index("score", "column")  # kept through the saves below
+    users.create_index("name", "column")
+    for where in (
+        score > 2,
+        score.between(1, 3) | ~(name == "user3"),
+        name.is_in(["user1", "x"]) & (score < 4),
+    ):
+        users.select(where=where)
+        users.count(where=where)
+    users.aggregate(group_by="name", n=Count(), mean=Avg("score"), low=Min("score"))
+    users.update({"score": 9}, where=name == "user2")
+    users.drop_index("name")
     users.aggregate(n=Count(), total=Sum("age"), mean=Avg("score"), low=Min("age"), high=Max("name"))
     users.aggregate(group_by="dept", n=Count("age"), mean=Avg("age"))
     for file_format in ("json", "pickle"):
