@@ -14,7 +14,7 @@ FUZZ_TIME ?= 60
 FUZZ_TARGETS := predicate like loader
 # The debug build (bounds and wraparound checks on) lives in a copy of the tree, beside the in-place build.
 DEBUG_DIR := build/debug
-PYX := $(wildcard src/dictdb/_core/*.pyx)
+PYX := $(wildcard src/dictdb/_core/*.pyx src/dictdb/_core/*.pxd)
 LINTED := src tests benchmarks examples fuzz setup.py
 
 .PHONY: help venv build build-pure demo test test-compiled test-pure test-debug lint types stubs bench bench-smoke \

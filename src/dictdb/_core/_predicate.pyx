@@ -11,6 +11,8 @@ lookup; the string tests use the str C API, and LIKE runs a matcher compiled to 
 """
 
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError
+
+from ._prefetch cimport prefetch_ahead
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
@@ -462,6 +464,20 @@ cdef class Predicate:
             if limit < _MAX_SSIZE:
                 wanted = limit
         # Copying a match right after testing it finds the record still in the CPU cache.
+        # A list (an index's candidates) lies scattered over memory: its records are prefetched ahead.
+        cdef list rows
+        cdef Py_ssize_t i, n
+        if type(records) is list:
+            rows = <list>records
+            n = len(rows)
+            for i in range(n):
+                prefetch_ahead(rows, i, n)
+                record = rows[i]
+                if root.test(record):
+                    out.append(_copy(record) if copying else record)
+                    if len(out) >= wanted:
+                        break
+            return out
         for record in records:
             if root.test(record):
                 out.append(_copy(record) if copying else record)

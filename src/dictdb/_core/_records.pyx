@@ -10,6 +10,8 @@ each record's key once with the worst kept one.
 """
 
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
+
+from ._prefetch cimport prefetch_ahead
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint64_t
@@ -64,21 +66,6 @@ cdef extern from "Python.h":
     bint PyLong_Check(object o)
     bint PyUnicode_Check(object o)
 
-    # The public fields of a dict (cpython/dictobject.h, 3.10 to 3.13): only read to prefetch its entries.
-    ctypedef struct _DictObject "PyDictObject":
-        void* ma_keys
-
-
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define _dictdb_prefetch(address) __builtin_prefetch((const void*)(address), 0, 3)
-    #else
-    #define _dictdb_prefetch(address) ((void)(address))
-    #endif
-    """
-    void _prefetch "_dictdb_prefetch"(void* address) noexcept
-
 
 cdef inline dict _copy(object record):
     if not PyDict_Check(record):
@@ -129,25 +116,15 @@ def fetch(records, pks, copy=False):
     return _copy_prefetched(out) if copy else out
 
 
-# How many records ahead of the one being copied its dict is prefetched (its entries at half the distance).
-cdef Py_ssize_t _PREFETCH_AHEAD = 8
-
-
 cdef list _copy_prefetched(list found):
     """Copies of ``found``'s records. The matches of a selective query lie scattered over the table's memory,
     so each copy would wait on cache misses: the dicts (then their entry tables) a few records ahead are
     prefetched while one is copied, halving the time on the benchmark's 100,000-row scan."""
     cdef Py_ssize_t i, n = len(found)
     cdef list out = PyList_New(n)
-    cdef PyObject* record
     cdef object copied
     for i in range(n):
-        if i + _PREFETCH_AHEAD < n:
-            _prefetch(PyList_GET_ITEM(found, i + _PREFETCH_AHEAD))
-        if i + _PREFETCH_AHEAD // 2 < n:
-            record = PyList_GET_ITEM(found, i + _PREFETCH_AHEAD // 2)
-            if PyDict_CheckExact(<object>record):
-                _prefetch((<_DictObject*>record).ma_keys)
+        prefetch_ahead(found, i, n)
         copied = _copy(<object>PyList_GET_ITEM(found, i))
         _incref(<PyObject*>copied)
         _list_set(out, i, <PyObject*>copied)
