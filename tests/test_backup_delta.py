@@ -230,3 +230,22 @@ def test_restoring_a_full_snapshot_without_deltas_gives_the_database_back() -> N
     db = sample_db()
     state = Restoring(snapshot.take(db), "full.json")
     assert_same_db(db, snapshot.restore(state.snapshot(), DictDB, "folder"))
+
+
+@pytest.mark.parametrize("kind", ["hash", "sorted", "column"])
+def test_an_index_created_or_dropped_alone_is_a_change_a_delta_carries(tmp_path: Path, kind: str) -> None:
+    # No record changes between the backups: only the index definitions do (found by the soak test).
+    from dictdb import BackupManager
+
+    db = DictDB()
+    users = db.create_table("users")
+    users.insert([{"age": 30}, {"age": 40}])
+    manager = BackupManager(db, tmp_path, incremental=True)
+    assert manager.backup_full() is not None
+    users.create_index("age", kind)
+    assert manager.backup_delta() is not None
+    assert BackupManager.restore(tmp_path).get_table("users").indexes["age"].kind == kind
+    assert manager.backup_delta() is None  # nothing changed since
+    users.drop_index("age")
+    assert manager.backup_delta() is not None
+    assert BackupManager.restore(tmp_path).get_table("users").indexed_fields() == []

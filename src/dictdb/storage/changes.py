@@ -19,7 +19,13 @@ from typing import Any, Protocol
 
 from dictdb._core import records as _records
 from dictdb.storage import snapshot
-from dictdb.storage.snapshot import DatabaseLike, DatabaseSnapshot, TableLike, TableSnapshot
+from dictdb.storage.snapshot import (
+    DatabaseLike,
+    DatabaseSnapshot,
+    TableLike,
+    TableSnapshot,
+    index_definitions,
+)
 
 __all__ = ["Drained", "Registry", "TableChanges", "TakenDelta", "take_delta", "take_full"]
 
@@ -27,7 +33,31 @@ Record = dict[Any, Any]
 
 #: Table name -> a weak reference to the table object, as the database held it at the last backup. Weak:
 #: a dropped table is not kept in memory until the next backup.
-Registry = dict[Any, "weakref.ReferenceType[Any]"]
+
+
+class TableRef(weakref.ref[Any]):
+    """A weak reference to a table, with its index definitions at the backup that took it: a delta carries a
+    table whose indexes were created or dropped since, even when none of its records changed."""
+
+    __slots__ = ("indexes",)
+
+    indexes: dict[Any, str]
+
+    def __new__(cls, table: Any, indexes: dict[Any, str]) -> TableRef:
+        ref = super().__new__(cls, table)
+        ref.indexes = indexes
+        return ref
+
+    def __init__(self, table: Any, indexes: dict[Any, str]) -> None:
+        # weakref.ref's own __init__ takes (object[, callback]); typeshed does not declare it.
+        super().__init__(table)  # type: ignore[call-arg]
+
+
+Registry = dict[Any, TableRef]
+
+
+def _registry(tables: list[tuple[Any, Any]]) -> Registry:
+    return {name: TableRef(table, index_definitions(table)) for name, table in tables}
 
 
 class DrainableTable(TableLike, Protocol):
@@ -133,7 +163,7 @@ def take_full(db: DrainableDatabase) -> tuple[DatabaseSnapshot, Drained, Registr
         except BaseException:
             drained.put_back()
             raise
-        return snap, drained, {name: weakref.ref(table) for name, table in tables}
+        return snap, drained, _registry(tables)
 
 
 def take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
@@ -174,10 +204,10 @@ def _take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
         if created:
             # The backups before this delta do not have this table: it goes in whole.
             upserts, delete = _records.copy_records(list(table.records.values())), []
-        elif not upserts and not delete:
-            continue
+        elif not upserts and not delete and ref is not None and ref.indexes == index_definitions(table):
+            continue  # nothing changed: neither a record nor an index
         changes.append(TableChanges(snapshot.table_snapshot(name, table, upserts), created, delete))
-    return TakenDelta(dropped, changes, drained, {name: weakref.ref(table) for name, table in tables})
+    return TakenDelta(dropped, changes, drained, _registry(tables))
 
 
 def _gone(name: Any, ref: weakref.ReferenceType[Any], tables: Mapping[Any, Any]) -> bool:

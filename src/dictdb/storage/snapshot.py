@@ -132,10 +132,15 @@ def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableS
         name=name,
         primary_key=table.primary_key,
         schema=None if table.schema is None else dict(table.schema),
-        indexes={field: _index_kind(index) for field, index in table.indexes.items()},
+        indexes=index_definitions(table),
         next_pk=table._next_pk,
         records=records,
     )
+
+
+def index_definitions(table: TableLike) -> dict[Any, str]:
+    """``{field: kind}`` of ``table``'s indexes, in creation order, as a file keeps them."""
+    return {field: _index_kind(index) for field, index in table.indexes.items()}
 
 
 def _index_kind(index: Any) -> str:
