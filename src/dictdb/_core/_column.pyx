@@ -1136,20 +1136,14 @@ cdef int _operands(_Test* test, tuple values) except -1:
     return 0
 
 
-cdef inline bint _find_int(const int64_t* values, Py_ssize_t count, int64_t value) noexcept nogil:
-    cdef Py_ssize_t low = 0
-    cdef Py_ssize_t high = count
-    cdef Py_ssize_t middle
-    while low < high:
-        middle = (low + high) >> 1
-        if values[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low < count and values[low] == value
+# The two payloads a member test looks values up in (its sorted ints, its sorted floats).
+ctypedef fused _payload:
+    int64_t
+    double
 
 
-cdef inline bint _find_float(const double* values, Py_ssize_t count, double value) noexcept nogil:
+cdef inline bint _find(const _payload* values, Py_ssize_t count, _payload value) noexcept nogil:
+    """Whether the sorted ``values`` hold ``value`` (a binary search)."""
     cdef Py_ssize_t low = 0
     cdef Py_ssize_t high = count
     cdef Py_ssize_t middle
@@ -1168,7 +1162,7 @@ cdef inline bint _hit_int(const _Test* test, int64_t value) noexcept nogil:
         span = <uint64_t>test.high - <uint64_t>test.low
         return (<uint64_t>value - <uint64_t>test.low <= span) != test.negate
     if test.member:
-        return _find_int(test.ints, test.int_count, value) != test.negate
+        return _find(test.ints, test.int_count, value) != test.negate
     return False
 
 
@@ -1176,8 +1170,8 @@ cdef inline bint _hit_float(const _Test* test, double value) noexcept nogil:
     cdef int side
     if test.member:
         if _integral(value):
-            return _find_int(test.ints, test.int_count, <int64_t>value) != test.negate
-        return _find_float(test.floats, test.float_count, value) != test.negate
+            return _find(test.ints, test.int_count, <int64_t>value) != test.negate
+        return _find(test.floats, test.float_count, value) != test.negate
     if test.numbers_never:
         return False
     if test.float_interval:
