@@ -220,39 +220,20 @@ def test_a_huge_record_count_loads_whole(tmp_path: Path) -> None:
 
 # --- bad and hostile pickles ------------------------------------------------------------------------------
 
+
+def one_table_pickle(records: list[dict[str, Any]]) -> bytes:
+    """A pickle of a well-formed file holding one table ``t`` of ``records``."""
+    table = {"primary_key": "id", "schema": None, "indexes": {}, "next_pk": 1, "records": records}
+    return pickle.dumps({"_meta": meta(), "tables": {"t": table}})
+
+
 PICKLE_CORPUS: dict[str, tuple[bytes, str]] = {
     "a NaN key": (
-        pickle.dumps(
-            {
-                "_meta": meta(),
-                "tables": {
-                    "t": {
-                        "primary_key": "id",
-                        "schema": None,
-                        "indexes": {},
-                        "next_pk": 1,
-                        "records": [{"id": float("nan")}],
-                    }
-                },
-            }
-        ),
+        one_table_pickle([{"id": float("nan")}]),
         "equals nothing",
     ),
     "a list key": (
-        pickle.dumps(
-            {
-                "_meta": meta(),
-                "tables": {
-                    "t": {
-                        "primary_key": "id",
-                        "schema": None,
-                        "indexes": {},
-                        "next_pk": 1,
-                        "records": [{"id": [1]}],
-                    }
-                },
-            }
-        ),
+        one_table_pickle([{"id": [1]}]),
         "not hashable",
     ),
     "version 2": (pickle.dumps({"_meta": meta(version=2), "tables": {}}), "newer DictDB"),
