@@ -497,6 +497,19 @@ cdef class ColumnStore:
         for field in fields:
             self.add_field(field, records)
 
+    cdef Py_ssize_t* _live_slots(self) except NULL:
+        """The slots of the live rows, in order, in a new array (one per row) the caller frees."""
+        cdef Py_ssize_t* slots = <Py_ssize_t*>PyMem_Malloc(max(len(self._rows), 1) * sizeof(Py_ssize_t))
+        cdef Py_ssize_t i = 0
+        cdef Py_ssize_t slot
+        if slots is NULL:
+            raise MemoryError()
+        for slot in range(len(self._pks)):
+            if self._pks[slot] is not _DEAD:
+                slots[i] = slot
+                i += 1
+        return slots
+
     cdef int _reset(self, list pks) except -1:
         cdef Py_ssize_t slots = len(pks)
         cdef Py_ssize_t w
@@ -597,17 +610,10 @@ cdef class ColumnStore:
     def compact(self):
         """Drop the tombstones now, keeping the rows' order."""
         cdef Py_ssize_t count = len(self._rows)
-        cdef Py_ssize_t* slots = <Py_ssize_t*>PyMem_Malloc(max(count, 1) * sizeof(Py_ssize_t))
-        cdef Py_ssize_t i = 0
-        cdef Py_ssize_t slot
+        cdef Py_ssize_t* slots = self._live_slots()
+        cdef Py_ssize_t i
         cdef _Column column
-        if slots is NULL:
-            raise MemoryError()
         try:
-            for slot in range(len(self._pks)):
-                if self._pks[slot] is not _DEAD:
-                    slots[i] = slot
-                    i += 1
             for column in self._columns.values():
                 column.keep(slots, count)
             self._reset([self._pks[slots[i]] for i in range(count)])
@@ -823,16 +829,8 @@ cdef class ColumnStore:
         cdef Py_ssize_t count = len(self._rows)
         cdef list pks = [pk for pk in self._pks if pk is not _DEAD]
         cdef list columns = []
-        cdef Py_ssize_t* slots = <Py_ssize_t*>PyMem_Malloc(max(count, 1) * sizeof(Py_ssize_t))
-        cdef Py_ssize_t i = 0
-        cdef Py_ssize_t slot
-        if slots is NULL:
-            raise MemoryError()
+        cdef Py_ssize_t* slots = self._live_slots()
         try:
-            for slot in range(len(self._pks)):
-                if self._pks[slot] is not _DEAD:
-                    slots[i] = slot
-                    i += 1
             for column in self._columns.values():
                 # A compacted copy, so that the state holds live rows only and this store is untouched.
                 kept = _Column(column.field)
