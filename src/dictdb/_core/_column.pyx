@@ -209,6 +209,15 @@ cdef struct _Test:
 
 
 @cython.final
+cdef int _grow(void** block, size_t size) except -1:
+    """Resize the PyMem block ``*block`` to ``size`` bytes; on failure it is left as it was."""
+    cdef void* grown = PyMem_Realloc(block[0], size)
+    if grown is NULL:
+        raise MemoryError()
+    block[0] = grown
+    return 0
+
+
 cdef class _Column:
     """One field's vector: a tag and a payload per slot, the str dictionary, and live rows per tag."""
 
@@ -238,19 +247,11 @@ cdef class _Column:
 
     cdef int reserve(self, Py_ssize_t slots) except -1:
         cdef Py_ssize_t capacity = self.capacity
-        cdef void* tags
-        cdef void* values
         if slots <= capacity:
             return 0
         capacity = max(slots, capacity * 2, 16)
-        tags = PyMem_Realloc(self.tags, capacity * sizeof(uint8_t))
-        if tags is NULL:
-            raise MemoryError()
-        self.tags = <uint8_t*>tags
-        values = PyMem_Realloc(self.values, capacity * sizeof(_Payload))
-        if values is NULL:
-            raise MemoryError()
-        self.values = <_Payload*>values
+        _grow(<void**>&self.tags, capacity * sizeof(uint8_t))
+        _grow(<void**>&self.values, capacity * sizeof(_Payload))
         self.capacity = capacity
         return 0
 
@@ -432,15 +433,11 @@ cdef class ColumnStore:
         least the bitmap's capacity, so that an append checks one number)."""
         cdef Py_ssize_t words = _words(slots)
         cdef Py_ssize_t capacity
-        cdef void* grown
         cdef _Column column
         if words <= self._live_capacity:
             return 0
         capacity = max(words, self._live_capacity * 2, 4)
-        grown = PyMem_Realloc(self._live, capacity * sizeof(uint64_t))
-        if grown is NULL:
-            raise MemoryError()
-        self._live = <uint64_t*>grown
+        _grow(<void**>&self._live, capacity * sizeof(uint64_t))
         memset(self._live + self._live_capacity, 0, (capacity - self._live_capacity) * sizeof(uint64_t))
         self._live_capacity = capacity
         for column in self._columns.values():
@@ -1550,21 +1547,12 @@ cdef class _Aggregation:
 
     cdef Py_ssize_t _new_group(self, Py_ssize_t slot) except -1:
         cdef Py_ssize_t capacity
-        cdef void* grown
         cdef Py_ssize_t s
         cdef _Accumulator* row
         if self.groups == self.capacity:
             capacity = max(self.capacity * 2, 8)
-            grown = PyMem_Realloc(
-                self.accumulators, capacity * max(self.spec_count, 1) * sizeof(_Accumulator)
-            )
-            if grown is NULL:
-                raise MemoryError()
-            self.accumulators = <_Accumulator*>grown
-            grown = PyMem_Realloc(self.first_slots, capacity * sizeof(Py_ssize_t))
-            if grown is NULL:
-                raise MemoryError()
-            self.first_slots = <Py_ssize_t*>grown
+            _grow(<void**>&self.accumulators, capacity * max(self.spec_count, 1) * sizeof(_Accumulator))
+            _grow(<void**>&self.first_slots, capacity * sizeof(Py_ssize_t))
             self.capacity = capacity
         row = self.accumulators + self.groups * self.spec_count
         memset(row, 0, self.spec_count * sizeof(_Accumulator))
