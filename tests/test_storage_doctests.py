@@ -17,6 +17,8 @@ MODULES = [
     "dictdb.storage.codec",
     "dictdb.storage.delta",
     "dictdb.storage.document",
+    "dictdb.storage.frames",
+    "dictdb.storage.journal",
     "dictdb.storage.jsonfile",
     "dictdb.storage.persistence",
     "dictdb.storage.pickle_safe",
