@@ -27,6 +27,7 @@ import math
 import os
 import threading
 import weakref
+from contextlib import suppress
 from typing import Any
 
 from dictdb.log import logger
@@ -81,7 +82,8 @@ class JournalWriter:
         except BaseException:
             os.close(fd)
             # The next attempt creates the file with O_EXCL again.
-            os.remove(path)
+            with suppress(OSError):
+                os.remove(path)
             raise
         self._start(fd, path, generation, HEADER_SIZE, sync, sync_interval)
 
@@ -151,7 +153,9 @@ class JournalWriter:
         self._shift = 0
         #: Every ticket up to this one is durable, or lost (in ``_lost``).
         self._durable = end
-        self._lost: list[tuple[int, int, OSError]] = []
+        #: (low, high, errno, message) per failed fsync that lost frames: it lost the tickets in (low, high].
+        #: Not the exception itself, whose traceback would keep its callers' frames alive.
+        self._lost: list[tuple[int, int, int | None, str | None]] = []
         self._syncing = False
         self._unsynced = True
         # A new file's name is durable only once its folder is fsynced: done with the first fsync.
@@ -331,10 +335,9 @@ class JournalWriter:
             self._cond.notify_all()
 
     def _raise_if_lost(self, ticket: int) -> None:
-        for low, high, exc in self._lost:
+        for low, high, code, message in self._lost:
             if low < ticket <= high:
-                # A copy per waiter: one exception object raised in several threads would share a traceback.
-                raise OSError(exc.errno, exc.strerror, exc.filename) from exc
+                raise OSError(code, message, self.path)
 
     def _drop_undurable(self, exc: OSError) -> None:
         """After a failed fsync in ``"full"`` mode: cut the frames nothing has made durable off the file and
@@ -342,7 +345,7 @@ class JournalWriter:
         end = self._end + self._shift
         if end <= self._durable:
             return
-        self._lost.append((self._durable, end, exc))
+        self._lost.append((self._durable, end, exc.errno, exc.strerror))
         floor = self._durable - self._shift
         self._shift = end - floor
         self._durable = end
