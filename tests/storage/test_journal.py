@@ -124,6 +124,15 @@ def test_a_refused_value_raises_and_writes_nothing(path: str, value: Any) -> Non
     assert payloads_of(path) == PAYLOADS[:1]
 
 
+@pytest.mark.parametrize("size", [10, 100_000], ids=["small", "past-the-reuse-limit"])
+def test_a_refused_value_leaves_nothing_in_the_next_frame(size: int) -> None:
+    # Frames share one pickler; a pickle of more than 64 KiB reaches its buffer before the refused value.
+    with pytest.raises(UnsupportedValueError):
+        frames.encode_frame([*range(size), object()])
+    frame = frames.encode_frame(["next"])
+    assert pickle.loads(frame[12:]) == ["next"]
+
+
 def test_too_deep_or_too_large_a_payload_is_refused(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     deep: list[Any] = []
     for _ in range(100_000):
