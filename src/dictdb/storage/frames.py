@@ -46,7 +46,7 @@ from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
 from dictdb.log import logger
-from dictdb.storage.codec import SUPPORTED_TYPES
+from dictdb.storage.codec import _SUPPORTED_NAMES, _type_name
 from dictdb.storage.pickle_safe import SafeUnpickler, _PlainPickler, _Refused
 
 __all__ = [
@@ -78,11 +78,6 @@ _FRAME_HEAD_SIZE = _FRAME_HEAD.size
 # Not 5: protocol 5 writes bytearray and PickleBuffer without asking the plain-data pickler, so a journal
 # would take values that no database file holds. Protocol 4 is as fast here.
 _PROTOCOL = 4
-
-_SUPPORTED_NAMES = ", ".join(
-    "None" if tp is type(None) else tp.__name__ if tp.__module__ == "builtins" else tp.__qualname__
-    for tp in SUPPORTED_TYPES
-)
 
 
 class _SharedPickler:
@@ -161,18 +156,14 @@ def encode_frame(payload: Any) -> bytes:
         >>> encode_frame({"f": lambda: 1})
         Traceback (most recent call last):
         ...
-        dictdb.exceptions.UnsupportedValueError: cannot journal a value of type function: ...
+        dictdb.exceptions.UnsupportedValueError: cannot journal a value of type 'function': ...
     """
     try:
         data = _pickler.dumps(payload)
     except _Refused as exc:
-        kind = type(exc.args[0])
-        name = (
-            kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-        )
         raise UnsupportedValueError(
-            f"cannot journal a value of type {name}: a journal holds plain data only ({_SUPPORTED_NAMES}, "
-            f"exact types); convert it to one of them first"
+            f"cannot journal a value of type {_type_name(type(exc.args[0]))}: a journal holds plain data "
+            f"only ({_SUPPORTED_NAMES}, exact types); convert it to one of them first"
         ) from None
     except (pickle.PicklingError, RecursionError) as exc:
         raise UnsupportedValueError(
