@@ -8,12 +8,16 @@ from types import ModuleType
 
 import pytest
 
-from dictdb import batch, database, keys, schema, table, tracking
+from dictdb import batch, database, exceptions, keys, schema, table, tracking, transaction, undo
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-@pytest.mark.parametrize("module", [batch, database, keys, schema, table, tracking], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module",
+    [batch, database, exceptions, keys, schema, table, tracking, transaction, undo],
+    ids=lambda m: m.__name__,
+)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dictdb import storage
-from dictdb.exceptions import DuplicateTableError, TableNotFoundError
+from dictdb.commit import SchemaChange, commit_schema
+from dictdb.durable import open_database
+from dictdb.exceptions import DictDBError, DuplicateTableError, TableNotFoundError
 from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
+from dictdb.storage.document import table_header
+from dictdb.storage.snapshot import table_snapshot
 from dictdb.table import Table
 from dictdb.transaction import Transaction
+
+if TYPE_CHECKING:
+    from dictdb.durable import Durable
 
 _logs = Gate(__name__)
 
@@ -41,6 +48,76 @@ class DictDB:
         self._lock = RWLock()
         self._transaction: None = None
         self._active_transaction: Transaction | None = None
+        # The folder's journal when opened with DictDB.open (dictdb.durable), else None: no journal cost.
+        self._durable: Durable | None = None
+
+    # -- durable databases (dictdb.durable, docs/durability.md) ---------------------------------------------
+
+    @classmethod
+    def open(
+        cls: type[_DB],
+        path: str | os.PathLike[str],
+        *,
+        sync: str = "normal",
+        sync_interval: float = 1.0,
+        checkpoint_bytes: int = 64 * 1024 * 1024,
+    ) -> _DB:
+        """The database kept in the folder ``path`` (created, with its parents, if missing).
+
+        Every write that returns was appended to the folder's journal first, one checksummed frame per
+        write or per ``with db.transaction():`` block; opening loads the newest snapshot and replays the
+        journal. ``sync``: ``"full"`` fsyncs each commit before it returns (threads that commit at once
+        share one fsync), ``"normal"`` fsyncs in the background at most ``sync_interval`` seconds later
+        (a commit survives the process dying at once, a power loss after that), ``"off"`` fsyncs only at
+        checkpoint and close. A checkpoint (a new snapshot, an empty journal) runs by itself once the
+        journal passes ``checkpoint_bytes``. ``DatabaseLockedError`` when the folder is open already,
+        here or in another process; ``DatabaseFileError`` naming the file and offset when a file is damaged.
+
+        Example:
+            >>> import os, tempfile
+            >>> from dictdb import DictDB
+            >>> folder = os.path.join(tempfile.mkdtemp(), "shop")
+            >>> with DictDB.open(folder) as db:
+            ...     db.create_table("stock").insert({"item": "pen", "count": 3})
+            1
+            >>> with DictDB.open(folder) as db:
+            ...     db.get_table("stock").get(1)
+            {'item': 'pen', 'count': 3, 'id': 1}
+        """
+        return open_database(cls, path, sync, sync_interval, checkpoint_bytes)
+
+    @property
+    def path(self) -> str | None:
+        """The folder of a database opened with ``DictDB.open``; ``None`` for an in-memory one."""
+        return None if self._durable is None else self._durable.folder
+
+    @property
+    def sync(self) -> str | None:
+        """The ``sync`` mode of a database opened with ``DictDB.open``; ``None`` for an in-memory one."""
+        return None if self._durable is None else self._durable.sync
+
+    def checkpoint(self) -> None:
+        """Write a new snapshot of every table to the folder and start an empty journal.
+
+        Opening then replays less. Other threads wait only while the records are listed, not while the
+        snapshot is written. ``DictDBError`` for a database not opened on a folder, or closed, and inside a
+        transaction (its writes could still be rolled back).
+        """
+        if self._durable is None:
+            raise DictDBError("checkpoint() needs a database opened on a folder: DictDB.open(path)")
+        self._durable.checkpoint()
+
+    def close(self) -> None:
+        """Checkpoint, fsync and release the folder of a database opened with ``DictDB.open``; later writes
+        raise ``DictDBError``, reads keep working. Harmless twice, and on an in-memory database."""
+        if self._durable is not None:
+            self._durable.close()
+
+    def __enter__(self: _DB) -> _DB:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @writes
     def create_table(
@@ -69,11 +146,20 @@ class DictDB:
                 f"table {table_name!r} already exists; pick another name, or drop_table({table_name!r}) first"
             )
         table = Table(table_name, primary_key=primary_key, schema=schema, pk_generator=pk_generator)
-        if self._active_transaction is not None:  # the transaction's thread: it holds the new table too
-            self._active_transaction.adopt(table)
+        # The journal keeps the table's settings as a file does; refused (before anything changes) when
+        # the schema has a type no file can name. A database without a journal takes any schema.
+        header = None if self._durable is None else table_header(table_snapshot(table_name, table, []))
+        op = ("create_table", table_name, header)
+        transaction = self._active_transaction
+        if transaction is not None:  # the transaction's thread: it holds the new table too
+            transaction.adopt(table)
         self.tables[table_name] = table
-        if self._change_listeners:
-            self._notify_change_listeners()
+        table._journal = self._durable
+
+        def undo() -> None:
+            del self.tables[table_name]
+
+        commit_schema(transaction, self._durable, SchemaChange(op, self._notify_change_listeners), undo)
         if _logs.core.enabled is not _logs.quiet:
             _logs.info("create_table", table_name)
         return table
@@ -91,9 +177,15 @@ class DictDB:
         """
         if table_name not in self.tables:
             raise self._not_found(table_name)
+        before = dict(self.tables)
         del self.tables[table_name]
-        if self._change_listeners:
-            self._notify_change_listeners()
+
+        def undo() -> None:
+            self.tables.clear()
+            self.tables.update(before)
+
+        change = SchemaChange(("drop_table", table_name), self._notify_change_listeners)
+        commit_schema(self._active_transaction, self._durable, change, undo)
         if _logs.core.enabled is not _logs.quiet:
             _logs.info("drop_table", table_name)
 
@@ -246,6 +338,11 @@ class DictDB:
     # Imports and interop: thin wrappers over dictdb.storage (docs/csv.md, docs/interop.md). Each builds the
     # whole table or, on any error, leaves none.
 
+    def _one_commit(self) -> AbstractContextManager[object]:
+        """For an import: on a database opened on a folder, a transaction, so the new table and its records
+        are one journal frame (not one per record); in memory, nothing (other threads keep working)."""
+        return self.transaction() if self._durable is not None else nullcontext()
+
     def import_csv(
         self,
         filepath: str | os.PathLike[str],
@@ -277,7 +374,10 @@ class DictDB:
             [{'id': 1, 'name': 'ada', 'age': 36}, {'id': 2, 'name': 'bob', 'age': None}]
         """
         options = csvfile.ReadOptions(delimiter, has_header, encoding, infer_types)
-        return csvfile.import_csv(self, filepath, table_name, primary_key, schema, skip_validation, options)
+        with self._one_commit():
+            return csvfile.import_csv(
+                self, filepath, table_name, primary_key, schema, skip_validation, options
+            )
 
     def import_jsonl(
         self,
@@ -301,7 +401,8 @@ class DictDB:
             >>> db.import_jsonl(path, "t"), db.get_table("t").get(1)
             (2, {'id': 1, 'x': [1, 2]})
         """
-        return jsonlines.import_jsonl(self, filepath, table_name, primary_key, schema, skip_validation)
+        with self._one_commit():
+            return jsonlines.import_jsonl(self, filepath, table_name, primary_key, schema, skip_validation)
 
     @classmethod
     def from_arrow(cls: type[_DB], tables: Mapping[str, Any], *, primary_key: str = "id") -> _DB:
@@ -331,4 +432,5 @@ class DictDB:
             db.get_table("t").export_parquet("t.parquet")
             db.import_parquet("t.parquet", "copy")  # how many rows
         """
-        return parquet.import_parquet(self, filepath, table_name, primary_key, schema)
+        with self._one_commit():
+            return parquet.import_parquet(self, filepath, table_name, primary_key, schema)

@@ -1,4 +1,5 @@
-"""The DictDBError family: every error the library raises on purpose, besides the builtins API.md names."""
+"""The DictDBError family: every error the library raises on purpose, besides the builtin errors its
+methods document."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 __all__ = [
     "DatabaseFileError",
     "DatabaseFileNotFoundError",
+    "DatabaseLockedError",
     "DictDBError",
     "DuplicateKeyError",
     "DuplicateTableError",
+    "JournalWriteError",
     "RecordNotFoundError",
     "SchemaValidationError",
     "TableNotFoundError",
@@ -99,3 +102,48 @@ class UnsupportedValueError(DictDBError, TypeError):
         self.field = field
         self.path = path
         super().__init__(message)
+
+
+class DatabaseLockedError(DictDBError):
+    """The folder given to ``DictDB.open`` is open already, in this process or another: a database folder
+    has one owner at a time. ``path`` is the folder.
+
+    Example:
+        >>> from dictdb.exceptions import DatabaseLockedError
+        >>> str(DatabaseLockedError("data/app"))
+        "the database folder 'data/app' is open already (in this process or another); close it there first"
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        super().__init__(
+            f"the database folder {self.path!r} is open already (in this process or another); "
+            "close it there first"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path,)
+
+
+class JournalWriteError(DictDBError):
+    """A commit could not be written to the journal of a database opened on a folder (the disk is full, an
+    I/O error...): the write was undone in memory, so the database is as it was before it, and later writes
+    work once the cause is gone. ``error`` is the ``OSError`` (also the ``__cause__``); ``path`` the journal.
+
+    Example:
+        >>> import errno
+        >>> from dictdb.exceptions import JournalWriteError
+        >>> err = JournalWriteError("db/journal-1.log", OSError(errno.ENOSPC, "No space left"))
+        >>> err.error.errno == errno.ENOSPC
+        True
+        >>> print(err)
+        cannot write to the journal 'db/journal-1.log': [Errno 28] No space left; the write was undone
+    """
+
+    def __init__(self, path: str | os.PathLike[str], error: OSError) -> None:
+        self.path = os.fspath(path)
+        self.error = error
+        super().__init__(f"cannot write to the journal {self.path!r}: {error}; the write was undone")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path, self.error)

@@ -77,6 +77,9 @@ _MESSAGES = {
     "export_parquet": "exported {count} records of table {table!r} to {path}",
     "from_arrow": "created table {table!r} with {count} records from an Arrow table",
     "to_arrow": "converted {count} records of table {table!r} to an Arrow table",
+    "open": "opened {path}: {count} tables, {frames} journal frames replayed",
+    "checkpoint": "checkpoint of {path}: {count} tables in snapshot {generation}",
+    "close": "closed {path}",
 }
 
 _sample_every = 1
@@ -106,10 +109,13 @@ class Gate:
         self.name = name
         self.quiet: object = None
 
-    def info(self, op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
-        """Log one INFO line for a table-level operation."""
+    def info(
+        self, op: str, table: Any = None, count: int | None = None, *, _depth: int = 1, **details: Any
+    ) -> None:
+        """Log one INFO line for a table-level operation, attributed to the caller ``_depth`` frames up
+        (the write's own method, when a shared helper logs for it)."""
         if self._open(_INFO):
-            logger.opt(depth=1).info(_MESSAGES[op], op=op, table=table, count=count, **details)
+            logger.opt(depth=_depth).info(_MESSAGES[op], op=op, table=table, count=count, **details)
 
     def debug(self, op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
         """Log one DEBUG line for a read, keeping one in ``sample_debug_every`` of them."""

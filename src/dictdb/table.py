@@ -10,13 +10,14 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
+from dictdb.commit import Change
 from dictdb.exceptions import DuplicateKeyError, RecordNotFoundError
 from dictdb.keys import MISSING, KeyMaker, counter_after
 from dictdb.locking import RWLock, reads, writes
@@ -30,7 +31,12 @@ from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table_indexes import TableIndexes
 from dictdb.tracking import ChangeTracker
-from dictdb.transaction import TableState, Transaction
+from dictdb.transaction import Transaction
+from dictdb.undo import EVERY_FIELD as _EVERY_FIELD
+from dictdb.undo import TableUndo
+
+if TYPE_CHECKING:
+    from dictdb.durable import Durable
 
 _logs = Gate(__name__)
 
@@ -92,6 +98,8 @@ class Table(TableIndexes):
         # Reads share it, writes take it alone (dictdb.locking); a transaction holds it from start to end.
         self._lock = RWLock()
         self._transaction: Transaction | None = None
+        # The journal of the database opened on a folder that holds this table (dictdb.durable), else None.
+        self._journal: Durable | None = None
         # Field names seen in the records, kept only once columns() was asked without a schema.
         self._columns: set[Any] | None = None
 
@@ -101,6 +109,12 @@ class Table(TableIndexes):
         if name.startswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         return Field(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (copy.deepcopy, pickle) is an in-memory table: it does not write to the folder's journal.
+        state = dict(self.__dict__)
+        state["_journal"] = None
+        return state
 
     def field(self, name: Any) -> Field:
         """A ``Field`` for any name, including ones that clash with methods.
@@ -229,19 +243,14 @@ class Table(TableIndexes):
                 self._keys.check(pk)
         if self._schema is not None and not skip_validation:
             self._schema.validate(stored)
+        next_pk = self._next_pk
+        if (type(pk) is int or (isinstance(pk, int) and type(pk) is not bool)) and pk >= next_pk:
+            next_pk = pk + 1
         if self._indexing is not None:
             self._indexing.insert(pk, stored)
-        # Commit: nothing below can fail.
-        records[pk] = stored
-        if (type(pk) is int or (isinstance(pk, int) and type(pk) is not bool)) and pk >= self._next_pk:
-            self._next_pk = pk + 1
-        self._tracker.written(pk)
-        if self._columns is not None:
-            self._columns.update(stored)
+        self._apply((), {pk: stored}, next_pk, None)
         if generated:
             record[pk_field] = pk
-        if self._change_listeners:
-            self._notify_change_listeners()
         return pk
 
     def _insert_many(
@@ -251,20 +260,10 @@ class Table(TableIndexes):
         ready = prepare_batch(batch, batch_size, self._keys, schema, self.records, self._next_pk)
         if self._indexing is not None:
             self._indexing.insert_many(ready.pending)
-        # Commit: nothing below can fail.
-        self.records.update(ready.pending)
-        self._next_pk = ready.counter
-        self._tracker.written_many(ready.pending)
-        if self._columns is not None:
-            for row in ready.pending.values():
-                self._columns.update(row)
+        self._apply((), ready.pending, ready.counter, "insert")
         pk_field = self.primary_key
         for position, pk in ready.generated:
             batch[position][pk_field] = pk
-        if self._change_listeners:
-            self._notify_change_listeners()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("insert", self.table_name, len(ready.pending))
         return list(ready.pending)
 
     @writes
@@ -303,13 +302,7 @@ class Table(TableIndexes):
             self._schema.validate(merged)
         if self._indexing is not None:
             self._indexing.update([pk], [existing], [merged], record, self.records)
-        # Commit: nothing below can fail.
-        self.records[pk] = merged
-        self._tracker.written(pk)
-        if self._columns is not None:
-            self._columns.update(record)
-        if self._change_listeners:
-            self._notify_change_listeners()
+        self._apply((), {pk: merged}, self._next_pk, None)
         return pk, "updated"
 
     @writes
@@ -351,16 +344,7 @@ class Table(TableIndexes):
         pks = [row[pk_field] for row in rows]
         if self._indexing is not None:
             self._indexing.update(pks, rows, merged, changes, records)
-        # Commit: nothing below can fail.
-        for pk, row in zip(pks, merged, strict=True):
-            records[pk] = row
-        self._tracker.written_many(pks)
-        if self._columns is not None:
-            self._columns.update(changes)
-        if self._change_listeners:
-            self._notify_change_listeners()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("update", self.table_name, len(rows))
+        self._apply((), dict(zip(pks, merged, strict=True)), self._next_pk, "update")
         return len(rows)
 
     def _rekey(self, rows: list[Record], merged: Record, old_pk: Any, new_pk: Any) -> int:
@@ -376,18 +360,7 @@ class Table(TableIndexes):
             self._schema.validate(merged)
         if self._indexing is not None:
             self._indexing.rekey(old_pk, new_pk, rows[0], merged, self.records)
-        # Commit: nothing below can fail.
-        del self.records[old_pk]
-        self.records[new_pk] = merged
-        self._next_pk = counter_after(self._next_pk, [new_pk])
-        self._tracker.removed(old_pk)
-        self._tracker.written(new_pk)
-        if self._columns is not None:
-            self._columns.update(merged)
-        if self._change_listeners:
-            self._notify_change_listeners()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("update", self.table_name, 1)
+        self._apply([old_pk], {new_pk: merged}, counter_after(self._next_pk, [new_pk]), "update")
         return 1
 
     @writes
@@ -413,20 +386,12 @@ class Table(TableIndexes):
             pks = list(records)
             if indexing is not None:
                 indexing.clear()
-            records.clear()
         else:
             pk_field = self.primary_key
             pks = [row[pk_field] for row in rows]
             if indexing is not None:
                 indexing.delete(pks, rows, records)
-            for pk in pks:
-                del records[pk]
-        self._tracker.removed_many(pks)
-        self._columns = None  # a field may have gone with the records; recounted on the next columns()
-        if self._change_listeners:
-            self._notify_change_listeners()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("delete", self.table_name, len(pks))
+        self._apply(pks, {}, self._next_pk, "delete")
         return len(pks)
 
     def _nothing_matches(self, where: Any) -> str:
@@ -518,6 +483,15 @@ class Table(TableIndexes):
         if order is not None and (limit is None or self._indexing is None):
             return None
         plan = ALL if where is None else plan_of(where)
+        if plan[0] == "eq" and order is None and plan[1] == self.primary_key and (limit is None or limit > 0):
+            # ``pk == v``, the one-record read-modify-write of a transaction: straight to the record dict.
+            try:
+                found = self.records.get(plan[2])
+            except TypeError:  # an unhashable value: the planner's path says it matches nothing
+                found = None
+            if found is None:
+                return []
+            return [_records.copy_record(found) if copy else found]
         if self._indexing is None and order is None and not looks_up(plan, self.primary_key):
             # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
             return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
@@ -708,33 +682,90 @@ class Table(TableIndexes):
         for listener in self._change_listeners:
             listener()
 
-    # -- transactions (dictdb.transaction) -----------------------------------------------------------------
+    # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------
 
-    def _save_state(self) -> TableState:
-        """Everything a rollback must put back, copied: records (and so their order), the pk counter, the
-        change tracking, the column cache, and the index definitions. O(n) pointer copies; the indexes
-        themselves are not copied but rebuilt by ``_restore_state``, which only a rollback pays for."""
-        tracker = self._tracker
-        return TableState(
-            dict(self.records),
-            self._next_pk,
-            (dict(tracker.dirty), dict(tracker.deleted), dict(tracker.moved)),
-            None if self._columns is None else set(self._columns),
-            self._index_definitions(),
-        )
+    def _apply(
+        self, removed: Sequence[Any], written: dict[Any, Record], next_pk: int, kind: str | None
+    ) -> None:
+        """Store a write whose checks and index changes are done: remove the keys ``removed``, then store
+        ``written`` (pk -> the table's own record), set the counter; then commit it.
 
-    def _restore_state(self, state: TableState) -> None:
-        """Put back what ``_save_state`` saved; the indexes are rebuilt from the restored records."""
+        The one epilogue of every write. Inside a transaction the old records are captured first (the undo
+        log) and the change waits for the transaction's end; outside one it is committed now: journaled
+        first when the database is opened on a folder (a refused frame undoes the write and raises), then
+        told to the change tracking, the listeners and the log (``Change.committed``).
+        """
         records = self.records
-        records.clear()  # the same dict object: ``table.records`` is public and may be held
-        records.update(state.records)
-        self._next_pk = state.next_pk
+        transaction = self._transaction
+        undo = None
+        if transaction is not None:
+            undo = transaction.undo_for(self)
+        elif self._journal is not None:
+            undo = TableUndo(self)
+        if undo is not None:
+            undo.capture(records, removed, written)
+        # Nothing below can fail until the journal write.
+        if removed:
+            if len(removed) == len(records):
+                records.clear()
+            else:
+                for pk in removed:
+                    del records[pk]
+            self._columns = None  # a field may have gone with the records; recounted on the next columns()
+        records.update(written)
+        self._next_pk = next_pk
+        if self._columns is not None:
+            for row in written.values():
+                self._columns.update(row)
+        if transaction is not None:
+            transaction.pending.append(Change(self, removed, written, next_pk, kind))
+            return
+        if undo is not None:
+            assert self._journal is not None
+            try:
+                self._journal.commit([Change(self, removed, written, next_pk, kind)])
+            except BaseException:
+                undo.rollback()
+                raise
+        self._committed(removed, written, kind)
+
+    def _committed(self, removed: Sequence[Any], written: dict[Any, Record], kind: str | None) -> None:
+        """Tell the change tracking, the listeners and the log that a write is committed (its ``Change``).
+
+        The log line is attributed to the write's method (``_apply``'s caller) when the write commits on its
+        own; inside a transaction, it is logged when the transaction commits.
+        """
         tracker = self._tracker
-        tracker.dirty, tracker.deleted, tracker.moved = (dict(part) for part in state.tracking)
-        self._columns = state.columns
-        self._indexing = None
-        if state.indexes is not None:
-            self._reindex(state.indexes)
+        if removed:
+            tracker.removed_many(removed)
+        if len(written) == 1:
+            for pk in written:
+                tracker.written(pk)
+        elif written:
+            tracker.written_many(written)
+        if self._change_listeners:
+            self._notify_change_listeners()
+        if kind is not None and _logs.core.enabled is not _logs.quiet:
+            _logs.info(kind, self.table_name, len(removed) or len(written), _depth=3)
+
+    def _replay(self, removed: list[Any], written: list[Record], next_pk: int) -> None:
+        """Apply a journaled write (``Change.journal_op``) as the live write did: the same index upkeep and
+        the same commit point."""
+        records = self.records
+        pk_field = self.primary_key
+        by_pk = {row[pk_field]: row for row in written}
+        indexing = self._indexing
+        if indexing is not None:
+            if removed:
+                indexing.delete(removed, [records[pk] for pk in removed], records)
+            kept = [pk for pk in by_pk if pk in records and pk not in removed]
+            if kept:
+                old = [records[pk] for pk in kept]
+                indexing.update(kept, old, [by_pk[pk] for pk in kept], _EVERY_FIELD, records)
+            new = {pk: row for pk, row in by_pk.items() if pk not in records or pk in removed}
+            if new:
+                indexing.insert_many(new)
+        self._apply(removed, by_pk, next_pk, None)
 
     # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
 

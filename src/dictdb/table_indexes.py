@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from dictdb.commit import SchemaChange, commit_schema
 from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.locking import reads, writes
 from dictdb.query import plan_of
@@ -33,6 +34,7 @@ class TableIndexes:
     _indexing: IndexCatalog | None
     _lock: Any
     _transaction: Any
+    _journal: Any
 
     @writes
     def create_index(self, field: Any, index_type: str = "hash", *, unique: bool = False) -> None:
@@ -72,10 +74,19 @@ class TableIndexes:
         indexing = self._indexing
         if indexing is not None and name in indexing.indexes:
             return
+        before = indexing
         if indexing is None:
             indexing = IndexCatalog(self.table_name, self.records)
         indexing.create(fields, kind, bool(unique), self.records)
         self._indexing = indexing
+
+        def undo() -> None:
+            indexing.drop(name)
+            if before is None:
+                self._indexing = None
+
+        op = ("create_index", self.table_name, list(fields), kind, bool(unique))
+        commit_schema(self._transaction, self._journal, SchemaChange(op), undo)
 
     @writes
     def drop_index(self, field: Any) -> None:
@@ -97,9 +108,16 @@ class TableIndexes:
             raise ValueError(
                 f"table {self.table_name!r} has no index on {name!r}; its indexes: {self.indexed_fields()!r}"
             )
+        definitions = self._index_definitions()
         indexing.drop(name)
         if not indexing.indexes:
             self._indexing = None  # back to the write path without index upkeep
+
+        def undo() -> None:
+            self._reindex(definitions)
+
+        op = ("drop_index", self.table_name, list(fields))
+        commit_schema(self._transaction, self._journal, SchemaChange(op), undo)
 
     @property
     def indexes(self) -> Mapping[Any, Index]:

@@ -4,11 +4,16 @@ A transaction holds the database's write lock and every table's write lock from 
 of docs/concurrency.md: database first, then tables in creation order), so it is serializable: no other
 thread reads or writes any table of the database meanwhile, and the thread inside may read and write freely.
 
-Rollback is copy-on-first-write: the first time a table is written inside the block (the ``writes`` decorator
-calls ``touch``), the table saves its state (records, primary-key counter, change tracking, insertion order
-and index definitions; ``Table._save_state``). When the block raises, every touched table gets its state back
-(its indexes are rebuilt from the restored records) and the registry of tables is restored, which undoes
-``create_table`` and ``drop_table`` too. A table that is never written costs nothing.
+Rollback is an undo log (``dictdb.undo``): before a write replaces or removes a record, the table's commit
+point captures the record it held, once per key and level; the index definitions and the primary-key counter
+are captured when the level first writes the table. When the block raises, each touched table puts its
+captured records back and fixes its indexes record by record, and the registry of tables is restored, which
+undoes ``create_table`` and ``drop_table`` too. Commit and rollback cost what the block changed, not the size
+of the tables.
+
+The writes themselves (``dictdb.commit``) wait for the end of the block: then, for a database opened on a
+folder, they go to the journal as one frame (a refused frame undoes the whole block and raises), and only
+then do the change tracking, the listeners and the log see them. A rolled-back block was never seen by them.
 
 Nesting is a savepoint: an inner ``with db.transaction():`` that raises undoes only its own writes (and the
 exception goes on to the outer block, which may catch it and continue); one that succeeds hands its writes to
@@ -19,34 +24,28 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
+
+from dictdb.commit import Change, SchemaChange
+from dictdb.undo import TableUndo
 
 if TYPE_CHECKING:
     from dictdb.database import DictDB
     from dictdb.table import Table
 
-__all__ = ["TableState", "Transaction"]
-
-
-class TableState(NamedTuple):
-    """A table's state before a transaction first wrote it (``Table._save_state``)."""
-
-    records: dict[Any, dict[Any, Any]]
-    next_pk: int
-    tracking: tuple[dict[Any, None], dict[Any, None], dict[Any, None]]  # dirty, deleted, moved
-    columns: set[Any] | None
-    indexes: list[tuple[tuple[Any, ...], str, bool]] | None  # (fields, kind, unique), None: no catalog
+__all__ = ["Transaction"]
 
 
 class _Savepoint:
-    """What one level of nesting must undo: the tables it touched first, and the registry it started with."""
+    """One level of nesting: the registry it started with, its undo logs, and where its changes begin."""
 
-    __slots__ = ("registry", "saved")
+    __slots__ = ("first_change", "registry", "undo")
 
-    def __init__(self, registry: dict[str, Table]) -> None:
+    def __init__(self, registry: dict[str, Table], first_change: int) -> None:
         self.registry = registry
-        # id(table) -> (table, its state before this level first wrote it)
-        self.saved: dict[int, tuple[Table, TableState]] = {}
+        self.first_change = first_change
+        # id(table) -> the table's undo log for this level
+        self.undo: dict[int, TableUndo] = {}
 
 
 class Transaction:
@@ -60,7 +59,7 @@ class Transaction:
         [1, 2]
         >>> try:
         ...     with db.transaction():
-        ...         accounts.update({"balance": 0}, where=accounts.owner == "ada")
+        ...         _ = accounts.update({"balance": 0}, where=accounts.owner == "ada")
         ...         raise RuntimeError("the transfer failed half-way")
         ... except RuntimeError:
         ...     pass
@@ -68,7 +67,7 @@ class Transaction:
         [10, 0]
     """
 
-    __slots__ = ("_db", "_held", "_levels", "_outer", "_owner")
+    __slots__ = ("_db", "_held", "_levels", "_outer", "_owner", "pending")
 
     def __init__(self, db: DictDB) -> None:
         self._db = db
@@ -76,14 +75,18 @@ class Transaction:
         self._outer: Transaction | None = None  # set when this one is a savepoint of an active transaction
         self._levels: list[_Savepoint] = []
         self._held: list[Table] = []
+        #: The writes of the block so far, in order, committed together at its end.
+        self.pending: list[Change | SchemaChange] = []
 
     def __enter__(self) -> Transaction:
         db = self._db
         active = db._active_transaction
         if active is not None and active._owner == threading.get_ident():
             self._outer = active
-            active._levels.append(_Savepoint(dict(db.tables)))
+            active._levels.append(_Savepoint(dict(db.tables), len(active.pending)))
             return self
+        if db._durable is not None:
+            db._durable.check_open()
         db._lock.acquire_write()
         try:
             for table in list(db.tables.values()):
@@ -92,7 +95,7 @@ class Transaction:
             self._release()
             raise
         self._owner = threading.get_ident()
-        self._levels.append(_Savepoint(dict(db.tables)))
+        self._levels.append(_Savepoint(dict(db.tables), 0))
         db._active_transaction = self
         return self
 
@@ -104,10 +107,16 @@ class Transaction:
         self._held.append(table)
 
     def touch(self, table: Table) -> None:
-        """Called before each write to ``table``: save its state the first time this level writes it."""
+        """Called before each write to ``table``: start its undo log the first time this level writes it."""
+        self.undo_for(table)
+
+    def undo_for(self, table: Table) -> TableUndo:
+        """``table``'s undo log for the current level, started (counter, index definitions) when new."""
         level = self._levels[-1]
-        if id(table) not in level.saved:
-            level.saved[id(table)] = (table, table._save_state())
+        undo = level.undo.get(id(table))
+        if undo is None:
+            undo = level.undo[id(table)] = TableUndo(table)
+        return undo
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -119,18 +128,40 @@ class Transaction:
                 owner._undo(level)
             elif owner._levels:  # a savepoint that succeeded: the outer level now answers for its writes
                 outer = owner._levels[-1]
-                for key, entry in level.saved.items():
-                    outer.saved.setdefault(key, entry)
+                for key, undo in level.undo.items():
+                    known = outer.undo.get(key)
+                    if known is None:
+                        outer.undo[key] = undo
+                    else:
+                        undo.merge_into(known)
+            else:
+                owner._commit(level)
         finally:
             if self._outer is None:
                 self._release()
 
     def _undo(self, level: _Savepoint) -> None:
-        for table, state in level.saved.values():
-            table._restore_state(state)
+        for undo in level.undo.values():
+            undo.rollback()
+        del self.pending[level.first_change :]
         tables = self._db.tables
         tables.clear()
         tables.update(level.registry)
+
+    def _commit(self, level: _Savepoint) -> None:
+        """The block succeeded: journal its writes as one frame (undoing it all if that fails), then tell the
+        change tracking, listeners and log."""
+        changes = self.pending
+        journal = self._db._durable
+        if journal is not None and changes:
+            try:
+                journal.commit(changes)
+            except BaseException:
+                self._undo(level)
+                raise
+        self.pending = []
+        for change in changes:
+            change.committed()
 
     def _release(self) -> None:
         db = self._db
