@@ -404,3 +404,23 @@ def test_async_save_works_on_an_opened_database(folder: Path, tmp_path: Path) ->
         sample_db(db)
         asyncio.run(db.async_save(tmp_path / "copy.pickle", "pickle"))
         assert_same_db(db, DictDB.load(tmp_path / "copy.pickle", "pickle"))
+
+
+def test_a_journal_that_breaks_the_rules_refuses_to_open(folder: Path) -> None:
+    from dictdb.storage.journal import JournalWriter
+
+    with DictDB.open(folder) as db:
+        db.create_table("typed", schema={"n": int})
+    journal = folder / "journal-000000000002.log"
+    writer = JournalWriter.reopen(str(journal), 2, journal.stat().st_size, "off")
+    writer.append(writer.encode([("put", "typed", [], [{"id": 1, "n": "not an int"}], 2)]))
+    writer.close()
+    with pytest.raises(DatabaseFileError, match=r"frame #1 cannot be replayed.*expects int"):
+        DictDB.open(folder)
+    for op in [("put", "missing", [], [], 1), ("explode",), "not a tuple"]:
+        journal.unlink()
+        writer = JournalWriter(str(journal), 2, "off")
+        writer.append(writer.encode([op]))
+        writer.close()
+        with pytest.raises(DatabaseFileError, match="frame #1 cannot be replayed"):
+            DictDB.open(folder)

@@ -148,6 +148,7 @@ class Durable:
         # a commit holds table locks, and a checkpoint must take the database's first (the lock order).
         self._due = threading.Event()
         self._checkpointer: threading.Thread | None = None
+        self._checkpointer_started = threading.Lock()
 
     @property
     def closed(self) -> bool:
@@ -215,11 +216,12 @@ class Durable:
             _logs.info("checkpoint", None, len(taken.tables), path=self.folder, generation=generation)
 
     def _wake_checkpointer(self) -> None:
-        if self._checkpointer is None:
-            self._checkpointer = threading.Thread(
-                target=self._run_checkpointer, name="dictdb-checkpoint", daemon=True
-            )
-            self._checkpointer.start()
+        with self._checkpointer_started:  # two tables' commits may both find the journal too big
+            if self._checkpointer is None:
+                self._checkpointer = threading.Thread(
+                    target=self._run_checkpointer, name="dictdb-checkpoint", daemon=True
+                )
+                self._checkpointer.start()
         self._due.set()
 
     def _run_checkpointer(self) -> None:

@@ -754,6 +754,8 @@ class Table(TableIndexes):
         records = self.records
         pk_field = self.primary_key
         by_pk = {row[pk_field]: row for row in written}
+        if self._schema is not None:  # a journal edited by hand must not slip past the schema either
+            self._schema.validate_many(written, key=pk_field)
         indexing = self._indexing
         if indexing is not None:
             if removed:
