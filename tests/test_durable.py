@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -424,3 +425,77 @@ def test_a_journal_that_breaks_the_rules_refuses_to_open(folder: Path) -> None:
         writer.close()
         with pytest.raises(DatabaseFileError, match="frame #1 cannot be replayed"):
             DictDB.open(folder)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO])
+def test_a_failed_fsync_in_full_mode_undoes_the_commit(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    db = DictDB.open(folder, sync="full")
+    t = db.create_table("t")
+    t.create_index("n", "sorted")
+    t.insert([{"n": n} for n in range(5)])
+    before = snapshot(t)
+    size = (folder / "journal-000000000001.log").stat().st_size
+    failing = [True]
+    real_fsync = journal_module._fsync
+
+    def fsync(fd: int) -> None:
+        if failing[0]:
+            raise OSError(code, os.strerror(code))
+        real_fsync(fd)
+
+    monkeypatch.setattr(journal_module, "_fsync", fsync)
+    with pytest.raises(JournalWriteError) as raised:
+        t.update({"n": 9}, where=t.n < 2)
+    assert raised.value.error.errno == code
+    assert snapshot(t) == before
+    assert (folder / "journal-000000000001.log").stat().st_size == size  # the frame was cut off again
+    failing[0] = False
+    t.update({"n": 7}, where=t.n == 4)
+    assert_same_db(db, crash_image(db, tmp_path / "image"))
+    db.close()
+
+
+def test_a_full_disk_when_the_journal_is_created_releases_the_folder(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_init = journal_module.JournalWriter.__init__
+
+    def no_space(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(journal_module.JournalWriter, "__init__", no_space)
+    with pytest.raises(OSError, match="No space"):
+        DictDB.open(folder)
+    monkeypatch.setattr(journal_module.JournalWriter, "__init__", real_init)
+    with DictDB.open(folder) as db:  # nothing half-made stands in the way, and the lock was released
+        db.create_table("t").insert({"x": 1})
+    with DictDB.open(folder) as db:
+        assert db.get_table("t").all() == [{"x": 1, "id": 1}]
+
+
+def test_files_of_a_newer_dictdb_refuse_to_open(folder: Path) -> None:
+    from dictdb.storage import frames
+
+    with DictDB.open(folder) as db:
+        db.create_table("t").insert({"x": 1})
+        db.get_table("t").insert({"x": 2})
+    journal = folder / "journal-000000000002.log"
+    header = bytearray(frames.header_bytes(2))
+    header[16:20] = (frames.JOURNAL_VERSION + 1).to_bytes(4, "little")
+    header[28:32] = zlib.crc32(bytes(header[:28])).to_bytes(4, "little")
+    journal.write_bytes(bytes(header))
+    with pytest.raises(DatabaseFileError, match="newer"):
+        DictDB.open(folder)
+    journal.write_bytes(frames.header_bytes(2))
+    snap = folder / "snapshot-000000000002.pickle"
+    import pickle
+
+    with snap.open("rb") as f:
+        doc = pickle.load(f)
+    doc["_meta"]["version"] = 99
+    snap.write_bytes(pickle.dumps(doc, protocol=4))
+    with pytest.raises(DatabaseFileError, match="newer") as raised:
+        DictDB.open(folder)
+    assert raised.value.path == str(snap.resolve())
