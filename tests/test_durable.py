@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import zlib
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
