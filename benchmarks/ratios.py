@@ -7,6 +7,11 @@ cores), ``sqlite``, ``duckdb`` or ``floor``. The same (op, size) measured by sev
 of the files, make one row; when one was measured twice, the first file wins. Then come the memory figures,
 and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
 DESIGN.md's operations at 100,000 rows (the README's table).
+
+Benchmarks that also carry ``extra_info["durable"]`` (``bench_durable.py``: the variant, such as
+``"sync=normal"`` or ``"sqlite3 WAL FULL"``) are left out of that table and printed last, as their own: every
+(op, size) with one column per variant, then DESIGN.md's "Durable databases" targets, each marked met or
+missed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ HEADS = {"cython": "compiled", "python": "pure", "sqlite": "sqlite3", "duckdb": 
 TARGET_SIZE = 100_000
 
 Times = dict[tuple[str, int], dict[str, float]]
+#: (op, size) -> {variant: median} for the durable benchmarks.
+Durable = dict[tuple[str, int], dict[str, float]]
 
 # DESIGN.md's target table: the row, the prefix of the benchmark labels measuring it, and its bounds.
 # "pure"/"sqlite"/"duckdb": at least that many times faster than it; "floor": at most that many times
@@ -48,9 +55,40 @@ TARGETS: list[tuple[str, str, dict[str, float]]] = [
 ]
 
 
-def load(paths: list[str]) -> tuple[Times, list[dict[str, Any]]]:
+# The durable benchmarks' variants, in the order of their columns.
+DURABLE_VARIANTS = (
+    "memory",
+    "sync=off",
+    "sync=normal",
+    "sync=full",
+    "sqlite3 :memory:",
+    "sqlite3 WAL NORMAL",
+    "sqlite3 WAL FULL",
+    "DictDB.open",
+    "DictDB.load (pickle)",
+)
+
+# DESIGN.md's "Durable databases" targets: the row, the prefix of the benchmark labels measuring it, DictDB's
+# variant, the variant it is compared with, how, and the bound. "faster": the other's time over DictDB's, at
+# least the bound (>1: DictDB is faster); "slower": DictDB's time over the other's, at most the bound;
+# "same": the time at the largest size over the time at the smallest, within 1 +/- the bound.
+_TRANSFER = "transfer 2 rows (get x2, update"
+DURABLE_TARGETS: list[tuple[str, str, str, str | None, str, float]] = [
+    ("transfer, in memory (no journal)", _TRANSFER, "memory", "sqlite3 :memory:", "faster", 1),
+    ("transfer, sync=normal", _TRANSFER, "sync=normal", "sqlite3 WAL NORMAL", "faster", 1),
+    ("transfer, sync=full", _TRANSFER, "sync=full", "sqlite3 WAL FULL", "faster", 1),
+    ("one-row insert, journal (normal) / none", "insert one row", "sync=normal", "memory", "slower", 2),
+    ("one-row update, journal (normal) / none", "update one row", "sync=normal", "memory", "slower", 2),
+    ("bulk insert, journal (normal) / none", "bulk insert", "sync=normal", "memory", "slower", 1.5),
+    ("rollback of a 1-row change: O(1)", "rollback of a 1-row", "memory", None, "same", 0.5),
+    ("open (snapshot + replay) / load pickle", "open:", "DictDB.open", "DictDB.load (pickle)", "slower", 1.5),
+]
+
+
+def load(paths: list[str]) -> tuple[Times, list[dict[str, Any]], Durable]:
     times: Times = {}
     memory: list[dict[str, Any]] = []
+    durable: Durable = {}
     for path in paths:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         memory.extend(data.get("memory", []))
@@ -58,9 +96,13 @@ def load(paths: list[str]) -> tuple[Times, list[dict[str, Any]]]:
             info = bench.get("extra_info", {})
             if not {"op", "size", "impl"} <= info.keys():
                 continue
+            median = float(bench["stats"]["median"])
+            if "durable" in info:
+                durable.setdefault((info["op"], int(info["size"])), {}).setdefault(info["durable"], median)
+                continue
             row = times.setdefault((info["op"], int(info["size"])), {})
-            row.setdefault(info["impl"], float(bench["stats"]["median"]))
-    return times, memory
+            row.setdefault(info["impl"], median)
+    return times, memory, durable
 
 
 def fmt_time(seconds: float | None) -> str:
@@ -173,18 +215,98 @@ def render_summary(times: Times) -> str:
     return grid(lines)
 
 
+def render_durable(durable: Durable) -> str:
+    """Every durable benchmark: one row per (op, size), one column per variant measured."""
+    known = [v for v in DURABLE_VARIANTS if any(v in row for row in durable.values())]
+    others = sorted({v for row in durable.values() for v in row} - set(DURABLE_VARIANTS))
+    variants = known + others
+    lines = [["operation", "n", *variants]]
+    for (op, size), row in sorted(durable.items()):
+        lines.append([op, f"{size:,}"] + [fmt_time(row.get(v)) for v in variants])
+    return grid(lines)
+
+
+def _durable_value(
+    durable: Durable, prefix: str, mine: str, other: str | None, how: str
+) -> list[tuple[str, int, float | None, str, float | None, str, float | None]]:
+    """(op, size, DictDB's time, what it is compared with, its time, ratio) for each op matching a target."""
+    found = []
+    matching = sorted(key for key in durable if key[0].startswith(prefix))
+    if how == "same":
+        ops = sorted({op for op, _ in matching})
+        for op in ops:
+            sizes = sorted(size for o, size in matching if o == op and mine in durable[o, size])
+            if len(sizes) < 2:
+                continue
+            small, large = durable[op, sizes[0]][mine], durable[op, sizes[-1]][mine]
+            found.append((op, sizes[-1], large, f"n={sizes[0]:,}", small, f"{mine}", ratio(large, small)))
+        return found
+    assert other is not None
+    for op, size in matching:
+        row = durable[op, size]
+        if mine not in row and other not in row:
+            continue
+        a, b = row.get(mine), row.get(other)
+        value = ratio(b, a) if how == "faster" else ratio(a, b)
+        found.append((op, size, a, other, b, mine, value))
+    return found
+
+
+def render_durable_targets(durable: Durable) -> str:
+    lines = [["DESIGN.md target", "measured as", "n", "DictDB", "compared with", "ratio", "target"]]
+    for design, prefix, mine, other, how, bound in DURABLE_TARGETS:
+        for op, size, a, against, b, variant, value in _durable_value(durable, prefix, mine, other, how):
+            if value is None:
+                verdict = "-"
+            elif how == "faster":
+                verdict = f">={bound:g} {'met' if value >= bound else 'MISSED'}"
+            elif how == "slower":
+                verdict = f"<={bound:g} {'met' if value <= bound else 'MISSED'}"
+            else:
+                verdict = f"1±{bound:g} {'met' if abs(value - 1) <= bound else 'MISSED'}"
+            lines.append(
+                [
+                    design,
+                    op,
+                    f"{size:,}",
+                    f"{variant} {fmt_time(a)}",
+                    f"{against} {fmt_time(b)}",
+                    fmt_ratio(value),
+                    verdict,
+                ]
+            )
+    return grid(lines) if len(lines) > 1 else ""
+
+
+def print_durable(durable: Durable) -> None:
+    print("\nDurable databases (bench_durable.py), median times:\n")
+    print(render_durable(durable))
+    targets = render_durable_targets(durable)
+    if targets:
+        print("\nDESIGN.md's durable-database targets:\n")
+        print(targets)
+        print(
+            "\nratio: against sqlite3, sqlite3's time over DictDB's (>1: DictDB is faster); journal / none "
+            "and open / load,\nDictDB's time over the other's (the overhead: at most the bound); the "
+            "rollback, its time at the\nlargest size over its time at the smallest (1.00x: the same)."
+        )
+
+
 def main(argv: list[str]) -> int:
     summary = "--summary" in argv
     argv = [arg for arg in argv if arg != "--summary"]
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    times, memory = load(argv)
-    if not times:
+    times, memory, durable = load(argv)
+    if not times and not durable:
         print("no labelled benchmarks found in " + ", ".join(argv), file=sys.stderr)
         return 1
     if summary:
         print(render_summary(times))
+        return 0
+    if not times:  # the durable benchmarks' JSON alone
+        print_durable(durable)
         return 0
     print("Median times; ratios are DictDB's compiled core against each (the pure core when only it ran).\n")
     print(render_times(times))
@@ -199,6 +321,8 @@ def main(argv: list[str]) -> int:
     if targets:
         print("\nDESIGN.md's performance targets:\n")
         print(targets)
+    if durable:
+        print_durable(durable)
     return 0
 
 
