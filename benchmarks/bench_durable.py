@@ -37,7 +37,6 @@ import pytest
 
 import dictdb
 from benchmarks import accounts
-from benchmarks.bench_write import rounds
 from benchmarks.conftest import label
 from dictdb import DictDB, Table
 
@@ -263,9 +262,10 @@ def test_bulk_insert(benchmark: Any, quiet_heap: None, sizes: Sizes, tmp_path: P
     latest: list[DictDB] = []
 
     def setup() -> tuple[tuple[Table], dict[str, Any]]:
-        for db in latest:  # the previous round's store goes first
+        for db in latest:  # the previous round's store goes first, collected: every round starts alike
             accounts.release(db)
         latest.clear()
+        gc.collect()
         db = DictDB() if kind == "memory" else DictDB.open(tmp_path / f"bulk-{next(made)}", sync=kind)
         latest.append(db)
         return (db.create_table(accounts.TABLE),), {}
@@ -273,7 +273,7 @@ def test_bulk_insert(benchmark: Any, quiet_heap: None, sizes: Sizes, tmp_path: P
     def insert(table: Table) -> None:
         table.insert(rows)
 
-    benchmark.pedantic(insert, setup=setup, **rounds(n))
+    benchmark.pedantic(insert, setup=setup, rounds=7, warmup_rounds=1, iterations=1)
     assert len(latest[0].get_table(accounts.TABLE)) == n
     accounts.release(latest[0])
 
