@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 
 import dictdb
-from benchmarks import accounts
+from benchmarks import accounts, durable_alternate
 from benchmarks.conftest import label
 from dictdb import DictDB, Table
 
@@ -338,3 +338,11 @@ def test_open_load_pickle(
     table = DictDB.load(pickle_file, "pickle").get_table(accounts.TABLE)
     assert len(table) == n
     assert accounts.dictdb_total(table) == n * accounts.BALANCE
+
+
+def test_alternate_runner(capsys: pytest.CaptureFixture[str]) -> None:
+    # durable_alternate.py (no pytest-benchmark: it times by itself), on a tiny table, so it keeps working.
+    assert durable_alternate.main(["--rows", "100", "--blocks", "1", "--per-block", "2"]) == 0
+    out = capsys.readouterr().out
+    for name in ("DictDB sync=full", "sqlite3 wal-full", "bare os.write + os.fsync"):
+        assert name in out
