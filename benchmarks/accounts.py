@@ -1,6 +1,6 @@
-"""The data and the work of the durable-database benchmarks (``bench_durable.py``, DESIGN.md's "Durable
-databases" targets): a table of small account records and the 2-row transfer transaction, written once for
-DictDB and once for sqlite3, so that both do the same work.
+"""The data and the work of the durable-database benchmarks (``bench_durable.py``; the targets are in
+docs/performance.md, "Durable databases"): a table of small account records and the 2-row transfer
+transaction, written once for DictDB and once for sqlite3, so that both do the same work.
 
 - The records: ``{"id": i, "bal": 100}`` for ``i`` in ``1..n`` (about 20 bytes of payload each); sqlite3
   declares ``id INTEGER PRIMARY KEY, bal INTEGER``.

@@ -1,4 +1,4 @@
-"""Durable databases (``DictDB.open``): DESIGN.md's targets, measured on the accounts table of
+"""Durable databases (``DictDB.open``): the targets of docs/performance.md, measured on the accounts table of
 ``benchmarks/accounts.py`` (1,000,000 records of ~20 bytes).
 
 1. The 2-row transfer transaction: DictDB in memory and opened on a folder with ``sync`` ``"off"``,
@@ -12,7 +12,7 @@
    (snapshot + replay), beside ``DictDB.load`` of the same final data saved as a pickle.
 
 Each benchmark labels its result with ``extra_info["durable"]``, the variant (``"sync=normal"``,
-``"sqlite3 WAL FULL"``...): ``ratios.py`` prints them as their own table, paired as DESIGN.md pairs them.
+``"sqlite3 WAL FULL"``...): ``ratios.py`` prints them as their own table, paired as the targets pair them.
 The sqlite3 benchmarks have "sqlite" in their names, so they are ``contender``s (run once). DictDB's run in
 the compiled run only: the journal, the undo log and the recovery are the same Python in both cores.
 
@@ -65,7 +65,7 @@ def mark(benchmark: Any, op: str, size: int, what: str, impl: str | None = None)
 
 
 class Sizes:
-    """The sizes of this run: DESIGN.md's, or the smoke pass's tiny ones."""
+    """The sizes of this run: the targets', or the smoke pass's tiny ones."""
 
     def __init__(self, smoke: bool) -> None:
         self.smoke = smoke

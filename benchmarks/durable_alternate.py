@@ -5,7 +5,7 @@ Usage: python -m benchmarks.durable_alternate [--rows N] [--blocks B] [--per-blo
 pytest-benchmark runs one variant after the other. An fsync's cost depends on what the disk is doing at the
 moment (other jobs on a shared machine, the host's write-back), so ``sync="full"`` and sqlite3's
 ``synchronous=FULL``, measured a minute apart, can differ tenfold for reasons of neither. Here each pair of
-the DESIGN.md table (DictDB ``memory`` / sqlite3 ``:memory:``, ``sync="normal"`` / WAL ``NORMAL``,
+the targets (DictDB ``memory`` / sqlite3 ``:memory:``, ``sync="normal"`` / WAL ``NORMAL``,
 ``sync="full"`` / WAL ``FULL``) runs in alternating blocks of ``K`` transfers on the same tables, and the
 median, 10th and 90th percentiles of the single transfers are printed. Also timed, in the same blocks: a bare
 ``os.write`` + ``os.fsync`` of a 150-byte record to a file of its own, the floor of any ``full`` commit.

@@ -10,8 +10,8 @@ DESIGN.md's operations at 100,000 rows (the README's table).
 
 Benchmarks that also carry ``extra_info["durable"]`` (``bench_durable.py``: the variant, such as
 ``"sync=normal"`` or ``"sqlite3 WAL FULL"``) are left out of that table and printed last, as their own: every
-(op, size) with one column per variant, then DESIGN.md's "Durable databases" targets, each marked met or
-missed.
+(op, size) with one column per variant, then the durable-database targets (docs/performance.md), each marked
+met or missed.
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ DURABLE_VARIANTS = (
     "DictDB.load (pickle)",
 )
 
-# DESIGN.md's "Durable databases" targets: the row, the prefix of the benchmark labels measuring it, DictDB's
-# variant, the variant it is compared with, how, and the bound. "faster": the other's time over DictDB's, at
-# least the bound (>1: DictDB is faster); "slower": DictDB's time over the other's, at most the bound;
-# "same": the time at the largest size over the time at the smallest, within 1 +/- the bound.
+# The durable-database targets (docs/performance.md, "Durable databases"): the row, the prefix of the
+# benchmark labels measuring it, DictDB's variant, the variant it is compared with, how, and the bound.
+# "faster": the other's time over DictDB's, at least the bound (>1: DictDB is faster); "slower": DictDB's
+# time over the other's, at most the bound; "same": the time at the largest size over the time at the
+# smallest, within 1 +/- the bound.
 _TRANSFER = "transfer 2 rows (get x2, update"
 DURABLE_TARGETS: list[tuple[str, str, str, str | None, str, float]] = [
     ("transfer, in memory (no journal)", _TRANSFER, "memory", "sqlite3 :memory:", "faster", 1),
@@ -253,7 +254,7 @@ def _durable_value(
 
 
 def render_durable_targets(durable: Durable) -> str:
-    lines = [["DESIGN.md target", "measured as", "n", "DictDB", "compared with", "ratio", "target"]]
+    lines = [["durable target", "measured as", "n", "DictDB", "compared with", "ratio", "target"]]
     for design, prefix, mine, other, how, bound in DURABLE_TARGETS:
         for op, size, a, against, b, variant, value in _durable_value(durable, prefix, mine, other, how):
             if value is None:
@@ -283,7 +284,7 @@ def print_durable(durable: Durable) -> None:
     print(render_durable(durable))
     targets = render_durable_targets(durable)
     if targets:
-        print("\nDESIGN.md's durable-database targets:\n")
+        print("\nThe durable-database targets:\n")
         print(targets)
         print(
             "\nratio: against sqlite3, sqlite3's time over DictDB's (>1: DictDB is faster); journal / none "
