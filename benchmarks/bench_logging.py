@@ -48,7 +48,8 @@ def without_logging(module: ModuleType) -> ModuleType:
     """A copy of ``module`` compiled from its source with the logging statements removed."""
     strip = _StripLogging()
     tree = ast.fix_missing_locations(strip.visit(ast.parse(inspect.getsource(module))))
-    assert strip.removed >= 5, "the logging statements were not found: update _StripLogging"
+    # the commit point (every write), select and aggregate
+    assert strip.removed >= 3, "the logging statements were not found: update _StripLogging"
     assert "_logs." not in ast.unparse(tree)
     copy = ModuleType(f"{module.__name__}_without_logging")
     exec(compile(tree, module.__file__ or "<table>", "exec"), copy.__dict__)
