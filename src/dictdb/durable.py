@@ -21,6 +21,7 @@ snapshot and its journal: recovery uses the newest complete snapshot and every j
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -300,11 +301,18 @@ def open_database(
         raise DatabaseFileError(folder, "it is a file; DictDB.open takes a folder (created if missing)")
     os.makedirs(folder, exist_ok=True)
     lock = _FolderLock(folder)
+    # Recovery makes millions of containers that all live on (records, decoded frames): the cyclic garbage
+    # collector would walk them again and again for nothing (half the time of an open, measured).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         db, writer, frames = _recover(factory, folder, sync, float(sync_interval))
     except BaseException:
         lock.release()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     durable = Durable(db, folder, lock, writer, float(sync_interval), checkpoint_bytes)
     db._durable = durable
     for table in db.tables.values():

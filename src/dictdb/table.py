@@ -248,7 +248,7 @@ class Table(TableIndexes):
             next_pk = pk + 1
         if self._indexing is not None:
             self._indexing.insert(pk, stored)
-        self._apply((), {pk: stored}, next_pk, None)
+        self._apply((), {pk: stored}, next_pk, None, new=True)
         if generated:
             record[pk_field] = pk
         return pk
@@ -260,7 +260,7 @@ class Table(TableIndexes):
         ready = prepare_batch(batch, batch_size, self._keys, schema, self.records, self._next_pk)
         if self._indexing is not None:
             self._indexing.insert_many(ready.pending)
-        self._apply((), ready.pending, ready.counter, "insert")
+        self._apply((), ready.pending, ready.counter, "insert", new=True)
         pk_field = self.primary_key
         for position, pk in ready.generated:
             batch[position][pk_field] = pk
@@ -685,10 +685,17 @@ class Table(TableIndexes):
     # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------
 
     def _apply(
-        self, removed: Sequence[Any], written: dict[Any, Record], next_pk: int, kind: str | None
+        self,
+        removed: Sequence[Any],
+        written: dict[Any, Record],
+        next_pk: int,
+        kind: str | None,
+        *,
+        new: bool = False,
     ) -> None:
         """Store a write whose checks and index changes are done: remove the keys ``removed``, then store
-        ``written`` (pk -> the table's own record), set the counter; then commit it.
+        ``written`` (pk -> the table's own record), set the counter; then commit it. ``new``: the written keys
+        are known to be absent (an insert), which the undo log records in one pass.
 
         The one epilogue of every write. Inside a transaction the old records are captured first (the undo
         log) and the change waits for the transaction's end; outside one it is committed now: journaled
@@ -701,9 +708,9 @@ class Table(TableIndexes):
         if transaction is not None:
             undo = transaction.undo_for(self)
         elif self._journal is not None:
-            undo = TableUndo(self)
+            undo = TableUndo(self, one_write=True)
         if undo is not None:
-            undo.capture(records, removed, written)
+            undo.capture(records, removed, written, new=new)
         # Nothing below can fail until the journal write.
         if removed:
             if len(removed) == len(records):

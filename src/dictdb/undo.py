@@ -50,6 +50,8 @@ class _EveryField:
 
 EVERY_FIELD = _EveryField()
 
+_UNCHANGED: Any = object()
+
 
 class TableUndo:
     """One table's undo log for one transaction level (or one journaled write).
@@ -70,19 +72,32 @@ class TableUndo:
 
     __slots__ = ("before", "definitions", "had_catalog", "next_pk", "order", "table")
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, one_write: bool = False) -> None:
         self.table = table
         self.next_pk = table._next_pk
         self.had_catalog = table._indexing is not None
-        self.definitions = table._index_definitions()
+        #: The index definitions to put back; for the undo of ``one_write`` of records, which cannot change
+        #: them, not read at all (``_UNCHANGED``): that write pays nothing per index.
+        self.definitions = _UNCHANGED if one_write else table._index_definitions()
         #: pk -> the record it held before this level first touched it, or ABSENT; in first-touch order.
         self.before: dict[Any, Any] = {}
         #: The table's key order, copied at the first removal of a record that existed before this level.
         self.order: list[Any] | None = None
 
-    def capture(self, records: dict[Any, Record], removed: Sequence[Any], written: dict[Any, Record]) -> None:
-        """Record the old state of the keys a write is about to remove and write (before it changes them)."""
+    def capture(
+        self,
+        records: dict[Any, Record],
+        removed: Sequence[Any],
+        written: dict[Any, Record],
+        *,
+        new: bool = False,
+    ) -> None:
+        """Record the old state of the keys a write is about to remove and write (before it changes them);
+        ``new``: the written keys are known to be absent (an insert), captured in one C-level pass."""
         before = self.before
+        if new and not before and not removed:
+            self.before = dict.fromkeys(written, ABSENT)
+            return
         for pk in removed:
             if pk not in before:
                 old = before[pk] = records[pk]
@@ -113,6 +128,8 @@ class TableUndo:
         table._next_pk = self.next_pk
         table._columns = None  # the field names seen: gathered again on the next columns()
         catalog = table._indexing
+        if self.definitions is _UNCHANGED:
+            self.definitions = table._index_definitions()
         if (
             self.order is None
             and self.had_catalog
