@@ -499,3 +499,30 @@ def test_files_of_a_newer_dictdb_refuse_to_open(folder: Path) -> None:
     with pytest.raises(DatabaseFileError, match="newer") as raised:
         DictDB.open(folder)
     assert raised.value.path == str(snap.resolve())
+
+
+def test_a_dropped_table_kept_by_the_caller_no_longer_writes_to_the_folder(
+    folder: Path, tmp_path: Path
+) -> None:
+    db = DictDB.open(folder)
+    old = db.create_table("t")
+    old.insert({"x": 1})
+    db.drop_table("t")
+    old.insert({"x": 2})  # an in-memory table now
+    new = db.create_table("t")
+    new.insert({"y": 1})
+
+    def dropped_then_undone() -> None:
+        with db.transaction():
+            db.drop_table("t")
+            db.create_table("u")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        dropped_then_undone()
+    new.insert({"y": 2})  # back in the database: journaled again
+    recovered = crash_image(db, tmp_path / "image")
+    assert list(recovered.tables) == ["t"]
+    assert recovered.get_table("t").all() == [{"y": 1, "id": 1}, {"y": 2, "id": 2}]
+    recovered.close()
+    db.close()

@@ -178,11 +178,15 @@ class DictDB:
         if table_name not in self.tables:
             raise self._not_found(table_name)
         before = dict(self.tables)
-        del self.tables[table_name]
+        dropped = self.tables.pop(table_name)
+        # A table object kept after its drop is an in-memory table: its writes must not reach the journal
+        # (where they would land in a table of the same name created later, or in none).
+        dropped._journal = None
 
         def undo() -> None:
             self.tables.clear()
             self.tables.update(before)
+            dropped._journal = self._durable
 
         change = SchemaChange(("drop_table", table_name), self._notify_change_listeners)
         commit_schema(self._active_transaction, self._durable, change, undo)

@@ -144,9 +144,13 @@ class Transaction:
         for undo in level.undo.values():
             undo.rollback()
         del self.pending[level.first_change :]
-        tables = self._db.tables
-        tables.clear()
-        tables.update(level.registry)
+        db = self._db
+        for table in db.tables.values():
+            table._journal = None  # created inside the level: gone with it, in memory only
+        db.tables.clear()
+        db.tables.update(level.registry)
+        for table in db.tables.values():
+            table._journal = db._durable  # dropped inside the level: back in the database
 
     def _commit(self, level: _Savepoint) -> None:
         """The block succeeded: journal its writes as one frame (undoing it all if that fails), then tell the
