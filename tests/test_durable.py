@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,7 +99,10 @@ def test_close_checkpoints_and_reopen_gives_the_same_database(folder: Path) -> N
         every_kind_of_write(db)
         assert db.path == str(folder.resolve())
         assert db.sync == "normal"
-    assert files(folder) == ["journal-000000000002.log", "lock", "snapshot-000000000002.pickle"]
+    journal, lock, snap = files(folder)
+    assert (journal, lock) == ("journal-000000000002.log", "lock")
+    assert re.fullmatch(r"snapshot-000000000002-[0-9a-f]{8}\.pickle", snap)
+    assert f"{zlib.crc32((folder / snap).read_bytes()):08x}" in snap
     with DictDB.open(folder, sync="full") as again:
         assert_same_db(db, again)
         assert again.sync == "full"
@@ -475,7 +479,7 @@ def test_a_full_disk_when_the_journal_is_created_releases_the_folder(
         assert db.get_table("t").all() == [{"x": 1, "id": 1}]
 
 
-def test_files_of_a_newer_dictdb_refuse_to_open(folder: Path) -> None:
+def test_a_journal_of_a_newer_dictdb_or_a_snapshot_it_cannot_read_refuses_to_open(folder: Path) -> None:
     from dictdb.storage import frames
 
     with DictDB.open(folder) as db:
@@ -489,16 +493,34 @@ def test_files_of_a_newer_dictdb_refuse_to_open(folder: Path) -> None:
     with pytest.raises(DatabaseFileError, match="newer"):
         DictDB.open(folder)
     journal.write_bytes(frames.header_bytes(2))
-    snap = folder / "snapshot-000000000002.pickle"
-    import pickle
-
-    with snap.open("rb") as f:
-        doc = pickle.load(f)
-    doc["_meta"]["version"] = 99
-    snap.write_bytes(pickle.dumps(doc, protocol=4))
-    with pytest.raises(DatabaseFileError, match="newer") as raised:
+    (snap,) = folder.glob("snapshot-*.pickle")
+    newer = DictDB()
+    newer.create_table("t")
+    newer.save(snap, "pickle")
+    data = snap.read_bytes().replace(b"version", b"versioX", 1)  # a version this DictDB does not read
+    snap.unlink()
+    snap = folder / f"snapshot-000000000002-{zlib.crc32(data):08x}.pickle"
+    snap.write_bytes(data)
+    with pytest.raises(DatabaseFileError) as raised:
         DictDB.open(folder)
     assert raised.value.path == str(snap.resolve())
+
+
+def test_a_damaged_snapshot_refuses_to_open(folder: Path) -> None:
+    with DictDB.open(folder) as db:
+        db.create_table("t").insert([{"x": n} for n in range(100)])
+    (snap,) = folder.glob("snapshot-*.pickle")
+    data = bytearray(snap.read_bytes())
+    for position in range(0, len(data), max(1, len(data) // 40)):
+        data[position] ^= 0x01
+        snap.write_bytes(bytes(data))
+        with pytest.raises(DatabaseFileError, match="crc32") as raised:
+            DictDB.open(folder)
+        assert raised.value.path == str(snap.resolve())
+        data[position] ^= 0x01
+    snap.write_bytes(bytes(data))
+    with DictDB.open(folder) as db:
+        assert db.get_table("t").count() == 100
 
 
 def test_a_dropped_table_kept_by_the_caller_no_longer_writes_to_the_folder(

@@ -2,8 +2,9 @@
 
 The folder holds (docs/durability.md describes every byte):
 
-- ``snapshot-<generation>.pickle``: every table at the instant journal generation ``<generation>`` began,
-  written atomically (a pickle database file, as ``save`` writes);
+- ``snapshot-<generation>-<crc32>.pickle``: every table at the instant journal generation ``<generation>``
+  began (a pickle database file, as ``save`` writes), whose crc32 its name carries: written in full as
+  ``snapshot-<generation>.partial``, then renamed, so a snapshot is whole or absent, and checked on open;
 - ``journal-<generation>.log``: one checksummed frame per commit since that instant (``storage.journal``);
 - ``lock``: held with ``flock`` (``msvcrt.locking`` on Windows) while the database is open.
 
@@ -26,6 +27,7 @@ import os
 import re
 import sys
 import threading
+import zlib
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,7 +36,7 @@ from dictdb.commit import Change, SchemaChange
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, DictDBError, JournalWriteError
 from dictdb.log import Gate
 from dictdb.storage import document, snapshot
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.atomic import TEMP_SUFFIX, _fsync_folder
 from dictdb.storage.frames import HEADER_SIZE
 from dictdb.storage.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
 from dictdb.storage.persistence import read_snapshot, write_snapshot
@@ -46,7 +48,8 @@ __all__ = ["Durable", "open_database"]
 
 _logs = Gate(__name__)
 
-_SNAPSHOT = re.compile(r"snapshot-(\d+)\.pickle")
+_SNAPSHOT = re.compile(r"snapshot-(\d+)-([0-9a-f]{8})\.pickle")
+_PARTIAL = re.compile(r"snapshot-\d+\.partial")
 _JOURNAL = re.compile(r"journal-(\d+)\.log")
 _LOCK_NAME = "lock"
 
@@ -58,8 +61,17 @@ _open_folders: set[str] = set()
 _open_folders_lock = threading.Lock()
 
 
-def _snapshot_name(generation: int) -> str:
-    return f"snapshot-{generation:012d}.pickle"
+def _snapshot_name(generation: int, crc: int) -> str:
+    return f"snapshot-{generation:012d}-{crc:08x}.pickle"
+
+
+def _file_crc(path: str) -> int:
+    """The crc32 of a file's bytes, read in blocks."""
+    crc = 0
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc
 
 
 def _journal_name(generation: int) -> str:
@@ -210,8 +222,12 @@ class Durable:
         # Every frame of the old journal is in the snapshot; fsynced so a crash before the snapshot lands
         # still finds them.
         old.close()
-        write_snapshot(taken, os.path.join(self.folder, _snapshot_name(generation)), "pickle")
-        # The new snapshot's rename is durable (the atomic writer fsyncs the folder): older files can go.
+        partial = os.path.join(self.folder, f"snapshot-{generation:012d}.partial")
+        write_snapshot(taken, partial, "pickle")
+        # Named with its checksum only once whole: open finds a complete snapshot, or none of this generation.
+        os.replace(partial, os.path.join(self.folder, _snapshot_name(generation, _file_crc(partial))))
+        _fsync_folder(self.folder)
+        # The new snapshot's rename is durable: older files can go.
         _remove_older(self.folder, generation)
         if _logs.core.enabled is not _logs.quiet:
             _logs.info("checkpoint", None, len(taken.tables), path=self.folder, generation=generation)
@@ -270,7 +286,10 @@ def _remove_older(folder: str, generation: int) -> None:
     for name in os.listdir(folder):
         found = _SNAPSHOT.fullmatch(name) or _JOURNAL.fullmatch(name)
         stale = found is not None and int(found.group(1)) < generation
-        if stale or (name.startswith(".snapshot-") and name.endswith(TEMP_SUFFIX)):
+        unfinished = _PARTIAL.fullmatch(name) or (
+            name.startswith(".snapshot-") and name.endswith(TEMP_SUFFIX)
+        )
+        if stale or unfinished:
             with suppress(FileNotFoundError):
                 os.remove(os.path.join(folder, name))
 
@@ -327,11 +346,11 @@ def _recover(
 ) -> tuple[_DB, JournalWriter, int]:
     """The database the folder holds, and the journal writer to go on with; the folder is changed only once
     everything has been read and checked (a torn tail cut, files older than the snapshot removed)."""
-    snapshots: list[int] = []
+    snapshots: dict[int, tuple[str, int]] = {}
     journals: list[int] = []
     for name in os.listdir(folder):
         if found := _SNAPSHOT.fullmatch(name):
-            snapshots.append(int(found.group(1)))
+            snapshots[int(found.group(1))] = (name, int(found.group(2), 16))
         elif found := _JOURNAL.fullmatch(name):
             journals.append(int(found.group(1)))
     base = max(snapshots, default=0)
@@ -341,7 +360,14 @@ def _recover(
         journal_path = os.path.join(folder, _journal_name(generation))
         contents.append((journal_path, read_journal(journal_path, last=position == len(later) - 1)))
     if base:
-        source = os.path.join(folder, _snapshot_name(base))
+        name, expected = snapshots[base]
+        source = os.path.join(folder, name)
+        found_crc = _file_crc(source)
+        if found_crc != expected:
+            raise DatabaseFileError(
+                source,
+                f"its crc32 is {found_crc:08x}, not the {expected:08x} its name records: it is damaged",
+            )
         db = snapshot.restore(read_snapshot(source, "pickle"), factory, source)
     else:
         db = factory()
