@@ -197,21 +197,30 @@ class Durable:
 
     def checkpoint(self) -> None:
         """Write a new snapshot of every table and start an empty journal (``DictDB.checkpoint``)."""
+        self._refuse_inside_transaction("checkpoint()")
         with self._checkpointing:
             self.check_open()
             self._checkpoint()
 
+    def _refuse_inside_transaction(self, what: str) -> None:
+        """Checked before taking ``_checkpointing``: an automatic checkpoint may hold it while it waits for
+        the locks this thread's transaction holds."""
+        active = self.db._active_transaction
+        if active is not None and active._owner == threading.get_ident():
+            raise DictDBError(
+                f"{what} inside a transaction would save writes that may still be rolled back; call it after "
+                "the with block"
+            )
+
     def _checkpoint(self) -> None:
         db = self.db
-        if db._active_transaction is not None and db._active_transaction._owner == threading.get_ident():
-            raise DictDBError(
-                "checkpoint() inside a transaction would save writes that may still be rolled back; call it "
-                "after the with block"
-            )
         old = self._writer
         generation = old.generation + 1
         with db._hold_all(write=False):
             taken = snapshot.take(db)
+            # Durable before the next journal takes a frame: else a power loss could keep a later commit in
+            # the new journal and lose an earlier one in this one, a hole recovery could not see.
+            old.sync()
             new = JournalWriter(
                 os.path.join(self.folder, _journal_name(generation)),
                 generation,
@@ -219,8 +228,6 @@ class Durable:
                 self._sync_interval,
             )
             self._writer = new
-        # Every frame of the old journal is in the snapshot; fsynced so a crash before the snapshot lands
-        # still finds them.
         old.close()
         partial = os.path.join(self.folder, f"snapshot-{generation:012d}.partial")
         write_snapshot(taken, partial, "pickle")
@@ -262,6 +269,8 @@ class Durable:
 
     def close(self) -> None:
         """Checkpoint, fsync and release the folder; harmless when closed already."""
+        if not self._closed:
+            self._refuse_inside_transaction("close()")
         with self._checkpointing:
             if self._closed:
                 return
