@@ -548,3 +548,16 @@ def test_a_dropped_table_kept_by_the_caller_no_longer_writes_to_the_folder(
     assert recovered.get_table("t").all() == [{"y": 1, "id": 1}, {"y": 2, "id": 2}]
     recovered.close()
     db.close()
+
+
+def test_change_tracking_starts_empty_after_an_open(folder: Path, tmp_path: Path) -> None:
+    db = DictDB.open(folder)
+    t = db.create_table("t")
+    t.insert([{"x": 1}, {"x": 2}])
+    db.checkpoint()
+    t.update({"x": 3}, where=t.id == 1)
+    t.delete(where=t.id == 2)
+    recovered = crash_image(db, tmp_path / "image")
+    assert not recovered.get_table("t").has_changes()
+    recovered.close()
+    db.close()

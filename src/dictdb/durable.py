@@ -385,8 +385,6 @@ def _recover(
         for number, payload in enumerate(content.payloads, 1):
             _replay_frame(db, payload, journal_path, number)
         frames += len(content.payloads)
-    for table in db.tables.values():
-        table._tracker.clear()  # as after a load: what the folder holds is the starting point
     if later:
         journal_path, content = contents[-1]
         writer = JournalWriter.reopen(journal_path, later[-1], content.end, sync, sync_interval)

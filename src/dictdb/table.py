@@ -692,10 +692,13 @@ class Table(TableIndexes):
         kind: str | None,
         *,
         new: bool = False,
+        replaying: bool = False,
     ) -> None:
         """Store a write whose checks and index changes are done: remove the keys ``removed``, then store
         ``written`` (pk -> the table's own record), set the counter; then commit it. ``new``: the written keys
-        are known to be absent (an insert), which the undo log records in one pass.
+        are known to be absent (an insert), which the undo log records in one pass. ``replaying``: a write
+        of the journal replayed on open, which is told to nobody (change tracking starts empty after an open,
+        and no listener can be there yet).
 
         The one epilogue of every write. Inside a transaction the old records are captured first (the undo
         log) and the change waits for the transaction's end; outside one it is committed now: journaled
@@ -734,7 +737,8 @@ class Table(TableIndexes):
             except BaseException:
                 undo.rollback()
                 raise
-        self._committed(removed, written, kind)
+        if not replaying:
+            self._committed(removed, written, kind)
 
     def _committed(self, removed: Sequence[Any], written: dict[Any, Record], kind: str | None) -> None:
         """Tell the change tracking, the listeners and the log that a write is committed (its ``Change``).
@@ -774,7 +778,7 @@ class Table(TableIndexes):
             new = {pk: row for pk, row in by_pk.items() if pk not in records or pk in removed}
             if new:
                 indexing.insert_many(new)
-        self._apply(removed, by_pk, next_pk, None)
+        self._apply(removed, by_pk, next_pk, None, replaying=True)
 
     # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
 
