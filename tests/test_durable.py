@@ -561,3 +561,28 @@ def test_change_tracking_starts_empty_after_an_open(folder: Path, tmp_path: Path
     assert not recovered.get_table("t").has_changes()
     recovered.close()
     db.close()
+
+
+def test_a_transaction_of_every_kind_of_write_replays_as_it_ran(folder: Path, tmp_path: Path) -> None:
+    db = DictDB.open(folder)
+    t = db.create_table("t")
+    t.create_index("v", "sorted")
+    t.create_index("k", unique=True)
+    t.insert([{"k": n, "v": n % 3} for n in range(10)])
+    with db.transaction():
+        t.insert({"k": 100, "v": 1})
+        t.update({"v": 2}, where=t.k == 100)
+        t.delete(where=t.k == 3)
+        t.insert({"id": 4, "k": 3, "v": 0})
+        t.update({"id": 50}, where=t.k == 5)
+        t.update({"v": 9}, where=t.v == 1)
+        t.upsert({"id": 7, "v": 5})
+        t.delete(where=t.k == 100)
+        t.insert({"k": 100, "v": 4})
+    recovered = crash_image(db, tmp_path / "image")
+    assert_same_db(db, recovered)
+    again = recovered.get_table("t")
+    assert again.select(where=t.v >= 2, order_by="-v") == t.select(where=t.v >= 2, order_by="-v")
+    assert again.select(where=t.k.is_in([3, 5, 100])) == t.select(where=t.k.is_in([3, 5, 100]))
+    recovered.close()
+    db.close()

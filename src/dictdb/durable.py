@@ -401,12 +401,37 @@ def _replay_frame(db: DictDB, payload: Any, source: str, number: int) -> None:
     """Apply one frame's operations to ``db``; ``DatabaseFileError`` naming the journal and the frame when
     one cannot be applied (a file that was edited, or written by a DictDB with other rules)."""
     try:
-        for op in payload:
-            _replay_op(db, op, source)
+        _replay_ops(db, payload, source)
     except (DictDBError, LookupError, TypeError, ValueError) as exc:
         if isinstance(exc, DatabaseFileError):
             raise
         raise DatabaseFileError(source, f"frame #{number} cannot be replayed: {exc}") from exc
+
+
+def _replay_ops(db: DictDB, payload: Any, source: str) -> None:
+    """Apply a frame's operations in order, each run of puts on one table as one put when that is the same
+    write (a transaction's updates of several records replay as one): a later put of the run may not remove
+    a key an earlier one stored. Removing first and then storing every record in order leaves the records,
+    their order and the indexes as the puts one by one would."""
+    pending: Any = None
+    stored: set[Any] = set()
+    for op in payload:
+        if pending is not None and op[0] == "put" and op[1] == pending[1] and stored.isdisjoint(op[2]):
+            pk_field = db.tables[op[1]].primary_key
+            stored.update(row[pk_field] for row in op[3])
+            pending = ("put", op[1], [*pending[2], *op[2]], [*pending[3], *op[3]], op[4])
+            continue
+        if pending is not None:
+            _replay_op(db, pending, source)
+            pending = None
+        if op[0] == "put":
+            pk_field = db.tables[op[1]].primary_key
+            stored = {row[pk_field] for row in op[3]}
+            pending = op
+        else:
+            _replay_op(db, op, source)
+    if pending is not None:
+        _replay_op(db, pending, source)
 
 
 def _replay_op(db: DictDB, op: Any, source: str) -> None:
