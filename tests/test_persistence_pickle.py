@@ -91,7 +91,8 @@ def test_the_file_holds_plain_data_and_names_only_value_types(path: Path) -> Non
     # A table without records has no chunk.
     assert [len(chunk) for chunk in chunks] == [3, 1, 3]
     assert doc["tables"]["empty"]["records"] == 0
-    assert chunks[-1] == [{"code": "b", "label": "B"}, {"code": "a", "label": "A"}, {"code": "c", "label": "C"}]
+    keyed = [{"code": "b", "label": "B"}, {"code": "a", "label": "A"}, {"code": "c", "label": "C"}]
+    assert chunks[-1] == keyed
 
 
 def test_pickle_also_keeps_deep_and_self_containing_values(path: Path) -> None:
