@@ -17,10 +17,10 @@ Two threads share the GIL: a thread that wants it gets it within the switch inte
 unless the other is inside one long C call, which keeps it until the call returns. So a few ms is the floor
 of this measure with two busy threads, and anything well above it is one long call, a lock held, or the
 machine running something else (the ``idle`` rows: the same measure with nothing else running in this
-process). ``total`` is the operation's own time, with nothing else running (``alone``) and beside the task
-or thread (a thread that never waits takes half the GIL, so a save beside one takes about twice as long).
-Each row is run ``R`` times: the table gives the median of the totals, and the median and the largest of
-the worst gaps.
+process, for as long as the longest operation). ``total`` is the operation's own time, with nothing else
+running (``alone``) and beside the task or thread (a thread that never waits takes half the GIL, so a save
+beside one takes about twice as long). Each row is run ``R`` times: the table gives the median of the
+totals, and the median and the largest of the worst gaps.
 
 ``bench_stall.py`` runs the same measures under pytest-benchmark, at the benchmark sizes.
 """
@@ -164,14 +164,8 @@ def measure(n: int, repeat: int = 5) -> list[Row]:
         found: list[Row] = []
         # First, while the table's change tracking still holds every insert: the first backup drains it.
         manager = BackupManager(db, folder / "backups", file_format="pickle", keep=2)
-        found.append(
-            row(
-                "pickle backup_full, the first: reader thread",
-                [beside_thread(db, manager.backup_full, write=False)],
-            )
-        )
-        for waiter, gap in idle_gaps(db).items():
-            found.append({"what": f"idle: {waiter}", "total": None, "gap": gap, "worst gap": None})
+        first = beside_thread(db, manager.backup_full, write=False)
+        found.append(row("pickle backup_full, the first: reader thread", [first]))
         for file_format in FORMATS:
             path = folder / f"db.{file_format}"
             alone = [(timed(lambda path=path, f=file_format: db.save(path, f)), 0.0) for _ in range(repeat)]
@@ -183,7 +177,30 @@ def measure(n: int, repeat: int = 5) -> list[Row]:
             manager = BackupManager(db, folder / f"backups-{file_format}", file_format=file_format, keep=2)
             runs = [beside_thread(db, manager.backup_full, write=False) for _ in range(repeat)]
             found.append(row(f"{file_format} backup_full: reader thread", runs))
-        return found
+        # The floor: the same waiters with nothing else running in this process, for as long as the longest
+        # operation took (at most 10 s): a busy machine stalls a process now and then, and the longer a
+        # run, the likelier it catches a long stall.
+        seconds = min(10.0, max(r["total"] for r in found if r["total"] is not None))
+        for _ in range(repeat):
+            for waiter, gap in idle_gaps(db, seconds).items():
+                found.append({"what": f"idle for {seconds:.1f} s: {waiter}", "total": None, "gap": gap})
+        return merge_idle(found)
+
+
+def merge_idle(found: list[Row]) -> list[Row]:
+    """One row per idle waiter: the median and the largest of its runs' worst gaps."""
+    rows: dict[str, Row] = {}
+    for r in found:
+        if r["what"].startswith("idle"):
+            gaps = rows.setdefault(r["what"], {"what": r["what"], "total": None, "gaps": []})["gaps"]
+            gaps.append(r["gap"])
+        else:
+            rows[r["what"]] = r
+    for r in rows.values():
+        gaps = r.pop("gaps", None)
+        if gaps is not None:
+            r.update(gap=statistics.median(gaps), **{"worst gap": max(gaps)})
+    return list(rows.values())
 
 
 def ms(seconds: float | None) -> str:
