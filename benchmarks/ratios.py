@@ -4,7 +4,8 @@ Usage: python benchmarks/ratios.py [--summary] compiled.json [pure.json memory.j
 
 Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl``: ``cython`` and ``python`` (DictDB's two
 cores), ``sqlite``, ``duckdb`` or ``floor``. The same (op, size) measured by several implementations, in any
-of the files, make one row; when one was measured twice, the first file wins. Then come the memory figures,
+of the files, make one row; when one was measured twice, the first file wins. Then come the worst gaps of
+``bench_stall.py`` (``extra_info["worst_gap"]``: how long a save held other work back), the memory figures,
 and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
 DESIGN.md's operations at 100,000 rows (the README's table).
 
@@ -106,6 +107,23 @@ def load(paths: list[str]) -> tuple[Times, list[dict[str, Any]], Durable]:
     return times, memory, durable
 
 
+Gaps = dict[tuple[str, int], dict[str, float]]
+
+
+def load_gaps(paths: list[str]) -> Gaps:
+    """The worst gaps ``bench_stall.py`` keeps, by (op, size) and impl; the first file wins, as for times."""
+    gaps: Gaps = {}
+    for path in paths:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        for bench in data.get("benchmarks", []):
+            info = bench.get("extra_info", {})
+            if {"op", "size", "impl", "worst_gap"} <= info.keys():
+                gaps.setdefault((info["op"], int(info["size"])), {}).setdefault(
+                    info["impl"], info["worst_gap"]
+                )
+    return gaps
+
+
 def fmt_time(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -159,6 +177,14 @@ def render_times(times: Times) -> str:
         cells += [fmt_ratio(ratio(row.get(i), mine)) for i in contenders]
         cells.append(fmt_ratio(ratio(mine, row.get("floor"))))
         lines.append(cells)
+    return grid(lines)
+
+
+def render_gaps(gaps: Gaps) -> str:
+    impls = [impl for impl in IMPLS if any(impl in row for row in gaps.values())]
+    lines = [["operation", "n"] + [HEADS[i] for i in impls]]
+    for (op, size), row in sorted(gaps.items()):
+        lines.append([op, f"{size:,}"] + [fmt_time(row.get(i)) for i in impls])
     return grid(lines)
 
 
@@ -315,6 +341,10 @@ def main(argv: list[str]) -> int:
     print(
         "/ floor: DictDB's time over the floor's (hand-written Python over a list of dicts; 1.00x = as fast)."
     )
+    gaps = load_gaps(argv)
+    if gaps:
+        print("\nWorst gaps: the longest a task or thread waited during the save (benchmarks/stall.py):\n")
+        print(render_gaps(gaps))
     if memory:
         print("\nMemory (tracemalloc: DictDB, floor; pages: sqlite3; duckdb_memory(): DuckDB):\n")
         print(render_memory(memory))

@@ -58,8 +58,11 @@ def test_the_file_holds_plain_data_and_names_only_value_types(path: Path) -> Non
             named.append((module, name))
             return super().find_class(module, name)
 
+    # Version 2: the document with record counts, then each table's records, one pickle per chunk.
+    pickles = []
     with open(path, "rb") as f:
-        doc = Recording(f).load()
+        while f.peek(1):
+            pickles.append(Recording(f).load())
     assert set(named) == {
         ("datetime", "datetime"),
         ("datetime", "date"),
@@ -73,15 +76,23 @@ def test_the_file_holds_plain_data_and_names_only_value_types(path: Path) -> Non
         if "Europe/Paris" in __import__("zoneinfo").available_timezones()
         else set()
     )
+    doc, *chunks = pickles
     assert set(doc) == {"_meta", "tables"}
     assert doc["_meta"]["format"] == "dictdb"
+    assert doc["_meta"]["version"] == 2
+    assert list(doc["tables"]) == ["everything", "typed", "keyed", "empty"]
     assert doc["tables"]["keyed"] == {
         "primary_key": "code",
         "schema": None,
         "indexes": {},
         "next_pk": 1,
-        "records": [{"code": "b", "label": "B"}, {"code": "a", "label": "A"}, {"code": "c", "label": "C"}],
+        "records": 3,
     }
+    # A table without records has no chunk.
+    assert [len(chunk) for chunk in chunks] == [3, 1, 3]
+    assert doc["tables"]["empty"]["records"] == 0
+    keyed = [{"code": "b", "label": "B"}, {"code": "a", "label": "A"}, {"code": "c", "label": "C"}]
+    assert chunks[-1] == keyed
 
 
 def test_pickle_also_keeps_deep_and_self_containing_values(path: Path) -> None:

@@ -236,7 +236,7 @@ PICKLE_CORPUS: dict[str, tuple[bytes, str]] = {
         one_table_pickle([{"id": [1]}]),
         "not hashable",
     ),
-    "version 2": (pickle.dumps({"_meta": meta(version=2), "tables": {}}), "newer DictDB"),
+    "version 3": (pickle.dumps({"_meta": meta(version=3), "tables": {}}), "newer DictDB"),
     "format json": (pickle.dumps({"_meta": meta(format="json"), "tables": {}}), "format 'json'"),
     "a JSON file": (v1().encode(), "not a valid DictDB pickle"),
     "a pickled set": (pickle.dumps({1, 2}), "not a DictDB file"),

