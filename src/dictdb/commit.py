@@ -31,6 +31,12 @@ class Change(NamedTuple):
     #: The log line's event (``"update"``...), or None for a write that logs nothing (a one-record insert).
     kind: str | None
 
+    @property
+    def journaled(self) -> bool:
+        """False for a write to a table object no longer in the database (dropped, in this transaction
+        too): it is not part of the database, so not of its journal."""
+        return self.table._journal is not None
+
     def journal_op(self) -> tuple[Any, ...]:
         """The write as the journal keeps it: ``("put", table, removed keys, stored records, counter)``."""
         return ("put", self.table.table_name, list(self.removed), list(self.written.values()), self.next_pk)
@@ -45,6 +51,14 @@ class SchemaChange(NamedTuple):
 
     op: tuple[Any, ...]
     notify: Callable[[], None] | None = None
+    #: The table an index change is made on (``None`` for the registry's changes); any object with the
+    #: table's ``_journal`` (the index side of a table is a mixin of its own).
+    table: Any = None
+
+    @property
+    def journaled(self) -> bool:
+        """False for an index change on a table object no longer in the database."""
+        return self.table is None or self.table._journal is not None
 
     def journal_op(self) -> tuple[Any, ...]:
         return self.op

@@ -86,7 +86,7 @@ class TableIndexes:
                 self._indexing = None
 
         op = ("create_index", self.table_name, list(fields), kind, bool(unique))
-        commit_schema(self._transaction, self._journal, SchemaChange(op), undo)
+        commit_schema(self._transaction, self._journal, SchemaChange(op, None, self), undo)
 
     @writes
     def drop_index(self, field: Any) -> None:
@@ -117,7 +117,7 @@ class TableIndexes:
             self._reindex(definitions)
 
         op = ("drop_index", self.table_name, list(fields))
-        commit_schema(self._transaction, self._journal, SchemaChange(op), undo)
+        commit_schema(self._transaction, self._journal, SchemaChange(op, None, self), undo)
 
     @property
     def indexes(self) -> Mapping[Any, Index]:

@@ -157,9 +157,11 @@ class Transaction:
         change tracking, listeners and log."""
         changes = self.pending
         journal = self._db._durable
-        if journal is not None and changes:
+        frame = [change for change in changes if change.journaled] if journal is not None else []
+        if frame:
+            assert journal is not None
             try:
-                journal.commit(changes)
+                journal.commit(frame)
             except BaseException:
                 self._undo(level)
                 raise
