@@ -232,8 +232,8 @@ def _read_header(data: bytes, path: str | os.PathLike[str], last: bool) -> int |
             return None
         raise DatabaseFileError(
             path,
-            f"not a DictDB journal: it starts with {data[:16]!r}, not {HEADER_MAGIC!r}; "
-            f"move it out of the database folder",
+            f"not a DictDB journal, or a damaged one: it starts with {data[:16]!r}, not {HEADER_MAGIC!r}; "
+            "its commits cannot be read, so keep a copy of the folder before changing anything in it",
         )
     if len(data) < HEADER_SIZE:
         _torn(path, 0, 0, last, "the header is cut short")
