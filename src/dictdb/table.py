@@ -248,7 +248,7 @@ class Table(TableIndexes):
             next_pk = pk + 1
         if self._indexing is not None:
             self._indexing.insert(pk, stored)
-        self._apply((), {pk: stored}, next_pk, None, new=True)
+        self._apply_one(pk, stored, next_pk, new=True)
         if generated:
             record[pk_field] = pk
         return pk
@@ -302,7 +302,7 @@ class Table(TableIndexes):
             self._schema.validate(merged)
         if self._indexing is not None:
             self._indexing.update([pk], [existing], [merged], record, self.records)
-        self._apply((), {pk: merged}, self._next_pk, None)
+        self._apply_one(pk, merged, self._next_pk)
         return pk, "updated"
 
     @writes
@@ -739,6 +739,21 @@ class Table(TableIndexes):
                 raise
         if not replaying:
             self._committed(removed, written, kind)
+
+    def _apply_one(self, pk: Any, record: Record, next_pk: int, *, new: bool = False) -> None:
+        """``_apply`` of one stored record (an insert, an upsert): in memory and outside a transaction, where
+        there is nothing to undo or journal, without the dict ``_apply`` takes (a third of a one-record
+        insert); else through ``_apply``."""
+        if self._transaction is not None or self._journal is not None:
+            self._apply((), {pk: record}, next_pk, None, new=new)
+            return
+        self.records[pk] = record
+        self._next_pk = next_pk
+        if self._columns is not None:
+            self._columns.update(record)
+        self._tracker.written(pk)  # what _committed tells of a one-record write
+        if self._change_listeners:
+            self._notify_change_listeners()
 
     def _committed(self, removed: Sequence[Any], written: dict[Any, Record], kind: str | None) -> None:
         """Tell the change tracking, the listeners and the log that a write is committed (its ``Change``).
