@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dictdb import DuplicateKeyError, SchemaValidationError, Table
+from dictdb import DictDB, DuplicateKeyError, SchemaValidationError, Table
 from tests.snapshots import snapshot
 
 
@@ -81,3 +82,17 @@ def test_upsert_stores_a_copy(table: Table) -> None:
     record["age"] = 2
     table.upsert({"id": 9, "name": "y"})
     assert table.get(9) == {"id": 9, "name": "y", "age": 1}
+
+
+def test_an_equal_key_of_another_type_keeps_the_stored_key(tmp_path: Path) -> None:
+    db = DictDB()
+    t = db.create_table("t")
+    t.insert({"x": 0})
+    t.upsert({"id": 3.0, "x": 1})
+    t.upsert({"id": 3, "x": 2})  # updates the record of 3.0: its key stays 3.0
+    t.update({"id": 3, "x": 3}, where=t.x == 2)
+    assert [type(r["id"]) for r in t.all()] == [int, float]
+    db.save(tmp_path / "db.json", "json")
+    again = DictDB.load(tmp_path / "db.json", "json").get_table("t")
+    assert again.all() == t.all()
+    assert again.insert({}) == t.insert({}) == 2  # a save and load change no key and no counter

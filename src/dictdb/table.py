@@ -298,6 +298,7 @@ class Table(TableIndexes):
         if on_conflict == "ignore":
             return pk, "ignored"
         merged = {**existing, **record}
+        merged[self.primary_key] = existing[self.primary_key]  # the key it is stored under (as update)
         if self._schema is not None:
             self._schema.validate(merged)
         if self._indexing is not None:
@@ -338,6 +339,9 @@ class Table(TableIndexes):
             old_pk = rows[0][pk_field]
             if len(rows) > 1 or new_pk != old_pk:
                 return self._rekey(rows, merged[0], old_pk, new_pk)
+            # An equal key of another type (3.0 for 3) is no re-key: the record keeps the key it is stored
+            # under, so the field and the key never differ (a save and load keys records by the field).
+            merged[0][pk_field] = old_pk
         if self._schema is not None:
             self._schema.validate_many(merged, key=pk_field)
         records = self.records

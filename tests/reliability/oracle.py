@@ -171,6 +171,7 @@ class ModelTable:
         if on_conflict == "ignore":
             return pk, "ignored"
         merged = {**existing, **record}
+        merged["id"] = existing["id"]
         self.validate(merged)
         self.check_unique({**self.records, pk: merged})
         self.records[pk] = merged
@@ -196,6 +197,7 @@ class ModelTable:
                 self.records = after
                 self.bump(new_pk)
                 return 1
+            merged[0]["id"] = old_pk
         for record in merged:
             self.validate(record)
         after = dict(self.records)
