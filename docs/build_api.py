@@ -14,8 +14,8 @@ from pathlib import Path
 import pdoc
 import pdoc.render
 
-#: The public modules: ``dictdb`` (every name of API.md, with ``dictdb.exceptions`` as its submodule) and the
-#: modules API.md or the docs name. ``dictdb._core`` is private (its twins are described in docs/core.md).
+#: The public modules: ``dictdb`` (every public name, with ``dictdb.exceptions`` as its submodule) and the
+#: modules the docs name. ``dictdb._core`` is private (its twins are described in docs/core.md).
 MODULES = ("dictdb", "dictdb.locking")
 
 

@@ -3,7 +3,7 @@
 A ``SortedIndex`` maps values to primary keys and answers range, prefix, equality and first/last-k
 queries in key order. Both cores give identical answers; docs/indexes.md has the design and its costs.
 
-The order (DESIGN.md's one total order, shared with ``order_by``):
+The order (the one total order, shared with ``order_by``):
 
 - ``None``, float NaN and Decimal NaN go to a *null bucket*: first in ascending order, never in a range;
 - then numbers (``int``, ``bool``, ``float``, ``Decimal``, ``Fraction`` and other ``numbers.Real``), compared

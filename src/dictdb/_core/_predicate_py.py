@@ -18,7 +18,7 @@ Plan nodes (the first item names the node; ``field`` is any hashable record key)
 - ``("not", plan)``
 - ``("true",)``: every record
 
-Semantics shared by both cores (DESIGN.md):
+Semantics shared by both cores:
 
 - a missing field reads as ``None``;
 - ``==``, ``!=`` and ``in`` are Python's equality (``in`` also matches by identity, as Python's ``in`` does);

@@ -1,6 +1,6 @@
 """Record copying, projection, sorting and distinct: the compiled twin of ``_records_py.py``.
 
-Tables own their records (DESIGN.md): ``insert`` stores a shallow copy and ``select`` returns shallow
+Tables own their records: ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path. Here a copy is one ``PyDict_Copy`` and a projection fills a
 pre-sized dict through the C API, with no Python call per record.
 

@@ -1,9 +1,9 @@
 """Record copying, projection, sorting and distinct: the pure-Python twin of ``_records.pyx``.
 
-Tables own their records (DESIGN.md): ``insert`` stores a shallow copy and ``select`` returns shallow
+Tables own their records: ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path.
 
-Sorting uses one total order (DESIGN.md), the sorted index's (``_index_py.py`` defines it), so ``order_by``
+Sorting uses one total order, the sorted index's (``_index_py.py`` defines it), so ``order_by``
 never raises on ``None`` or mixed types, and sorting gives what a walk of a sorted index gives:
 
 1. ``None`` and NaN (float or Decimal), tied with each other;

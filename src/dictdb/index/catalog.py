@@ -21,7 +21,7 @@ indexes are undone as for any failure and the store is rebuilt from the table's 
 The catalog also keeps ``seq``: each record's *sequence number*, its place in the table's insertion order (a
 new record gets the next number; an update keeps it; a primary-key change takes a new one, since the record
 moves last). The planner sorts index candidates by it, so results come in insertion order whether or not an
-index served them (DESIGN.md), in O(k log k) for k candidates instead of a pass over the table.
+index served them, in O(k log k) for k candidates instead of a pass over the table.
 """
 
 from __future__ import annotations

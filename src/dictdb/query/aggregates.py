@@ -266,7 +266,7 @@ def _limit(limit: Any) -> int | None:
 
 
 def _sort_key(value: Any, column: Any) -> tuple[Any, ...]:
-    """DESIGN.md's one total order: None and NaN, then numbers, str, bytes, other types by type name."""
+    """The one total order: None and NaN, then numbers, str, bytes, other types by type name."""
     if value is None:
         return (0,)
     if isinstance(value, (Real, Decimal)):

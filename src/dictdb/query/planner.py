@@ -1,6 +1,6 @@
 """The planner: reads a ``where=`` plan (``dictdb.query.expr``) and picks the access path that serves it.
 
-The rules (DESIGN.md), in the order they apply:
+The rules, in the order they apply:
 
 - ``pk == v`` and ``pk.is_in(values)`` go straight to the table's dict of records.
 - ``==``, ``is_in`` and ``is_null`` (and ``== None``) are served by a hash or sorted index on the field;

@@ -5,7 +5,7 @@ them to ``run_select``; the record work (copies, projection, sort keys, top-k, d
 ``dictdb._core.records``.
 
 - ``order_by`` reads the stored records' fields (so a select can sort by a field it does not return),
-  sorts by the total order of DESIGN.md, stably; with a ``limit`` small next to the matches, only the
+  sorts by the one total order (docs/queries.md), stably; with a ``limit`` small next to the matches, only the
   first ``offset + limit`` are kept, with a heap instead of a full sort.
 - ``distinct`` keeps the first of equal rows, compared after projection, before offset and limit.
 - Without ``order_by`` or ``distinct``, the scan stops after ``offset + limit`` matches, and with
