@@ -12,12 +12,14 @@ call to stay under the targets.
 
 from __future__ import annotations
 
+import json
 import statistics
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks import ratios
 from benchmarks.conftest import label
 from benchmarks.stall import FORMATS, WAITERS, Measure, beside_thread, database_of, save_beside
 from dictdb import BackupManager, DictDB
@@ -70,3 +72,19 @@ def test_backup_beside(benchmark: Any, db_rows: Rows, size: int, tmp_path: Path,
     )
     keep_gaps(benchmark, runs)
     assert len(BackupManager.restore(tmp_path).get_table("employees").records) == len(db_rows)
+
+
+def test_the_ratio_table_prints_the_gaps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    op = "pickle save beside a reader thread"
+    bench = {
+        "extra_info": {"op": op, "size": 1_000, "impl": "cython", "worst_gap": 0.012},
+        "stats": {"median": 1.0},
+    }
+    path = tmp_path / "compiled.json"
+    path.write_text(json.dumps({"benchmarks": [bench]}), encoding="utf-8")
+    assert ratios.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Worst gaps" in out
+    assert any(
+        line.startswith(f"| {op}") and "12 ms" in line for line in out.split("Worst gaps")[1].splitlines()
+    )
