@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from dictdb import DictDB, DictDBError, DuplicateKeyError, UnsupportedValueError, logger
+from dictdb import DictDB, DictDBError, DuplicateKeyError, UnsupportedValueError
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, JournalWriteError
 from dictdb.storage import journal as journal_module
+from tests.logs import warnings_logged as logged_warnings
 from tests.persistence_helpers import assert_same_db, sample_db
 from tests.snapshots import snapshot
 
@@ -42,15 +43,9 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def warnings_logged() -> Iterator[list[str]]:
-    """The WARNING-or-worse lines DictDB logs during the test (the library is enabled for it)."""
-    seen: list[str] = []
-    logger.enable("dictdb")
-    handler = logger.add(lambda message: seen.append(str(message)), level="WARNING", filter="dictdb")
-    try:
+    """The WARNING-or-worse lines DictDB logs during the test."""
+    with logged_warnings() as seen:
         yield seen
-    finally:
-        logger.remove(handler)
-        logger.disable("dictdb")
 
 
 def every_kind_of_write(db: DictDB) -> None:

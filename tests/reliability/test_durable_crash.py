@@ -48,9 +48,10 @@ from pathlib import Path
 
 import pytest
 
-from dictdb import DictDB, logger
+from dictdb import DictDB
 from dictdb.query import planner
 from dictdb.storage.atomic import TEMP_SUFFIX
+from tests.logs import warnings_logged
 from tests.reliability import durable_child as child_module
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
@@ -201,18 +202,6 @@ def checkpoint_half_done(before: dict[str, list[int]], after: dict[str, list[int
         return True
     older = [g for g in after["snapshot"] + after["journal"] if g < newest_snapshot]
     return newest_snapshot > max(before["snapshot"], default=0) and bool(older)
-
-
-@contextmanager
-def warnings_logged() -> Iterator[list[str]]:
-    seen: list[str] = []
-    logger.enable("dictdb")
-    handler = logger.add(lambda message: seen.append(str(message)), level="WARNING", filter="dictdb")
-    try:
-        yield seen
-    finally:
-        logger.remove(handler)
-        logger.disable("dictdb")
 
 
 @contextmanager
