@@ -647,8 +647,8 @@ class Table(TableIndexes):
 
     # -- backups: draining changes and change listeners (dictdb.backup) ------------------------------------
 
-    # The table's write lock (the locking work of issue 7) must be held around _drain_changes and
-    # _restore_changes: reading the changes and clearing them is one step only if no write falls between.
+    # The table's write lock is held around _drain_changes and _restore_changes: reading the changes and
+    # clearing them is one step only if no write falls between.
 
     @writes
     def _drain_changes(self) -> tuple[list[Record], list[Any]]:

@@ -1,4 +1,4 @@
-"""Column vectors of a table (a column index, issue 11): the compiled twin of ``_column_py.py``.
+"""Column vectors of a table (a column index): the compiled twin of ``_column_py.py``.
 
 The rules (tags, three-valued evaluation, tombstones) are documented in ``_column_py.py``. Here a column
 is two C arrays, one tag byte and one 8-byte payload (an int64 or a double) per slot, and bitmaps are

@@ -1,4 +1,4 @@
-"""Column vectors of a table (a column index, issue 11): the pure-Python twin of ``_column.pyx``.
+"""Column vectors of a table (a column index): the pure-Python twin of ``_column.pyx``.
 
 A ``ColumnStore`` keeps, beside a table's records, one vector per column-indexed field. Every live record
 has one *row*, in the table's insertion order; all the vectors share that row space, so a predicate is
