@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dictdb.commit import Change, SchemaChange
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, DictDBError, JournalWriteError
-from dictdb.log import Gate
+from dictdb.log import Gate, logger
 from dictdb.storage import document, snapshot
 from dictdb.storage.atomic import TEMP_SUFFIX, _fsync_folder
 from dictdb.storage.frames import HEADER_SIZE
@@ -163,10 +163,6 @@ class Durable:
         self._checkpointer: threading.Thread | None = None
         self._checkpointer_started = threading.Lock()
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def check_open(self) -> None:
         """``DictDBError`` once the database is closed: it takes no more writes."""
         if self._closed:
@@ -261,8 +257,6 @@ class Durable:
                     if self._writer.size > self._checkpoint_bytes:
                         self._checkpoint()
             except Exception:  # the journal still holds every commit; the next commit tries again
-                from dictdb.log import logger
-
                 logger.exception("dictdb: the automatic checkpoint of {} failed", self.folder)
 
     # -- close --------------------------------------------------------------------------------------------

@@ -43,8 +43,8 @@ def reads(method: F) -> F:
 def writes(method: F) -> F:
     """Run ``method`` under its object's ``_lock``, exclusive.
 
-    Inside a transaction (``_transaction`` set), the object is first *touched*: the transaction saves its
-    state the first time it is written, so a rollback can put it back.
+    Inside a transaction (``_transaction`` set), the transaction first starts the object's undo log (its
+    counter and index definitions, the first time the level writes it), so a rollback can put it back.
     """
 
     @functools.wraps(method)
@@ -54,7 +54,7 @@ def writes(method: F) -> F:
         try:
             transaction = self._transaction
             if transaction is not None:
-                transaction.touch(self)
+                transaction.undo_for(self)
             return method(self, *args, **kwargs)
         finally:
             lock.release_write()

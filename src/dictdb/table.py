@@ -204,7 +204,7 @@ class Table(TableIndexes):
         try:
             transaction = self._transaction
             if transaction is not None:
-                transaction.touch(self)
+                transaction.undo_for(self)
             return self._insert(record, batch_size, skip_validation)
         finally:
             lock.release_write()

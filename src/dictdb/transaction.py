@@ -106,12 +106,9 @@ class Transaction:
         table._transaction = self
         self._held.append(table)
 
-    def touch(self, table: Table) -> None:
-        """Called before each write to ``table``: start its undo log the first time this level writes it."""
-        self.undo_for(table)
-
     def undo_for(self, table: Table) -> TableUndo:
-        """``table``'s undo log for the current level, started (counter, index definitions) when new."""
+        """``table``'s undo log for the current level, started (counter, index definitions) when new: called
+        before each write to ``table``, so it holds them as they were before the level first wrote it."""
         level = self._levels[-1]
         undo = level.undo.get(id(table))
         if undo is None:
