@@ -163,6 +163,11 @@ class Durable:
         self._checkpointer: threading.Thread | None = None
         self._checkpointer_started = threading.Lock()
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` ran: the folder is released and writes raise."""
+        return self._closed
+
     def check_open(self) -> None:
         """``DictDBError`` once the database is closed: it takes no more writes."""
         if self._closed:
