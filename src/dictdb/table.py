@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.commit import Change
@@ -24,9 +23,9 @@ from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
-from dictdb.query.execute import ALL, decide
-from dictdb.query.planner import looks_up
-from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
+from dictdb.query import execute as _execute
+from dictdb.query.execute import ALL
+from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
 from dictdb.table_indexes import TableIndexes
@@ -457,52 +456,20 @@ class Table(TableIndexes):
             [{'name': 'cy'}, {'name': 'ada'}]
         """
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
-        rows = run_select(self._match, where, *query, copy=copy, distinct=distinct)
+        plan = ALL if where is None else plan_of(where)
+        source = (self.records, self.primary_key, self._indexing_for(plan), plan)
+        rows = run_select(*source, *query, copy=copy, distinct=distinct)
         if _logs.core.enabled is not _logs.quiet:
             _logs.debug("select", self.table_name, len(rows))
         return rows
 
-    @overload
-    def _match(
-        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: None = ...
-    ) -> list[Record]: ...
-
-    @overload
-    def _match(
-        self, where: Any, *, copy: bool = ..., limit: int | None = ..., order: Order
-    ) -> list[Record] | None: ...
-
-    def _match(
-        self, where: Any, *, copy: bool = False, limit: int | None = None, order: Order | None = None
-    ) -> list[Record] | None:
-        """The stored records matching ``where`` (all when ``None``), in insertion order; not copies.
-
-        With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (a
-        parsed ``order_by``) and a ``limit``: the first ``limit`` in that order when walking a sorted index
-        serves it, else ``None`` (the caller then matches and sorts). Every read and write that takes
-        ``where`` goes through here: the planner (``dictdb.query.planner``) picks the indexes.
-        """
-        if where is None and order is None:
-            return _predicate.compile_plan(ALL).filter(self.records.values(), copy=copy, limit=limit)
-        if order is not None and (limit is None or self._indexing is None):
-            return None
+    def _match(self, where: Any, *, copy: bool = False, limit: int | None = None) -> list[Record]:
+        """The stored records matching ``where`` (all when ``None``), in insertion order; not copies (with
+        ``copy=True``, copies; with ``limit``, at most that many). The planner picks the indexes."""
         plan = ALL if where is None else plan_of(where)
-        if plan[0] == "eq" and order is None and plan[1] == self.primary_key and (limit is None or limit > 0):
-            # ``pk == v``, the one-record read-modify-write of a transaction: straight to the record dict.
-            try:
-                found = self.records.get(plan[2])
-            except TypeError:  # an unhashable value: the planner's path says it matches nothing
-                found = None
-            if found is None:
-                return []
-            return [_records.copy_record(found) if copy else found]
-        if self._indexing is None and order is None and not looks_up(plan, self.primary_key):
-            # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
-            return _predicate.compile_plan(plan).filter(self.records.values(), copy=copy, limit=limit)
-        strategy = decide(plan, self._planner(), order, limit)
-        if order is not None and strategy.walk is None:
-            return None
-        return strategy.run(self.records, self._sequence, copy, limit)
+        return _execute.match(
+            self.records, self.primary_key, self._indexing_for(plan), plan, copy=copy, limit=limit
+        )
 
     @reads
     def copy(self) -> dict[Any, Record]:
@@ -582,12 +549,7 @@ class Table(TableIndexes):
     @reads
     def _count(self, where: Any) -> int:
         plan = plan_of(where)
-        store = None if self._indexing is None else self._indexing.store
-        if store is not None and store.supports(plan):
-            counted = store.count(plan)
-            if counted is not None:
-                return counted
-        return len(self._match(where))
+        return _execute.count(self.records, self.primary_key, self._indexing_for(plan), plan)
 
     def size(self) -> int:
         """How many records the table holds; the name ``dctdb`` used."""
@@ -830,35 +792,14 @@ class Table(TableIndexes):
             >>> t.aggregate(group_by="dept", n=Count(), pay=Avg("pay"))
             [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
         """
-        plan = None if where is None else plan_of(where)
-        result = _aggregates.aggregate(
-            lambda: self._match(where),
-            group_by,
-            aggregations,
-            order_by=order_by,
-            limit=limit,
-            vectors=self._column_aggregate(plan),
+        plan = ALL if where is None else plan_of(where)
+        indexing = self._indexing_for(plan)
+        result = _execute.aggregate(
+            self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit
         )
         if _logs.core.enabled is not _logs.quiet:
             _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
-
-    def _column_aggregate(self, plan: Any) -> _aggregates.Vectors | None:
-        """What computes an aggregate over the records ``plan`` matches (``None``: all) from the column
-        store, when the store can: the plan and every field read are its columns, one group field at most."""
-        store = None if self._indexing is None else self._indexing.store
-        if store is None or (plan is not None and not store.supports(plan)):
-            return None
-        columns = store.fields
-
-        def vectors(fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]) -> list[Record] | None:
-            if len(fields) > 1 or any(field not in columns for field in fields):
-                return None
-            if any(field is not None and field not in columns for _, _, field in specs):
-                return None
-            return store.aggregate(plan, fields, specs)
-
-        return vectors
 
     @reads
     def export_csv(

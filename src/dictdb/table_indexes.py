@@ -1,5 +1,5 @@
-"""The index side of ``Table``: ``create_index``, ``drop_index``, ``indexes``, ``explain``, and what the
-planner needs of a table (its planner, its records' sequence numbers).
+"""The index side of ``Table``: ``create_index``, ``drop_index``, ``indexes``, ``explain``, and the index
+catalog a query reads (``_indexing_for``).
 
 A mixin, so that ``table.py`` keeps the records and their writes; the indexes themselves and their upkeep
 live in ``dictdb.index`` (``IndexCatalog``), the planning in ``dictdb.query``.
@@ -15,9 +15,8 @@ from dictdb.commit import SchemaChange, commit_schema
 from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.locking import reads, writes
 from dictdb.query import plan_of
-from dictdb.query.execute import ALL, decide
+from dictdb.query.execute import ALL, decide, needs_sequence, planner
 from dictdb.query.explain import QueryPlan
-from dictdb.query.planner import Planner
 from dictdb.query.select import parse_order, parse_window
 
 __all__ = ["TableIndexes"]
@@ -160,7 +159,9 @@ class TableIndexes:
         """
         plan = ALL if where is None else plan_of(where)
         limit, _ = parse_window(limit, 0)
-        strategy = decide(plan, self._planner(), parse_order(order_by), limit)
+        strategy = decide(
+            plan, planner(self.records, self.primary_key, self._indexing), parse_order(order_by), limit
+        )
         return strategy.explain(self.table_name, len(self.records))
 
     def _index_definitions(self) -> list[tuple[tuple[Any, ...], str, bool]] | None:
@@ -186,23 +187,19 @@ class TableIndexes:
             rebuilt.create(fields, kind, unique, self.records)
         self._indexing = rebuilt
 
-    def _planner(self) -> Planner:
-        indexing = self._indexing
-        if indexing is None:
-            return Planner(self.primary_key, self.records, {})
-        return Planner(self.primary_key, self.records, indexing.indexes, indexing.store)
-
-    def _sequence(self) -> dict[Any, int]:
-        """Each record's place in insertion order (pk -> number), kept from now on if it was not yet.
+    def _indexing_for(self, plan: tuple[Any, ...]) -> IndexCatalog | None:
+        """The index catalog a query of ``plan`` reads: ``None`` without indexes, unless the plan looks up
+        several primary keys, whose candidates need the records' sequence numbers (the catalog keeps them
+        from now on).
 
         Building it is the one change a read can make; it is a function of the records only, published by
-        one assignment, so two readers building it at once both get a correct map.
+        one assignment, so two readers building it at once both get a correct catalog.
         """
         indexing = self._indexing
-        if indexing is None:
+        if indexing is None and needs_sequence(plan, self.primary_key):
             indexing = IndexCatalog(self.table_name, self.records)
             self._indexing = indexing
-        return indexing.seq
+        return indexing
 
     def indexed_fields(self) -> list[Any]:
         """The fields that have an index (a tuple of fields for a composite one), in creation order."""

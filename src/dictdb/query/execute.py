@@ -1,8 +1,11 @@
 """Running a planned query: candidates put back in insertion order and re-checked, or an index walked.
 
-``decide`` turns a plan into a ``Strategy`` (the access path, and whether an ``order_by`` + ``limit`` walks a
-sorted index); ``Strategy.run`` executes it and ``Strategy.explain`` describes it, so ``Table.explain`` says
-exactly what ``select`` does.
+The table hands its records, primary key field and index catalog down (``Source``) with the parsed
+``where``; nothing here calls back into the table. ``match`` is every read and write's way to the matching
+records, ``count`` and ``aggregate`` route to the column store when it can answer. ``decide`` turns a plan
+into a ``Strategy`` (the access path, and whether an ``order_by`` + ``limit`` walks a sorted index);
+``Strategy.run`` executes it and ``Strategy.explain`` describes it, so ``Table.explain`` says exactly what
+``select`` does.
 
 - **Candidates** (primary keys from the table's dict or its indexes) are put back in insertion order by their
   sequence numbers (``IndexCatalog.seq``), O(k log k) for k candidates, then every one is re-checked against
@@ -21,18 +24,19 @@ exactly what ``select`` does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, overload
 
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
-from dictdb.index import SortedIndex
+from dictdb.index import IndexCatalog, SortedIndex
+from dictdb.query import aggregates as _aggregates
 from dictdb.query.access import Access, ColumnMatch, Intersect, Lookup, Scan
 from dictdb.query.explain import QueryPlan
 from dictdb.query.expr import render
-from dictdb.query.planner import Planner
+from dictdb.query.planner import Planner, looks_up
 
-__all__ = ["ALL", "Strategy", "decide"]
+__all__ = ["ALL", "Strategy", "aggregate", "count", "decide", "match", "needs_sequence", "planner", "vectors"]
 
 Plan = tuple[Any, ...]
 Record = dict[Any, Any]
@@ -87,14 +91,10 @@ class Strategy:
         self.walk = walk
 
     def run(
-        self,
-        records: Mapping[Any, Record],
-        sequence: Callable[[], dict[Any, int]],
-        copy: bool,
-        limit: int | None,
+        self, records: Mapping[Any, Record], seq: Mapping[Any, int] | None, copy: bool, limit: int | None
     ) -> list[Record]:
         """The matching stored records (or copies): in insertion order, or, for a walk, the first ``limit``
-        in the walked order. ``sequence()`` gives the records' sequence numbers."""
+        in the walked order. ``seq`` holds the records' sequence numbers (see ``needs_sequence``)."""
         if self.walk is not None:
             assert limit is not None
             return self._walk(records, copy, limit)
@@ -107,8 +107,10 @@ class Strategy:
         candidates = access.fetch()
         if len(candidates) <= 1:  # no order to restore (and no sequence numbers to ask for)
             return predicate.filter([records[pk] for pk in candidates], copy=copy, limit=limit)
-        # A hash bucket carries its sequence numbers; other candidates ask the table's.
-        seq = candidates if isinstance(candidates, dict) else sequence()
+        # A hash bucket carries its sequence numbers; other candidates take the table's.
+        if isinstance(candidates, dict):
+            seq = candidates
+        assert seq is not None, "the table builds its sequence numbers for plans that need them"
         if limit is not None and 0 < limit * _HEAP_FRACTION < len(candidates):
             head = _records.in_sequence(records, candidates, seq, limit)
             rows = predicate.filter(head, copy=copy, limit=limit)
@@ -195,7 +197,7 @@ def decide(plan: Plan, planner: Planner, order: Order | None = None, limit: int 
         [1, 2, 3]
         >>> t.create_index("age", "sorted")
         >>> strategy = decide(("true",), Planner(t.primary_key, t.records, t.indexes), [("age", True)], 2)
-        >>> [r["age"] for r in strategy.run(t.records, lambda: {}, False, 2)]
+        >>> [r["age"] for r in strategy.run(t.records, None, False, 2)]
         [40, 30]
     """
     order = order or []
@@ -240,3 +242,141 @@ def _range_on(access: Access, index: SortedIndex) -> Lookup | None:
         if isinstance(part, Lookup) and part.index is index and part.how == "range":
             return part
     return None
+
+
+# -- what a table hands down: its records, primary key field and index catalog (None without indexes) -------
+
+
+def planner(records: Mapping[Any, Record], pk_field: Any, indexing: IndexCatalog | None) -> Planner:
+    """The planner of a table's records and indexes."""
+    if indexing is None:
+        return Planner(pk_field, records, {})
+    return Planner(pk_field, records, indexing.indexes, indexing.store)
+
+
+def needs_sequence(plan: Plan, pk_field: Any) -> bool:
+    """Whether a table without indexes needs its records' sequence numbers to run ``plan``: a primary-key
+    lookup of several keys puts its candidates back in insertion order. The table builds them before handing
+    the plan down (``IndexCatalog``), so a read never reaches back up for them."""
+    return plan[0] != "eq" and looks_up(plan, pk_field)
+
+
+@overload
+def match(
+    records: Mapping[Any, Record],
+    pk_field: Any,
+    indexing: IndexCatalog | None,
+    plan: Plan,
+    *,
+    copy: bool = ...,
+    limit: int | None = ...,
+    order: None = ...,
+) -> list[Record]: ...
+
+
+@overload
+def match(
+    records: Mapping[Any, Record],
+    pk_field: Any,
+    indexing: IndexCatalog | None,
+    plan: Plan,
+    *,
+    copy: bool = ...,
+    limit: int | None = ...,
+    order: Order,
+) -> list[Record] | None: ...
+
+
+def match(
+    records: Mapping[Any, Record],
+    pk_field: Any,
+    indexing: IndexCatalog | None,
+    plan: Plan,
+    *,
+    copy: bool = False,
+    limit: int | None = None,
+    order: Order | None = None,
+) -> list[Record] | None:
+    """The stored records ``plan`` matches, in insertion order; not copies.
+
+    With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (a parsed
+    ``order_by``) and a ``limit``: the first ``limit`` in that order when walking a sorted index serves it,
+    else ``None`` (the caller then matches and sorts). Every read and write that takes ``where`` goes through
+    here; a table without indexes hands ``indexing`` down built when ``needs_sequence(plan)``.
+
+    Example:
+        >>> records = {1: {"id": 1, "x": 5}, 2: {"id": 2, "x": 1}}
+        >>> match(records, "id", None, ("gt", "x", 2))
+        [{'id': 1, 'x': 5}]
+    """
+    if order is None and plan[0] == "true":
+        return _predicate.compile_plan(ALL).filter(records.values(), copy=copy, limit=limit)
+    if order is not None and (limit is None or indexing is None):
+        return None
+    if plan[0] == "eq" and order is None and plan[1] == pk_field and (limit is None or limit > 0):
+        # ``pk == v``, the one-record read-modify-write of a transaction: straight to the record dict.
+        try:
+            found = records.get(plan[2])
+        except TypeError:  # an unhashable value: the planner's path says it matches nothing
+            found = None
+        if found is None:
+            return []
+        return [_records.copy_record(found) if copy else found]
+    if indexing is None and order is None and not looks_up(plan, pk_field):
+        # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
+        return _predicate.compile_plan(plan).filter(records.values(), copy=copy, limit=limit)
+    strategy = decide(plan, planner(records, pk_field, indexing), order, limit)
+    if order is not None and strategy.walk is None:
+        return None
+    return strategy.run(records, None if indexing is None else indexing.seq, copy, limit)
+
+
+def count(records: Mapping[Any, Record], pk_field: Any, indexing: IndexCatalog | None, plan: Plan) -> int:
+    """How many records ``plan`` matches: from the column store's vectors when it can count them, else by
+    matching."""
+    store = None if indexing is None else indexing.store
+    if store is not None and store.supports(plan):
+        counted = store.count(plan)
+        if counted is not None:
+            return counted
+    return len(match(records, pk_field, indexing, plan))
+
+
+def vectors(indexing: IndexCatalog | None, plan: Plan | None) -> _aggregates.Vectors | None:
+    """What computes an aggregate over the records ``plan`` matches (``None``: all) from the column store,
+    when the store can: the plan and every field read are its columns, one group field at most."""
+    store = None if indexing is None else indexing.store
+    if store is None or (plan is not None and not store.supports(plan)):
+        return None
+    columns = store.fields
+
+    def compute(fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]) -> list[Record] | None:
+        if len(fields) > 1 or any(field not in columns for field in fields):
+            return None
+        if any(field is not None and field not in columns for _, _, field in specs):
+            return None
+        return store.aggregate(plan, fields, specs)
+
+    return compute
+
+
+def aggregate(
+    records: Mapping[Any, Record],
+    pk_field: Any,
+    indexing: IndexCatalog | None,
+    plan: Plan,
+    group_by: Any,
+    aggregations: dict[str, Any],
+    order_by: Any,
+    limit: int | None,
+) -> Any:
+    """``Table.aggregate`` over the records ``plan`` matches: from the column store's vectors when it can
+    compute it, else over the matched records (``dictdb.query.aggregates``)."""
+    return _aggregates.aggregate(
+        lambda: match(records, pk_field, indexing, plan),
+        group_by,
+        aggregations,
+        order_by=order_by,
+        limit=limit,
+        vectors=vectors(indexing, None if plan[0] == "true" else plan),
+    )

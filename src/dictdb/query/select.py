@@ -1,8 +1,8 @@
 """The ``select`` pipeline: where -> order (or top-k) -> projection -> distinct -> offset/limit -> copies.
 
-``Table.select`` checks its arguments here, gets the matching stored records from the table, and hands
-them to ``run_select``; the record work (copies, projection, sort keys, top-k, distinct) runs in
-``dictdb._core.records``.
+``Table.select`` checks its arguments here and hands its records, index catalog and parsed ``where`` to
+``run_select``, which gets the matching records from ``dictdb.query.execute``; the record work (copies,
+projection, sort keys, top-k, distinct) runs in ``dictdb._core.records``.
 
 - ``order_by`` reads the stored records' fields (so a select can sort by a field it does not return),
   sorts by the one total order (docs/queries.md), stably; with a ``limit`` small next to the matches, only the
@@ -15,19 +15,17 @@ them to ``run_select``; the record work (copies, projection, sort keys, top-k, d
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from dictdb._core import records as _records
+from dictdb.index import IndexCatalog
+from dictdb.query.execute import match
 from dictdb.query.field import Field
 
 Record = dict[Any, Any]
 Columns = list[tuple[Any, Any]]
 Order = list[tuple[Any, bool]]
-#: ``match(where, copy=..., limit=...)``: the stored records matching ``where`` in insertion order, or copies
-#: of them; at most ``limit`` of them. ``match(where, limit=..., order=...)``: the first ``limit`` matching
-#: records in that order when the table can give them so (it walks a sorted index), else ``None``.
-Matcher = Callable[..., Any]
 
 
 def parse_columns(columns: Any) -> Columns | None:
@@ -123,8 +121,10 @@ def _integer(name: str, value: Any) -> int:
 
 
 def run_select(
-    match: Matcher,
-    where: Any,
+    records: Mapping[Any, Record],
+    pk_field: Any,
+    indexing: IndexCatalog | None,
+    plan: tuple[Any, ...],
     columns: Columns | None,
     order: Order,
     limit: int | None,
@@ -132,30 +132,31 @@ def run_select(
     copy: bool,
     distinct: bool,
 ) -> list[Record]:
-    """Run a parsed select: ``match`` resolves ``where`` to stored records (see ``Matcher``).
+    """Run a parsed select over a table's ``records`` (keyed by ``pk_field``, indexed by ``indexing``):
+    ``plan`` is its parsed ``where`` (``dictdb.query.execute.match`` finds the matches).
 
     Example:
-        >>> rows = [{"id": 1, "age": 30}, {"id": 2, "age": 20}]
-        >>> def match(where, copy=False, limit=None, order=None):
-        ...     return None if order else rows[:limit]  # None: no index walk gives the order
-        >>> run_select(match, None, [("id", "id")], [("age", False)], 1, 0, True, False)
+        >>> records = {1: {"id": 1, "age": 30}, 2: {"id": 2, "age": 20}}
+        >>> run_select(records, "id", None, ("true",), [("id", "id")], [("age", False)], 1, 0, True, False)
         [{'id': 2}]
     """
     end = None if limit is None else offset + limit
     if not order and not distinct:
         # Copy while scanning (the record is in cache), unless an offset would throw copies away.
         scan_copies = copy and columns is None and not offset
-        rows = match(where, copy=scan_copies, limit=end)
+        rows = match(records, pk_field, indexing, plan, copy=scan_copies, limit=end)
         rows = rows[offset:] if offset else rows
         if columns is not None:
             return _records.project(rows, columns)
         return _records.copy_records(rows) if copy and not scan_copies else rows
     # A sorted index walked for the order gives the first ``end`` rows already sorted.
-    walked = match(where, limit=end, order=order) if order and not distinct and limit else None
+    walked = None
+    if order and not distinct and limit:
+        walked = match(records, pk_field, indexing, plan, limit=end, order=order)
     if walked is not None:
         rows = walked
     else:
-        rows = match(where, limit=0 if limit == 0 else None)
+        rows = match(records, pk_field, indexing, plan, limit=0 if limit == 0 else None)
         if order:
             # distinct may drop rows, so it needs every row in order, not only the first ``end``.
             rows = _records.sort_records(rows, order, limit=None if distinct else end)
