@@ -28,7 +28,9 @@ from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
 from dictdb.storage import arrow, csvfile, jsonlines, parquet
+from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
+from dictdb.table_info import TableInfo
 from dictdb.tracking import ChangeTracker
 from dictdb.transaction import Transaction
 from dictdb.undo import EVERY_FIELD as _EVERY_FIELD
@@ -43,7 +45,7 @@ Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
 
 
-class Table(TableIndexes):
+class Table(TableIndexes, TableInfo, TableChanges):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
@@ -499,35 +501,6 @@ class Table(TableIndexes):
         """
         return _records.copy_records(self.records.values())
 
-    # -- introspection ------------------------------------------------------------------------------------
-
-    @reads
-    def columns(self) -> list[Any]:
-        """The field names: the schema's, in its order; without a schema, every field seen, sorted.
-
-        Without a schema the names are gathered once and then kept up to date by inserts and updates, so
-        asking again costs nothing per record (a delete makes the next call gather them again).
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"b": 1}, {"a": 2}])
-            [1, 2]
-            >>> t.columns()
-            ['a', 'b', 'id']
-        """
-        if self._schema_spec is not None:
-            return list(self._schema_spec)
-        if self._columns is None:
-            seen: set[Any] = set()
-            for record in self.records.values():
-                seen.update(record)
-            self._columns = seen
-        try:
-            return sorted(self._columns)
-        except TypeError:  # field names of several types (str and int): a stable order all the same
-            return sorted(self._columns, key=lambda name: (type(name).__name__, repr(name)))
-
     def count(self, where: Any = None) -> int:
         """How many records the table holds (``size()`` and ``len(table)`` too), or how many match ``where``.
 
@@ -550,103 +523,6 @@ class Table(TableIndexes):
     def _count(self, where: Any) -> int:
         plan = plan_of(where)
         return _execute.count(self.records, self.primary_key, self._indexing_for(plan), plan)
-
-    def size(self) -> int:
-        """How many records the table holds; the name ``dctdb`` used."""
-        return len(self.records)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def schema_fields(self) -> list[str]:
-        """The schema's field names (the primary key included), or ``[]`` without a schema."""
-        return [] if self._schema_spec is None else list(self._schema_spec)
-
-    def primary_key_name(self) -> str:
-        """The primary key field's name."""
-        return self.primary_key
-
-    def __repr__(self) -> str:
-        schema = "no schema" if self._schema is None else f"schema {self._schema.describe()}"
-        return (
-            f"<Table {self.table_name!r}: {len(self.records)} records, primary key {self.primary_key!r}, "
-            f"{schema}>"
-        )
-
-    # -- change tracking ----------------------------------------------------------------------------------
-
-    @reads
-    def has_changes(self) -> bool:
-        """True when a record was inserted, updated or deleted since the last ``clear_dirty_tracking()``."""
-        return self._tracker.has_changes()
-
-    @reads
-    def get_dirty_records(self) -> list[Record]:
-        """Copies of the records inserted or updated since the last clear, in the order they first changed.
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"x": 1}, {"x": 2}])
-            [1, 2]
-            >>> t.clear_dirty_tracking(); t.update({"x": 0}, where=t.id == 2)
-            1
-            >>> t.get_dirty_records()
-            [{'x': 0, 'id': 2}]
-        """
-        records = self.records
-        return _records.copy_records(records[pk] for pk in self._tracker.dirty if pk in records)
-
-    @reads
-    def get_deleted_pks(self) -> list[Any]:
-        """The primary keys deleted since the last clear (and not inserted again), in deletion order."""
-        return list(self._tracker.deleted)
-
-    @writes
-    def clear_dirty_tracking(self) -> None:
-        """Forget the changes tracked so far (call it after a successful backup)."""
-        self._tracker.clear()
-
-    # -- backups: draining changes and change listeners (dictdb.backup) ------------------------------------
-
-    # The table's write lock is held around _drain_changes and _restore_changes: reading the changes and
-    # clearing them is one step only if no write falls between.
-
-    @writes
-    def _drain_changes(self) -> tuple[list[Record], list[Any]]:
-        """Copies of the records changed since the last drain (or clear), and the keys a delta deletes
-        before storing them; the change tracking is cleared in the same step.
-
-        The keys to delete are the deleted ones, then those deleted and inserted again (deleting them
-        first puts them back at the end of insertion order, where this table has them).
-        """
-        written, delete = self._tracker.drain()
-        records = self.records
-        return _records.copy_records(records[pk] for pk in written if pk in records), delete
-
-    @writes
-    def _restore_changes(self, upserts: list[Record], delete: list[Any]) -> None:
-        """Put back what ``_drain_changes`` returned, when the backup that took it failed: the next drain
-        returns those changes again, with the ones made since."""
-        pk_field = self.primary_key
-        self._tracker.put_back([record[pk_field] for record in upserts], delete)
-
-    def _add_change_listener(self, listener: Callable[[], object]) -> None:
-        """Call ``listener()`` after each committed write, until removed. A listener must not raise (the
-        write is done; its caller would see an error for it) and must not take the table's locks."""
-        if listener not in self._change_listeners:
-            self._change_listeners = (*self._change_listeners, listener)
-
-    def _remove_change_listener(self, listener: Callable[[], object]) -> None:
-        """Stop calling ``listener``; nothing happens if it is not there."""
-        self._change_listeners = tuple(known for known in self._change_listeners if known != listener)
-
-    def _notify_change_listeners(self) -> None:
-        # A tuple replaced on each change, never mutated: adding or removing a listener from another
-        # thread cannot disturb this loop. Writes test `if self._change_listeners:` before calling here,
-        # so a table without listeners pays one attribute test per write.
-        for listener in self._change_listeners:
-            listener()
 
     # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------
 
