@@ -8,14 +8,38 @@ from types import ModuleType
 
 import pytest
 
-from dictdb import batch, database, exceptions, keys, schema, table, tracking, transaction, undo
+from dictdb import (
+    batch,
+    database,
+    exceptions,
+    keys,
+    schema,
+    table,
+    table_changes,
+    table_info,
+    tracking,
+    transaction,
+    undo,
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @pytest.mark.parametrize(
     "module",
-    [batch, database, exceptions, keys, schema, table, tracking, transaction, undo],
+    [
+        batch,
+        database,
+        exceptions,
+        keys,
+        schema,
+        table,
+        table_changes,
+        table_info,
+        tracking,
+        transaction,
+        undo,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module: ModuleType) -> None:

@@ -15,7 +15,8 @@ from dictdb.commit import SchemaChange, commit_schema
 from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.locking import reads, writes
 from dictdb.query import plan_of
-from dictdb.query.execute import ALL, decide, needs_sequence, planner
+from dictdb.query.aggregates import shape
+from dictdb.query.execute import ALL, decide, describe, needs_sequence, planner
 from dictdb.query.explain import QueryPlan
 from dictdb.query.select import parse_order, parse_window
 
@@ -138,12 +139,26 @@ class TableIndexes:
         return MappingProxyType(self._indexing.indexes if self._indexing is not None else {})
 
     @reads
-    def explain(self, where: Any = None, order_by: Any = None, *, limit: int | None = None) -> QueryPlan:
+    def explain(
+        self,
+        where: Any = None,
+        order_by: Any = None,
+        *,
+        limit: int | None = None,
+        count: bool = False,
+        group_by: Any = None,
+        aggregates: dict[str, Any] | None = None,
+    ) -> QueryPlan:
         """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
 
         A ``QueryPlan``: a dict (``access``: which index serves which clause or what is scanned, with
         estimated counts; ``candidates``: records re-checked against the whole predicate; ``order``: sort,
         top-k heap or index walk) that prints as a readable plan. docs/indexes.md describes every field.
+
+        ``count=True`` explains ``count(where)``, and ``aggregates`` (``{name: Count() ...}``, with
+        ``group_by``) explains ``aggregate(where, group_by, **aggregates)``: ``compute`` then says whether
+        the column vectors answer or the records ``access`` finds are read (``order_by`` and ``limit``
+        then apply to the grouped rows).
 
         Example:
             >>> from dictdb import Table
@@ -156,13 +171,33 @@ class TableIndexes:
             where: (dept == 'd3' & age > 40)
             access: hash index 'dept', equal: dept == 'd3' (~100)
             re-check: ~100 candidates against the whole predicate
+            >>> t.create_index("age", "column")
+            >>> print(t.explain(t.age > 40, count=True))
+            table 't' (1,000 rows)
+            where: age > 40
+            access: column index 'age': age > 40 (~475, exact, no re-check)
+            compute: count from the column vectors
         """
         plan = ALL if where is None else plan_of(where)
         limit, _ = parse_window(limit, 0)
-        strategy = decide(
-            plan, planner(self.records, self.primary_key, self._indexing), parse_order(order_by), limit
+        if count and (aggregates is not None or group_by is not None):
+            raise ValueError("explain a count or an aggregate, not both: pass count=True or aggregates=")
+        if aggregates is None and group_by is not None:
+            raise ValueError("group_by explains an aggregate: pass aggregates={name: Count(), ...} as well")
+        indexing = self._indexing
+        select = not count and aggregates is None
+        order = parse_order(order_by) if select else []
+        route = decide(
+            plan, planner(self.records, self.primary_key, indexing), order, limit if select else None
         )
-        return strategy.explain(self.table_name, len(self.records))
+        explained = route.explain(self.table_name, len(self.records))
+        if count:
+            explained["compute"] = describe(indexing, plan, "count")
+        elif aggregates is not None:
+            fields, specs = shape(group_by, aggregates)
+            explained["compute"] = describe(indexing, plan, "aggregate", fields, specs)
+            explained["compute"].update(order_by=order_by, limit=limit)
+        return explained
 
     def _index_definitions(self) -> list[tuple[tuple[Any, ...], str, bool]] | None:
         """``(fields, kind, unique)`` of every index, in creation order; ``None`` before any index exists."""

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from dictdb._core import aggregate as _kernel
 from dictdb.query import Field
 
-__all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum", "aggregate"]
+__all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum", "aggregate", "shape"]
 
 Record = dict[Any, Any]
 #: ``vectors(group_fields, specs)``: the kernel's rows computed another way (a column store), or ``None``.
@@ -196,8 +196,7 @@ def aggregate(
         >>> aggregate(rows, "dept", {"n": Count(), "pay": Avg("pay")}, order_by="-pay")
         [{'dept': 'b', 'n': 1, 'pay': 30.0}, {'dept': 'a', 'n': 2, 'pay': 15.0}]
     """
-    fields = _group_fields(group_by)
-    specs = _specs(aggregations, fields)
+    fields, specs = shape(group_by, aggregations)
     if not fields and (order_by is not None or limit is not None):
         raise ValueError("order_by and limit apply to grouped rows: pass group_by as well, or neither")
     keys = _order_keys(order_by, [*fields, *aggregations])
@@ -210,6 +209,18 @@ def aggregate(
     for name, descending in reversed(keys):  # stable sorts, last key first
         out.sort(key=lambda row: _sort_key(row[name], name), reverse=descending)
     return out if stop is None else out[:stop]
+
+
+def shape(group_by: Any, aggregations: dict[str, Any]) -> tuple[tuple[Any, ...], list[tuple[Any, str, Any]]]:
+    """The checked group fields and ``(name, kind, field)`` specs of an aggregate (``field`` is ``None`` for
+    ``Count()``), or the error its arguments deserve.
+
+    Example:
+        >>> shape("dept", {"n": Count(), "pay": Avg("pay")})
+        (('dept',), [('n', 'count_rows', None), ('pay', 'avg', 'pay')])
+    """
+    fields = _group_fields(group_by)
+    return fields, _specs(aggregations, fields)
 
 
 def _group_fields(group_by: Any) -> tuple[Any, ...]:

@@ -24,9 +24,10 @@ into a ``Strategy`` (the access path, and whether an ``order_by`` + ``limit`` wa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, overload
 
+from dictdb._core import column as _column
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.index import IndexCatalog, SortedIndex
@@ -36,7 +37,18 @@ from dictdb.query.explain import QueryPlan
 from dictdb.query.expr import render
 from dictdb.query.planner import Planner, looks_up
 
-__all__ = ["ALL", "Strategy", "aggregate", "count", "decide", "match", "needs_sequence", "planner", "vectors"]
+__all__ = [
+    "ALL",
+    "Strategy",
+    "aggregate",
+    "count",
+    "decide",
+    "describe",
+    "match",
+    "needs_sequence",
+    "planner",
+    "vectors",
+]
 
 Plan = tuple[Any, ...]
 Record = dict[Any, Any]
@@ -168,6 +180,7 @@ class Strategy:
             candidates=candidates,
             recheck=recheck,
             order=order,
+            compute=None,
         )
 
 
@@ -345,18 +358,56 @@ def count(records: Mapping[Any, Record], pk_field: Any, indexing: IndexCatalog |
 def vectors(indexing: IndexCatalog | None, plan: Plan | None) -> _aggregates.Vectors | None:
     """What computes an aggregate over the records ``plan`` matches (``None``: all) from the column store,
     when the store can: the plan and every field read are its columns, one group field at most."""
-    store = None if indexing is None else indexing.store
-    if store is None or (plan is not None and not store.supports(plan)):
+    store = _store_for(indexing, plan)
+    if store is None:
         return None
-    columns = store.fields
 
     def compute(fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]) -> list[Record] | None:
-        if len(fields) > 1 or any(field not in columns for field in fields):
-            return None
-        if any(field is not None and field not in columns for _, _, field in specs):
+        if not _columns_hold(store.fields, fields, specs):
             return None
         return store.aggregate(plan, fields, specs)
 
+    return compute
+
+
+def _store_for(indexing: IndexCatalog | None, plan: Plan | None) -> _column.ColumnStore | None:
+    """The column store, when it can evaluate ``plan`` (``None``: every record), else ``None``."""
+    store = None if indexing is None else indexing.store
+    if store is None or (plan is not None and not store.supports(plan)):
+        return None
+    return store
+
+
+def _columns_hold(
+    columns: Collection[Any], fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]
+) -> bool:
+    """Whether the column vectors hold what an aggregate reads: one group field at most, every field a
+    column."""
+    if len(fields) > 1 or any(field not in columns for field in fields):
+        return False
+    return all(field is None or field in columns for _, _, field in specs)
+
+
+def describe(
+    indexing: IndexCatalog | None,
+    plan: Plan,
+    op: str,
+    fields: tuple[Any, ...] = (),
+    specs: list[tuple[Any, str, Any]] | None = None,
+) -> dict[str, Any]:
+    """How ``count`` (``op="count"``) or ``aggregate`` (with its group ``fields`` and ``specs``) computes
+    its answer, for ``Table.explain``: from the column vectors, or from the records the access path
+    finds."""
+    store = _store_for(indexing, None if plan[0] == "true" else plan)
+    if op == "count":
+        method = "table size" if plan[0] == "true" else "column vectors" if store is not None else "records"
+    else:
+        held = store is not None and _columns_hold(store.fields, fields, specs or [])
+        method = "column vectors" if held else "records"
+    compute: dict[str, Any] = {"op": op, "method": method}
+    if op == "aggregate":
+        compute["group_by"] = list(fields)
+        compute["aggregates"] = [name for name, _, _ in specs or []]
     return compute
 
 

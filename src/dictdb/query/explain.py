@@ -21,7 +21,12 @@ Keys (docs/indexes.md shows examples):
 - ``recheck``: whether they are (always when there is a ``where``, but after an exact column match);
 - ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, and ``method``:
   ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked, what it ``walks`` and the
-  ``entries`` it expects to read first.
+  ``entries`` it expects to read first;
+- ``compute``: ``None`` for a select; for ``explain(count=True)`` or ``explain(aggregates=...)``, ``op``
+  (``"count"``, ``"aggregate"``) and ``method``: ``"column vectors"`` (the column indexes answer from their
+  vectors; the records ``access`` finds are read only when a value is one the vectors cannot judge alone),
+  ``"records"`` (the records ``access`` finds are read), or ``"table size"`` (a count of every record);
+  an aggregate adds its ``group_by``, ``aggregates`` (their names), ``order_by`` and ``limit``.
 """
 
 from __future__ import annotations
@@ -64,7 +69,29 @@ class QueryPlan(dict[str, Any]):
                 how += f" on {order['index']!r} ({order['walks']}, ~{order['entries']:,} entries first)"
             limit = "" if order["limit"] is None else f", limit {order['limit']}"
             lines.append(f"order by {', '.join(order['by'])}: {how}{limit}")
+        compute = self.get("compute")
+        if compute is not None:
+            lines.append(_compute_line(compute))
         return "\n".join(lines)
+
+
+def _compute_line(compute: dict[str, Any]) -> str:
+    method = compute["method"]
+    source = {
+        "column vectors": "from the column vectors",
+        "records": "over the records found",
+        "table size": "from the table's size",
+    }[method]
+    if compute["op"] == "count":
+        return f"compute: count {source}"
+    line = f"compute: aggregate {', '.join(map(str, compute['aggregates']))} {source}"
+    if compute["group_by"]:
+        line += f", grouped by {', '.join(map(str, compute['group_by']))}"
+    if compute["order_by"] is not None:
+        line += f", ordered by {compute['order_by']}"
+    if compute["limit"] is not None:
+        line += f", limit {compute['limit']}"
+    return line
 
 
 def _path_lines(path: dict[str, Any], head: str, indent: str) -> list[str]:
