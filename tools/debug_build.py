@@ -5,7 +5,7 @@ setup.py switches the checks off only in the modules whose indexing was audited 
 ``build/debug/``, so the in-place build the rest of ``make test`` uses is never replaced, and the suite then
 runs once against it with ``PYTHONPATH=build/debug/src``.
 
-``python -m tests.reliability.debug_build sync DIR`` copies the sources (not the built files) into DIR;
+``python -m tools.debug_build sync DIR`` copies the sources (not the built files) into DIR;
 the Makefile compiles there only when a ``.pyx`` or setup.py changed. ``... check DIR``, run with the same
 ``PYTHONPATH`` as the tests, fails unless every compiled module is imported from DIR and the C that
 Cython generated for the audited modules holds the checked indexing calls.
@@ -18,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TREE_FILES = ("setup.py", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in")
 BUILT = ("*.so", "*.pyd", "*.c", "*.html", "__pycache__", "*.egg-info")
 
