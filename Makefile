@@ -15,7 +15,7 @@ FUZZ_TARGETS := predicate like loader
 # The debug build (bounds and wraparound checks on) lives in a copy of the tree, beside the in-place build.
 DEBUG_DIR := build/debug
 PYX := $(wildcard src/dictdb/_core/*.pyx src/dictdb/_core/*.pxd)
-LINTED := src tests benchmarks examples fuzz setup.py
+LINTED := src tests tools benchmarks examples fuzz setup.py
 
 .PHONY: help venv build build-pure demo test test-compiled test-pure test-debug lint types stubs bench bench-smoke \
 	reliability fuzz docs clean
@@ -61,14 +61,14 @@ test-pure: build
 # .pyx or setup.py changes; the Python sources are refreshed every run. The check step fails unless the
 # tests will import the debug extensions. Compiling takes about 30 s on 2 cores, the suite 1-2 minutes.
 $(DEBUG_DIR)/.built: $(STAMP) setup.py $(PYX)
-	$(PY) -m tests.reliability.debug_build sync $(DEBUG_DIR)
+	$(PY) -m tools.debug_build sync $(DEBUG_DIR)
 	cd $(DEBUG_DIR) && DICTDB_CYTHON_DEBUG=1 DICTDB_REQUIRE_EXTENSIONS=1 $(abspath $(PY)) setup.py --quiet \
 		build_ext --inplace > build_ext.log 2>&1 || (tail -30 build_ext.log; exit 1)
 	touch $@
 
 test-debug: $(DEBUG_DIR)/.built
-	$(PY) -m tests.reliability.debug_build sync $(DEBUG_DIR)
-	PYTHONPATH=$(DEBUG_DIR)/src $(PY) -m tests.reliability.debug_build check $(DEBUG_DIR)
+	$(PY) -m tools.debug_build sync $(DEBUG_DIR)
+	PYTHONPATH=$(DEBUG_DIR)/src $(PY) -m tools.debug_build check $(DEBUG_DIR)
 	PYTHONPATH=$(DEBUG_DIR)/src DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q -p no:cacheprovider
 
 # The long runs (docs/reliability.md): the reliability suite with DICTDB_LONG=1 in both cores, then every

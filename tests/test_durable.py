@@ -20,9 +20,9 @@ import pytest
 from dictdb import DictDB, DictDBError, DuplicateKeyError, UnsupportedValueError
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, JournalWriteError
 from dictdb.storage import journal as journal_module
-from tests.logs import warnings_logged as logged_warnings
-from tests.persistence_helpers import assert_same_db, sample_db
-from tests.snapshots import snapshot
+from tests.support.logs import warnings_logged as logged_warnings
+from tests.support.persistence_helpers import assert_same_db, sample_db
+from tests.support.snapshots import snapshot
 
 
 def crash_image(db: DictDB, where: Path) -> DictDB:

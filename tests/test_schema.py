@@ -12,7 +12,7 @@ from typing import Any, Optional, Union
 import pytest
 
 from dictdb import DictDB, SchemaValidationError, Table
-from tests.snapshots import snapshot
+from tests.support.snapshots import snapshot
 
 NOW = datetime(2026, 1, 2, 3, 4, 5)
 TODAY = date(2026, 1, 2)

@@ -26,9 +26,9 @@ import pytest
 from dictdb import BackupManager, DictDB
 from dictdb.storage.backup_files import list_backups
 from dictdb.storage.delta import read_delta
-from tests.faults import temp_files
 from tests.reliability import crash_child
 from tests.reliability.budget import scaled
+from tests.support.faults import temp_files
 
 MIN_KILLS = scaled(12, 100)
 MAX_KILLS = 3 * MIN_KILLS

@@ -51,11 +51,11 @@ import pytest
 from dictdb import DictDB
 from dictdb.query import planner
 from dictdb.storage.atomic import TEMP_SUFFIX
-from tests.logs import warnings_logged
+from tests.index.test_index_maintenance import assert_consistent
 from tests.reliability import durable_child as child_module
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
-from tests.test_index_maintenance import assert_consistent
+from tests.support.logs import warnings_logged
 
 MODES = ["full", "normal", "off"]
 #: Kills per sync mode: 3 x 20 = 60 in ``make test``, 3 x 170 = 510 in ``make reliability``.

@@ -41,7 +41,7 @@ from tests.reliability.figures import report
 from tests.reliability.ops import TABLES, Rollback, outcome
 from tests.reliability.test_model import COUNTED as MODEL_COUNTED
 from tests.reliability.test_model import DatabaseModel, inner_ops, plain
-from tests.value_strategies import assert_same
+from tests.support.value_strategies import assert_same
 
 EXAMPLES = 30
 ROUNDS = scaled(1, 30)

@@ -44,7 +44,7 @@ from dictdb import DictDB, logger
 from dictdb.exceptions import DatabaseFileError
 from tests.reliability.budget import LONG, scaled
 from tests.reliability.figures import report
-from tests.snapshots import next_auto_pk
+from tests.support.snapshots import next_auto_pk
 
 #: The journal format (``dictdb.storage.frames``), read here without the library's reader.
 HEADER_SIZE = 32

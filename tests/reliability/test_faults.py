@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from dictdb import BackupManager, DictDB
-from tests.faults import FOLDER_FSYNC, STEPS, inject_fault, os_error, temp_files
-from tests.persistence_helpers import assert_same_db, sample_db
+from tests.support.faults import FOLDER_FSYNC, STEPS, inject_fault, os_error, temp_files
+from tests.support.persistence_helpers import assert_same_db, sample_db
 
 ERRORS = {name: getattr(errno, name) for name in ("ENOSPC", "EIO", "EROFS", "EACCES")}
 

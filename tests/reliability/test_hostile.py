@@ -19,9 +19,9 @@ import pytest
 
 from dictdb import BackupManager, DictDB
 from dictdb.exceptions import DatabaseFileError
-from tests.persistence_helpers import sample_db
 from tests.reliability.budget import scaled
 from tests.reliability.hostile_pickles import Reduce, hostile_corpus, meta
+from tests.support.persistence_helpers import sample_db
 
 #: Cuts per file: evenly spread, plus every one of the first and last bytes; every byte under the long
 #: budget.

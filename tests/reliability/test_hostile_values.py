@@ -19,8 +19,8 @@ import pytest
 from dictdb import BackupManager, DictDB, Table
 from dictdb.exceptions import UnsupportedValueError
 from dictdb.query.aggregates import Count
-from tests.faults import temp_files
 from tests.reliability.budget import scaled
+from tests.support.faults import temp_files
 
 
 def state(db: DictDB) -> list[Any]:

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 
 from dictdb.query import planner
+from tests.index.test_index_maintenance import assert_consistent
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
 from tests.reliability.ops import (
@@ -46,9 +47,8 @@ from tests.reliability.ops import (
     outcome,
 )
 from tests.reliability.oracle import ModelDB, ModelTable
-from tests.snapshots import next_auto_pk
-from tests.test_index_maintenance import assert_consistent
-from tests.value_strategies import assert_same
+from tests.support.snapshots import next_auto_pk
+from tests.support.value_strategies import assert_same
 
 #: Runs of the state machine (of up to ``STEPS_PER_EXAMPLE`` steps each): 100 in ``make test``, 100x more
 #: in ``make reliability``, in rounds of ``EXAMPLES`` because hypothesis keeps a record of every run it made
@@ -263,7 +263,7 @@ class DatabaseModel(RuleBasedStateMachine):
     @rule(eager=st.booleans())
     def plan_eagerly(self, eager: bool) -> None:
         """Small tables mostly scan; eagerly, every index path is taken and every AND intersects (the
-        planner's thresholds, as tests/test_index_differential.py sets them), so that those paths are
+        planner's thresholds, as tests/index/test_index_differential.py sets them), so that those paths are
         compared too. Results must not change either way."""
         if eager:
             planner.SCAN_FRACTION, planner.INTERSECT_RATIO, planner.INTERSECT_FLOOR = 2.0, 10**9, 0

@@ -27,12 +27,12 @@ from pathlib import Path
 
 from dictdb import BackupManager, DictDB, DictDBError
 from tests.core.test_differential import oracle as matches
+from tests.index.test_index_maintenance import assert_consistent
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
 from tests.reliability.ops import TABLES, Runner, random_op, random_plan, where_of
+from tests.support.value_strategies import assert_same
 from tests.test_concurrency import ACCOUNTS, TOTAL, make_db, total
-from tests.test_index_maintenance import assert_consistent
-from tests.value_strategies import assert_same
 
 RUN_FOR = scaled(5, 300)
 #: How long a thread may take to finish once told to stop, beyond its run time.

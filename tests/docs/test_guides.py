@@ -1,0 +1,49 @@
+"""The examples in the user guides (docs/getting-started.md, docs/migrating.md) and the README tour run as
+written."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dictdb import Avg, Count
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.mark.skipif(not DOCS.is_dir(), reason="docs/ ships with the source tree only")
+@pytest.mark.parametrize(("guide", "at_least"), [("getting-started.md", 15), ("migrating.md", 10)])
+def test_guide_examples(guide: str, at_least: int) -> None:
+    result = doctest.testfile(str(DOCS / guide), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= at_least
+    assert result.failed == 0
+
+
+README = DOCS.parent / "README.md"
+
+
+@pytest.mark.skipif(not README.is_file(), reason="README.md ships with the source tree only")
+def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```python\n", text.index("## A 20-line tour")) + len("```python\n")
+    code = text[start : text.index("```", start)]
+    assert len(code.splitlines()) <= 20
+    monkeypatch.chdir(tmp_path)  # the tour saves staff.json in the current folder
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md tour", "exec"), namespace)
+    again = namespace["again"]
+    assert again.get_table("staff").get(3) == {
+        "name": "cy",
+        "dept": "dev",
+        "salary": 95_000,
+        "boss": "ada",
+        "id": 3,
+    }
+    staff = namespace["staff"]
+    assert staff.aggregate(group_by="dept", n=Count(), mean=Avg("salary")) == [
+        {"dept": "dev", "n": 2, "mean": 107_500.0},
+        {"dept": "ops", "n": 1, "mean": 40_000.0},
+    ]

@@ -1,0 +1,1 @@
+"""Build tooling, not tests: ``python -m tools.debug_build`` is make test-debug's debug core (sync, check)."""
