@@ -5,7 +5,8 @@ The folder holds (docs/durability.md describes every byte):
 - ``snapshot-<generation>-<crc32>.pickle``: every table at the instant journal generation ``<generation>``
   began (a pickle database file, as ``save`` writes), whose crc32 its name carries: written in full as
   ``snapshot-<generation>.partial``, then renamed, so a snapshot is whole or absent, and checked on open;
-- ``journal-<generation>.log``: one checksummed frame per commit since that instant (``storage.journal``);
+- ``journal-<generation>.log``: one checksummed frame per commit since that instant
+  (``storage.files.journal``);
 - ``lock``: held with ``flock`` (``msvcrt.locking`` on Windows) while the database is open.
 
 Every commit (``Durable.commit``: one write outside a transaction, or a whole transaction) becomes one frame,
@@ -35,11 +36,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dictdb.commit import Change, SchemaChange
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, DictDBError, JournalWriteError
 from dictdb.log import Gate, logger
-from dictdb.storage import document, snapshot
-from dictdb.storage.atomic import TEMP_SUFFIX, _fsync_folder
-from dictdb.storage.frames import HEADER_SIZE
-from dictdb.storage.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
-from dictdb.storage.persistence import read_snapshot, write_snapshot
+from dictdb.storage.files import document, snapshot
+from dictdb.storage.files.atomic import TEMP_SUFFIX, _fsync_folder
+from dictdb.storage.files.frames import HEADER_SIZE
+from dictdb.storage.files.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
+from dictdb.storage.files.persistence import read_snapshot, write_snapshot
 
 if TYPE_CHECKING:
     from dictdb.database import DictDB

@@ -28,7 +28,7 @@ from dictdb.query.execute import ALL, decide
 from dictdb.query.planner import looks_up
 from dictdb.query.select import Order, parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
-from dictdb.storage import arrow, csvfile, jsonlines, parquet
+from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.table_indexes import TableIndexes
 from dictdb.tracking import ChangeTracker
 from dictdb.transaction import Transaction
@@ -645,7 +645,7 @@ class Table(TableIndexes):
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
 
-    # -- backups: draining changes and change listeners (dictdb.backup) ------------------------------------
+    # -- backups: draining changes and change listeners (storage.backups) --------------------------------
 
     # The table's write lock is held around _drain_changes and _restore_changes: reading the changes and
     # clearing them is one step only if no write falls between.

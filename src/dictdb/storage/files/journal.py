@@ -31,8 +31,8 @@ from contextlib import suppress
 from typing import Any
 
 from dictdb.log import logger
-from dictdb.storage.atomic import _fsync, _fsync_folder
-from dictdb.storage.frames import (
+from dictdb.storage.files.atomic import _fsync, _fsync_folder
+from dictdb.storage.files.frames import (
     HEADER_SIZE,
     JOURNAL_VERSION,
     JournalContent,
@@ -57,7 +57,7 @@ class JournalWriter:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.journal import JournalWriter, read_journal
+        >>> from dictdb.storage.files.journal import JournalWriter, read_journal
         >>> path = os.path.join(tempfile.mkdtemp(), "journal-1")
         >>> journal = JournalWriter(path, 1, "full")
         >>> ticket = journal.append(journal.encode({"insert": [{"id": 1}]}))
@@ -97,7 +97,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter, read_journal
+            >>> from dictdb.storage.files.journal import JournalWriter, read_journal
             >>> path = os.path.join(tempfile.mkdtemp(), "journal-1")
             >>> journal = JournalWriter(path, 1, "off")
             >>> _ = journal.append(journal.encode("first"))
@@ -183,7 +183,7 @@ class JournalWriter:
 
         Example:
             >>> import datetime, os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> len(journal.encode({"at": datetime.date(2024, 1, 31)})) > 12
             True
@@ -205,7 +205,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> frame = journal.encode("commit")
             >>> journal.append(frame) == journal.size == 32 + len(frame)
@@ -233,7 +233,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "full")
             >>> journal.wait_durable(journal.append(journal.encode("commit")))
             >>> journal.close()
@@ -247,7 +247,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> _ = journal.append(journal.encode("commit"))
             >>> journal.sync()
@@ -263,7 +263,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> journal.size
             32
@@ -277,7 +277,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "normal")
             >>> journal.close()
             >>> journal.close()

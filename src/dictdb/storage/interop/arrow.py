@@ -13,10 +13,11 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 from dictdb.log import Gate
-from dictdb.storage.tables import DatabaseLike, TableLike, fill_new_table
+from dictdb.storage.interop.new_table import fill_new_table
+from dictdb.storage.tables import DB, TableLike
 
 _logs = Gate(__name__)
 
@@ -35,8 +36,6 @@ _ARROW_TYPES: dict[Any, str] = {
 }
 
 _UNIONS: tuple[Any, ...] = (typing.Union, types.UnionType)
-
-DB = TypeVar("DB", bound=DatabaseLike)
 
 
 def require_pyarrow(what: str) -> ModuleType:

@@ -1,6 +1,6 @@
 """``BackupManager``: full and incremental backups of a database to a folder, periodic and on demand, and
-the restore that reads them back. docs/backups.md is the guide; the files are ``storage/backup_files.py``
-(names, chain, retention), ``storage/changes.py`` (taking changes out) and ``storage/delta.py`` (deltas).
+the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, chain,
+retention), ``changes`` (taking changes out) and ``delta`` (deltas).
 
 Threads: backups run one at a time (``_backup_lock``). They run in the caller's thread for ``backup_*``,
 in the periodic thread, and in a short-lived timer thread for ``notify_change``, which never backs up in the
@@ -24,9 +24,12 @@ from typing import Any
 from loguru import logger
 
 from dictdb.database import DictDB
-from dictdb.storage import FORMATS, backup_files, changes, persistence
-from dictdb.storage.changes import Registry
-from dictdb.storage.delta import Delta, write_delta
+from dictdb.storage.backups import changes
+from dictdb.storage.backups import files as backup_files
+from dictdb.storage.backups.changes import Registry
+from dictdb.storage.backups.delta import Delta, write_delta
+from dictdb.storage.files import persistence
+from dictdb.storage.files.persistence import FORMATS
 from dictdb.table import Table
 
 __all__ = ["BackupManager"]

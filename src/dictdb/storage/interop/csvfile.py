@@ -16,9 +16,10 @@ from typing import Any, NamedTuple
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.csvcells import CellError, Converter, converter_for, infer_converter, to_text
-from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.interop.csvcells import CellError, Converter, converter_for, infer_converter, to_text
+from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 _logs = Gate(__name__)
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from loguru import logger
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
-from dictdb.storage import delta, persistence, snapshot
-from dictdb.storage.snapshot import DB
+from dictdb.storage.backups import delta
+from dictdb.storage.files import persistence, snapshot
+from dictdb.storage.tables import DB
 
 __all__ = ["BackupFile", "Stamps", "delta_name", "full_name", "list_backups", "prune", "restore_folder"]
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.arrow import require_pyarrow, rows_to_arrow
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.interop.arrow import require_pyarrow, rows_to_arrow
+from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 _logs = Gate(__name__)
 
