@@ -890,7 +890,12 @@ class Table(TableIndexes):
             1,ada,36
             2,bob,
         """
-        return csvfile.export_csv(self, filepath, records, columns, where, delimiter, encoding)
+        if records is not None and where is not None:
+            raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
+        rows = self._match(where) if records is None else list(records)
+        return csvfile.export_csv(
+            self, filepath, rows, columns, delimiter, encoding, table_rows=records is None
+        )
 
     @reads
     def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
@@ -911,7 +916,7 @@ class Table(TableIndexes):
             >>> print(open(path).read(), end="")
             {"day": {"$date": "2024-02-29"}, "id": 1}
         """
-        return jsonlines.export_jsonl(self, filepath, where)
+        return jsonlines.export_jsonl(self, filepath, self._match(where))
 
     @reads
     def to_arrow(self) -> Any:
@@ -923,7 +928,7 @@ class Table(TableIndexes):
             t.insert([{"x": 1.5}, {"x": None}])
             t.to_arrow().to_pylist()  # [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
         """
-        return arrow.to_arrow(self)
+        return arrow.to_arrow(self, self._match(None))
 
     @reads
     def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
@@ -935,4 +940,4 @@ class Table(TableIndexes):
             t.insert([{"x": 1}, {"x": 2}])
             t.export_parquet("t.parquet", where=t.x > 1)  # 1
         """
-        return parquet.export_parquet(self, filepath, where)
+        return parquet.export_parquet(self, filepath, self._match(where))

@@ -55,20 +55,19 @@ def require_pyarrow(what: str) -> ModuleType:
     return module
 
 
-def to_arrow(table: TableLike) -> Any:
-    """Every record of ``table`` as a ``pyarrow.Table``.
+def to_arrow(table: TableLike, rows: list[Record]) -> Any:
+    """``rows``, records of ``table`` (``Table.to_arrow`` passes all of them), as a ``pyarrow.Table``.
 
     Example:
         >>> from dictdb import Table
         >>> t = Table("t", schema={"name": str})
         >>> t.insert({"name": "ada"})
         1
-        >>> print(to_arrow(t).schema)
+        >>> print(to_arrow(t, t.select()).schema)
         name: string
         id: int64
     """
     pa = require_pyarrow("Table.to_arrow")
-    rows = table._match(None)
     result = rows_to_arrow(pa, table, rows)
     if _logs.core.enabled is not _logs.quiet:
         _logs.debug("to_arrow", table.table_name, len(rows))

@@ -37,8 +37,8 @@ _BATCH = 1000
 _dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=False, check_circular=False).encode
 
 
-def export_jsonl(table: TableLike, path: Path, where: Any) -> int:
-    """Write the rows of ``table`` matching ``where`` to ``path``, one JSON object per line.
+def export_jsonl(table: TableLike, path: Path, rows: list[Record]) -> int:
+    """Write ``rows``, records of ``table``, to ``path``, one JSON object per line.
 
     ``UnsupportedValueError`` (the old file untouched) for a value DictDB's JSON files cannot hold.
 
@@ -49,13 +49,12 @@ def export_jsonl(table: TableLike, path: Path, where: Any) -> int:
         >>> t.insert([{"tags": ("a",)}, {"x": None}])
         [1, 2]
         >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
-        >>> export_jsonl(t, path, None)
+        >>> export_jsonl(t, path, t.select())
         2
         >>> print(open(path).read(), end="")
         {"tags": {"$tuple": ["a"]}, "id": 1}
         {"x": null, "id": 2}
     """
-    rows = table._match(where)
     name, pk_field = table.table_name, table.primary_key
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         for start in range(0, len(rows), _BATCH):

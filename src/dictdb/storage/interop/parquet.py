@@ -21,10 +21,11 @@ _logs = Gate(__name__)
 __all__ = ["export_parquet", "import_parquet"]
 
 Path = str | os.PathLike[str]
+Record = dict[Any, Any]
 
 
-def export_parquet(table: TableLike, path: Path, where: Any) -> int:
-    """Write the rows of ``table`` matching ``where`` to the Parquet file ``path``; returns how many.
+def export_parquet(table: TableLike, path: Path, rows: list[Record]) -> int:
+    """Write ``rows``, records of ``table``, to the Parquet file ``path``; returns how many.
 
     Example:
         >>> import os, tempfile
@@ -34,13 +35,12 @@ def export_parquet(table: TableLike, path: Path, where: Any) -> int:
         >>> t.insert([{"x": 1.5}, {"x": 2.5}])
         [1, 2]
         >>> path = os.path.join(tempfile.mkdtemp(), "t.parquet")
-        >>> export_parquet(t, path, None), pq.read_table(path).num_rows
+        >>> export_parquet(t, path, t.select()), pq.read_table(path).num_rows
         (2, 2)
     """
     pa = require_pyarrow("Table.export_parquet")
     import pyarrow.parquet as pq
 
-    rows = table._match(where)
     data = rows_to_arrow(pa, table, rows)
     with atomic_write(path, "wb") as out:
         pq.write_table(data, out)
