@@ -160,8 +160,7 @@ class DictDB:
             del self.tables[table_name]
 
         commit_schema(transaction, self._durable, SchemaChange(op, self._notify_change_listeners), undo)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("create_table", table_name)
+        _logs.event("create_table", table_name)
         return table
 
     @writes
@@ -190,8 +189,7 @@ class DictDB:
 
         change = SchemaChange(("drop_table", table_name), self._notify_change_listeners)
         commit_schema(self._active_transaction, self._durable, change, undo)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("drop_table", table_name)
+        _logs.event("drop_table", table_name)
 
     @reads
     def get_table(self, table_name: str) -> Table:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dictdb.commit import Change, SchemaChange
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, DictDBError, JournalWriteError
-from dictdb.log import Gate, logger
+from dictdb.log import Gate
 from dictdb.storage.files import document, snapshot
 from dictdb.storage.files.atomic import TEMP_SUFFIX, _fsync_folder
 from dictdb.storage.files.frames import HEADER_SIZE
@@ -238,8 +238,7 @@ class Durable:
         _fsync_folder(self.folder)
         # The new snapshot's rename is durable: older files can go.
         _remove_older(self.folder, generation)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("checkpoint", None, len(taken.tables), path=self.folder, generation=generation)
+        _logs.event("checkpoint", None, len(taken.tables), {"path": self.folder, "generation": generation})
 
     def _wake_checkpointer(self) -> None:
         with self._checkpointer_started:  # two tables' commits may both find the journal too big
@@ -263,7 +262,7 @@ class Durable:
                     if self._writer.size > self._checkpoint_bytes:
                         self._checkpoint()
             except Exception:  # the journal still holds every commit; the next commit tries again
-                logger.exception("dictdb: the automatic checkpoint of {} failed", self.folder)
+                _logs.exception("dictdb: the automatic checkpoint of {} failed", self.folder)
 
     # -- close --------------------------------------------------------------------------------------------
 
@@ -286,8 +285,7 @@ class Durable:
                     self._due.set()  # the checkpointer wakes, sees the database closed, and ends
         if self._checkpointer is not None and self._checkpointer is not threading.current_thread():
             self._checkpointer.join()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("close", None, None, path=self.folder)
+        _logs.event("close", None, None, {"path": self.folder})
 
 
 def _remove_older(folder: str, generation: int) -> None:
@@ -345,8 +343,7 @@ def open_database(
     db._durable = durable
     for table in db.tables.values():
         table._journal = durable
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("open", None, len(db.tables), path=folder, frames=frames)
+    _logs.event("open", None, len(db.tables), {"path": folder, "frames": frames})
     return db
 
 

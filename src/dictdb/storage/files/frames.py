@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
-from dictdb.log import logger
+from dictdb.log import Gate
 from dictdb.storage.files.codec import _SUPPORTED_NAMES, _type_name
 from dictdb.storage.files.pickle_safe import SafeUnpickler, _PlainPickler, _Refused
 
@@ -60,6 +60,8 @@ __all__ = [
     "header_bytes",
     "read_journal",
 ]
+
+_logs = Gate(__name__)
 
 JOURNAL_VERSION = 1
 
@@ -304,7 +306,7 @@ def _torn(path: str | os.PathLike[str], pos: int, kept: int, last: bool, what: s
             f"{what} (byte offset {pos}), and this is not the newest journal, where only a crash could "
             f"leave that: the journal is damaged; restore the database folder from a backup",
         )
-    logger.warning(
+    _logs.warning(
         "journal {path}: {what}, a write torn by a crash; dropped it and kept the {count} frames before "
         "byte offset {offset}",
         path=os.fspath(path),

@@ -30,7 +30,7 @@ import weakref
 from contextlib import suppress
 from typing import Any
 
-from dictdb.log import logger
+from dictdb.log import Gate
 from dictdb.storage.files.atomic import _fsync, _fsync_folder
 from dictdb.storage.files.frames import (
     HEADER_SIZE,
@@ -42,6 +42,8 @@ from dictdb.storage.files.frames import (
 )
 
 __all__ = ["JOURNAL_VERSION", "SYNC_MODES", "JournalContent", "JournalWriter", "read_journal"]
+
+_logs = Gate(__name__)
 
 SYNC_MODES = ("full", "normal", "off")
 
@@ -358,7 +360,7 @@ class JournalWriter:
             os.ftruncate(self._fd, offset)
         except OSError as exc:
             self._repair_to = offset
-            logger.error(
+            _logs.error(
                 "journal {path}: cannot cut a failed write off the file ({error}); writes fail until it can",
                 path=self.path,
                 error=exc,
@@ -389,7 +391,7 @@ class JournalWriter:
         try:
             self._sync_through(None)
         except OSError as exc:
-            logger.error(
+            _logs.error(
                 "journal {path}: background fsync failed ({error}); the commits since the last fsync may "
                 "not survive a power loss until one succeeds (retried every {interval} s) or a checkpoint",
                 path=self.path,

@@ -61,8 +61,7 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
     """
     taken = snapshot.take(db)
     write_snapshot(taken, path, file_format)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("save", None, len(taken.tables), path=os.fspath(path))
+    _logs.event("save", None, len(taken.tables), {"path": os.fspath(path)})
 
 
 def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None:
@@ -119,8 +118,7 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
     db = snapshot.restore(read_snapshot(path, file_format), factory, path)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("load", None, len(db.tables), path=os.fspath(path))
+    _logs.event("load", None, len(db.tables), {"path": os.fspath(path)})
     return db
 
 

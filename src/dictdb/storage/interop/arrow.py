@@ -69,8 +69,7 @@ def to_arrow(table: TableLike, rows: list[Record]) -> Any:
     """
     pa = require_pyarrow("Table.to_arrow")
     result = rows_to_arrow(pa, table, rows)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.debug("to_arrow", table.table_name, len(rows))
+    _logs.event("to_arrow", table.table_name, len(rows))
     return result
 
 
@@ -138,6 +137,5 @@ def from_arrow(factory: Callable[[], DB], tables: Mapping[str, Any], primary_key
         # A reader (what DuckDB's .arrow() returns) is read to its end here, once.
         rows = (data.read_all() if isinstance(data, pa.RecordBatchReader) else data).to_pylist()
         fill_new_table(db, name, primary_key, None, rows, skip_validation=False, locate=_arrow_rows(name))
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("from_arrow", name, len(rows))
+        _logs.event("from_arrow", name, len(rows))
     return db

@@ -82,8 +82,7 @@ def import_csv(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {parsed.lines[position]}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_csv", table_name, len(records), path=os.fspath(path))
+    _logs.event("import_csv", table_name, len(records), {"path": os.fspath(path)})
     return len(records)
 
 
@@ -202,8 +201,7 @@ def export_csv(
             writer.writerow([to_text(name) for name in header])
         for row in rows:
             writer.writerow([to_text(row.get(name)) for name in header])
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_csv", table.table_name, len(rows), path=os.fspath(path))
+    _logs.event("export_csv", table.table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 

@@ -61,8 +61,7 @@ def export_jsonl(table: TableLike, path: Path, rows: list[Record]) -> int:
             batch = rows[start : start + _BATCH]
             encoded = [codec.encode_record(row, table=name, pk_field=pk_field) for row in batch]
             out.write("".join(_dumps(record) + "\n" for record in encoded))
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_jsonl", name, len(rows), path=os.fspath(path))
+    _logs.event("export_jsonl", name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 
@@ -100,8 +99,7 @@ def import_jsonl(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {lines[position]}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_jsonl", table_name, len(records), path=os.fspath(path))
+    _logs.event("import_jsonl", table_name, len(records), {"path": os.fspath(path)})
     return len(records)
 
 

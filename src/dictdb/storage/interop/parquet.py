@@ -44,8 +44,7 @@ def export_parquet(table: TableLike, path: Path, rows: list[Record]) -> int:
     data = rows_to_arrow(pa, table, rows)
     with atomic_write(path, "wb") as out:
         pq.write_table(data, out)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_parquet", table.table_name, len(rows), path=os.fspath(path))
+    _logs.event("export_parquet", table.table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 
@@ -83,6 +82,5 @@ def import_parquet(
         skip_validation=False,
         locate=lambda position: f"cannot import {shown}, row {position + 1}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_parquet", table_name, len(rows), path=os.fspath(path))
+    _logs.event("import_parquet", table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)
