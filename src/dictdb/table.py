@@ -458,8 +458,7 @@ class Table(TableIndexes):
         """
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
         rows = run_select(self._match, where, *query, copy=copy, distinct=distinct)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.debug("select", self.table_name, len(rows))
+        _logs.event("select", self.table_name, len(rows))
         return rows
 
     @overload
@@ -775,8 +774,8 @@ class Table(TableIndexes):
             tracker.written_many(written)
         if self._change_listeners:
             self._notify_change_listeners()
-        if kind is not None and _logs.core.enabled is not _logs.quiet:
-            _logs.info(kind, self.table_name, len(removed) or len(written), _depth=3)
+        if kind is not None:
+            _logs.event(kind, self.table_name, len(removed) or len(written), _depth=3)
 
     def _replay(self, removed: list[Any], written: list[Record], next_pk: int) -> None:
         """Apply a journaled write (``Change.journal_op``) as the live write did: the same index upkeep and
@@ -839,8 +838,7 @@ class Table(TableIndexes):
             limit=limit,
             vectors=self._column_aggregate(plan),
         )
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
+        _logs.event("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
 
     def _column_aggregate(self, plan: Any) -> _aggregates.Vectors | None:
