@@ -1,8 +1,9 @@
 """What the logging calls cost while logging is off (the default): DictDB's ``Table`` against the same class
 built from ``table.py``'s source with every logging statement removed.
 
-The second class is compiled here from the real source, its ``if _logs...:`` statements replaced by
-``pass`` (which compiles to nothing), so the two differ in exactly the logging calls. Each benchmark group
+The second class is compiled here from the real source, its logging statements (``_logs.event(...)``, and an
+``if`` that only guards one) replaced by ``pass`` (which compiles to nothing), so the two differ in exactly
+the logging calls. Each benchmark group
 holds the two variants side by side: "logging off" and "no log calls". Run once per mode.
 
     .venv/bin/python -m pytest benchmarks/bench_logging.py -o python_files='bench_*.py' -p no:cacheprovider
@@ -32,16 +33,34 @@ from dictdb import log as _log
 from dictdb import table as table_module
 
 
+def _is_log_call(node: ast.stmt) -> bool:
+    """``_logs.<method>(...)`` as a statement."""
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == "_logs"
+    )
+
+
 class _StripLogging(ast.NodeTransformer):
-    """Replace each ``if _logs.<...>:`` statement by ``pass``."""
+    """Replace each logging statement by ``pass``: a ``_logs.<...>(...)`` call, and an ``if`` that tests
+    ``_logs`` or holds nothing but such calls (``if kind is not None: _logs.event(...)``)."""
 
     removed = 0
 
     def visit_If(self, node: ast.If) -> ast.AST:
-        if "_logs." in ast.unparse(node.test):
+        if "_logs." in ast.unparse(node.test) or (not node.orelse and all(map(_is_log_call, node.body))):
             self.removed += 1
             return ast.Pass()
         return self.generic_visit(node)
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST:
+        if _is_log_call(node):
+            self.removed += 1
+            return ast.Pass()
+        return node
 
 
 def without_logging(module: ModuleType) -> ModuleType:

@@ -19,7 +19,7 @@ import pytest
 
 from dictdb import DictDB, DictDBError, DuplicateKeyError, UnsupportedValueError
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, JournalWriteError
-from dictdb.storage import journal as journal_module
+from dictdb.storage.files import journal as journal_module
 from tests.support.logs import warnings_logged as logged_warnings
 from tests.support.persistence_helpers import assert_same_db, sample_db
 from tests.support.snapshots import snapshot
@@ -407,7 +407,7 @@ def test_async_save_works_on_an_opened_database(folder: Path, tmp_path: Path) ->
 
 
 def test_a_journal_that_breaks_the_rules_refuses_to_open(folder: Path) -> None:
-    from dictdb.storage.journal import JournalWriter
+    from dictdb.storage.files.journal import JournalWriter
 
     with DictDB.open(folder) as db:
         db.create_table("typed", schema={"n": int})
@@ -475,7 +475,7 @@ def test_a_full_disk_when_the_journal_is_created_releases_the_folder(
 
 
 def test_a_journal_of_a_newer_dictdb_or_a_snapshot_it_cannot_read_refuses_to_open(folder: Path) -> None:
-    from dictdb.storage import frames
+    from dictdb.storage.files import frames
 
     with DictDB.open(folder) as db:
         db.create_table("t").insert({"x": 1})

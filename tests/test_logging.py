@@ -118,16 +118,16 @@ def test_the_fast_test_reads_loguru_s_state() -> None:
 
 
 def test_the_gate_follows_loguru_s_own_rule_for_nested_names() -> None:
-    gate = dictdb_log.Gate("dictdb.storage.csvfile")
+    gate = dictdb_log.Gate("dictdb.storage.interop.csvfile")
     logger.enable("dictdb")
     logger.disable("dictdb.storage")
     gate.info("create_table", "t")
     assert gate.quiet is dictdb_log.core.enabled
-    logger.enable("dictdb.storage.csvfile")
+    logger.enable("dictdb.storage.interop.csvfile")
     assert gate.quiet is not dictdb_log.core.enabled  # any enable/disable: look again
     assert dictdb_log.Gate("dictdb.table")._open(20)
     assert gate._open(20)
-    assert not dictdb_log.Gate("dictdb.storage.jsonlines")._open(20)
+    assert not dictdb_log.Gate("dictdb.storage.interop.jsonlines")._open(20)
     logger.enable("dictdb.storage")
 
 

@@ -17,7 +17,6 @@ from typing import Literal
 
 from dictdb import exceptions
 from dictdb._core import IMPLEMENTATION as _IMPLEMENTATION
-from dictdb.backup import BackupManager
 from dictdb.database import DictDB
 from dictdb.exceptions import (
     DatabaseFileError,
@@ -33,6 +32,7 @@ from dictdb.exceptions import (
 from dictdb.log import configure_logging, logger
 from dictdb.query import And, Condition, Field, Not, Or, Query
 from dictdb.query.aggregates import Avg, Count, Max, Min, Sum
+from dictdb.storage.backups.manager import BackupManager
 from dictdb.table import Table
 
 try:

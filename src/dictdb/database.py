@@ -13,9 +13,9 @@ from dictdb.durable import open_database
 from dictdb.exceptions import DictDBError, DuplicateTableError, TableNotFoundError
 from dictdb.locking import RWLock, reads, writes
 from dictdb.log import Gate
-from dictdb.storage import arrow, csvfile, jsonlines, parquet
-from dictdb.storage.document import table_header
-from dictdb.storage.snapshot import table_snapshot
+from dictdb.storage.files.document import table_header
+from dictdb.storage.files.snapshot import table_snapshot
+from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.table import Table
 from dictdb.transaction import Transaction
 
@@ -160,8 +160,7 @@ class DictDB:
             del self.tables[table_name]
 
         commit_schema(transaction, self._durable, SchemaChange(op, self._notify_change_listeners), undo)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("create_table", table_name)
+        _logs.event("create_table", table_name)
         return table
 
     @writes
@@ -190,8 +189,7 @@ class DictDB:
 
         change = SchemaChange(("drop_table", table_name), self._notify_change_listeners)
         commit_schema(self._active_transaction, self._durable, change, undo)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("drop_table", table_name)
+        _logs.event("drop_table", table_name)
 
     @reads
     def get_table(self, table_name: str) -> Table:
@@ -322,7 +320,7 @@ class DictDB:
         """``load`` in a worker thread, so the event loop keeps running while the file is read."""
         return await storage.async_load_database(filename, file_format, cls)
 
-    # -- change listeners (dictdb.backup) ------------------------------------------------------------------
+    # -- change listeners (storage.backups) ----------------------------------------------------------------
 
     def _add_change_listener(self, listener: Callable[[], object]) -> None:
         """Call ``listener()`` after each ``create_table`` and ``drop_table``, until removed. A listener must

@@ -5,7 +5,8 @@ The folder holds (docs/durability.md describes every byte):
 - ``snapshot-<generation>-<crc32>.pickle``: every table at the instant journal generation ``<generation>``
   began (a pickle database file, as ``save`` writes), whose crc32 its name carries: written in full as
   ``snapshot-<generation>.partial``, then renamed, so a snapshot is whole or absent, and checked on open;
-- ``journal-<generation>.log``: one checksummed frame per commit since that instant (``storage.journal``);
+- ``journal-<generation>.log``: one checksummed frame per commit since that instant
+  (``storage.files.journal``);
 - ``lock``: held with ``flock`` (``msvcrt.locking`` on Windows) while the database is open.
 
 Every commit (``Durable.commit``: one write outside a transaction, or a whole transaction) becomes one frame,
@@ -34,12 +35,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dictdb.commit import Change, SchemaChange
 from dictdb.exceptions import DatabaseFileError, DatabaseLockedError, DictDBError, JournalWriteError
-from dictdb.log import Gate, logger
-from dictdb.storage import document, snapshot
-from dictdb.storage.atomic import TEMP_SUFFIX, _fsync_folder
-from dictdb.storage.frames import HEADER_SIZE
-from dictdb.storage.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
-from dictdb.storage.persistence import read_snapshot, write_snapshot
+from dictdb.log import Gate
+from dictdb.storage.files import document, snapshot
+from dictdb.storage.files.atomic import TEMP_SUFFIX, _fsync_folder
+from dictdb.storage.files.frames import HEADER_SIZE
+from dictdb.storage.files.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
+from dictdb.storage.files.persistence import read_snapshot, write_snapshot
 
 if TYPE_CHECKING:
     from dictdb.database import DictDB
@@ -237,8 +238,7 @@ class Durable:
         _fsync_folder(self.folder)
         # The new snapshot's rename is durable: older files can go.
         _remove_older(self.folder, generation)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("checkpoint", None, len(taken.tables), path=self.folder, generation=generation)
+        _logs.event("checkpoint", None, len(taken.tables), {"path": self.folder, "generation": generation})
 
     def _wake_checkpointer(self) -> None:
         with self._checkpointer_started:  # two tables' commits may both find the journal too big
@@ -262,7 +262,7 @@ class Durable:
                     if self._writer.size > self._checkpoint_bytes:
                         self._checkpoint()
             except Exception:  # the journal still holds every commit; the next commit tries again
-                logger.exception("dictdb: the automatic checkpoint of {} failed", self.folder)
+                _logs.exception("dictdb: the automatic checkpoint of {} failed", self.folder)
 
     # -- close --------------------------------------------------------------------------------------------
 
@@ -285,8 +285,7 @@ class Durable:
                     self._due.set()  # the checkpointer wakes, sees the database closed, and ends
         if self._checkpointer is not None and self._checkpointer is not threading.current_thread():
             self._checkpointer.join()
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("close", None, None, path=self.folder)
+        _logs.event("close", None, None, {"path": self.folder})
 
 
 def _remove_older(folder: str, generation: int) -> None:
@@ -344,8 +343,7 @@ def open_database(
     db._durable = durable
     for table in db.tables.values():
         table._journal = durable
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("open", None, len(db.tables), path=folder, frames=frames)
+    _logs.event("open", None, len(db.tables), {"path": folder, "frames": frames})
     return db
 
 

@@ -1,4 +1,4 @@
-"""Logging on loguru: silent until the application asks, and free on the hot path while silent.
+"""Logging on loguru: silent until the application asks, and nearly free on the hot path while silent.
 
 The library calls ``logger.disable("dictdb")`` at import (loguru's convention for libraries); the
 application turns it on with ``configure_logging(...)`` or ``logger.enable("dictdb")``. Each table-level
@@ -6,16 +6,17 @@ operation logs at most one line (INFO for writes, files and the table registry; 
 ``{}`` placeholders and the extras ``table``, ``op`` and ``count`` (plus ``path`` for files), never one
 line per record.
 
-A module that logs holds a ``Gate`` (``_logs = log.Gate(__name__)``) and each call site reads::
+Every module that logs holds a ``Gate`` (``_logs = log.Gate(__name__)``) and logs only through it: one call
+per table-level operation, ``_logs.event("insert", self.table_name, count)``, and ``_logs.warning``,
+``error``, ``exception`` for the rare lines about failures (those go straight to loguru, which decides).
 
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("insert", self.table_name, count)
-
-``core.enabled`` is a dict of loguru's that every ``enable``/``disable`` replaces (never edits), so it
-stands for loguru's activation state. The gate's ``quiet`` is the state under which its module was found
-disabled. While nothing changes the test is one identity check (about 10 ns) and nothing else runs: no
-message, no arguments, no frame lookup. Any ``enable``/``disable``, by ``configure_logging``,
-``dictdb.logger`` or loguru's own logger, makes the next call look again, by loguru's own rule.
+``event`` first compares ``core.enabled``, a dict of loguru's that every ``enable``/``disable`` replaces
+(never edits) and so stands for loguru's activation state, with ``quiet``, the state under which its module
+was last found disabled. While nothing changes, that is one identity check behind one call (a few tens of
+ns) and nothing else runs: no message, no frame lookup. Any ``enable``/``disable``, by ``configure_logging``,
+``dictdb.logger`` or loguru's own logger, makes the next call look again, by loguru's own rule. loguru offers
+no public way to ask whether a module is enabled short of logging a line through it (about 1 µs even when
+the line is dropped), so the gate reads loguru's private state (see ``core`` below).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import contextlib
 import itertools
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from loguru import logger as _loguru
@@ -82,6 +84,9 @@ _MESSAGES = {
     "close": "closed {path}",
 }
 
+#: The operations logged at DEBUG: reads, which are frequent (and sampled); the rest log at INFO.
+_READS = frozenset({"select", "aggregate", "to_arrow"})
+
 _sample_every = 1
 _debug_seen = itertools.count()
 
@@ -91,13 +96,15 @@ _default_replaced = False
 
 
 class Gate:
-    """One module's switch: ``quiet`` is loguru's state (``core.enabled``) under which the module's messages
-    were found disabled, or ``None``. ``info`` and ``debug`` look again and log when the module is enabled.
+    """One module's switch and its only way to log: ``event`` for a table-level operation, ``warning``,
+    ``error`` and ``exception`` for failures. ``quiet`` is loguru's state (``core.enabled``) under which
+    the module's messages were found disabled, or ``None``; ``info`` and ``debug`` look again and log when
+    the module is enabled.
 
     Example:
         >>> from dictdb import log
         >>> logs = log.Gate("dictdb.example")
-        >>> logs.info("create_table", "t")  # the library is disabled: nothing is logged
+        >>> logs.event("create_table", "t")  # the library is disabled: nothing is logged
         >>> logs.core.enabled is logs.quiet
         True
     """
@@ -109,22 +116,54 @@ class Gate:
         self.name = name
         self.quiet: object = None
 
+    def event(
+        self,
+        op: str,
+        table: Any = None,
+        count: int | None = None,
+        details: Mapping[str, Any] | None = None,
+        _depth: int = 1,
+    ) -> None:
+        """Log the line of the operation ``op`` (``_MESSAGES``), with ``details`` as more extras (``path``):
+        DEBUG for a read, INFO otherwise, attributed to the caller ``_depth`` frames up (the write's own
+        method, when a shared helper logs for it). While the module stays disabled this is one identity
+        check. The signature keeps that call cheap: ``details`` is a plain argument (``**details`` would
+        build a dict per call) and nothing is keyword-only (CPython's fast call path skips such functions)."""
+        if core.enabled is self.quiet:
+            return
+        emit = self.debug if op in _READS else self.info
+        emit(op, table, count, _depth=_depth + 1, **(details or {}))
+
     def info(
         self, op: str, table: Any = None, count: int | None = None, *, _depth: int = 1, **details: Any
     ) -> None:
-        """Log one INFO line for a table-level operation, attributed to the caller ``_depth`` frames up
-        (the write's own method, when a shared helper logs for it)."""
+        """Log one INFO line for a table-level operation, attributed to the caller ``_depth`` frames up."""
         if self._open(_INFO):
             logger.opt(depth=_depth).info(_MESSAGES[op], op=op, table=table, count=count, **details)
 
-    def debug(self, op: str, table: Any = None, count: int | None = None, **details: Any) -> None:
+    def debug(
+        self, op: str, table: Any = None, count: int | None = None, *, _depth: int = 1, **details: Any
+    ) -> None:
         """Log one DEBUG line for a read, keeping one in ``sample_debug_every`` of them."""
         if self._open(_DEBUG) and (_sample_every == 1 or next(_debug_seen) % _sample_every == 0):
-            logger.opt(depth=1).debug(_MESSAGES[op], op=op, table=table, count=count, **details)
+            logger.opt(depth=_depth).debug(_MESSAGES[op], op=op, table=table, count=count, **details)
+
+    def warning(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """A WARNING line (a torn journal write, a failed retention): loguru formats ``message`` with
+        ``args`` and ``kwargs`` (which also become extras) and attributes it to the caller."""
+        logger.opt(depth=1).warning(message, *args, **kwargs)
+
+    def error(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """An ERROR line, as ``warning``."""
+        logger.opt(depth=1).error(message, *args, **kwargs)
+
+    def exception(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """An ERROR line with the traceback of the exception being handled, as ``warning``."""
+        logger.opt(depth=1).exception(message, *args, **kwargs)
 
     def _open(self, level: int) -> bool:
         # Read the state before the rule: if an enable/disable lands in between, ``quiet`` holds the old
-        # state, the call sites see a new one, and the next call looks again.
+        # state, ``event`` sees a new one, and the next call looks again.
         state = core.enabled
         if not _activated(self.name):
             self.quiet = state

@@ -27,7 +27,7 @@ from dictdb.query import execute as _execute
 from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
-from dictdb.storage import arrow, csvfile, jsonlines, parquet
+from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
 from dictdb.table_info import TableInfo
@@ -461,8 +461,7 @@ class Table(TableIndexes, TableInfo, TableChanges):
         plan = ALL if where is None else plan_of(where)
         source = (self.records, self.primary_key, self._indexing_for(plan), plan)
         rows = run_select(*source, *query, copy=copy, distinct=distinct)
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.debug("select", self.table_name, len(rows))
+        _logs.event("select", self.table_name, len(rows))
         return rows
 
     def _match(self, where: Any, *, copy: bool = False, limit: int | None = None) -> list[Record]:
@@ -613,8 +612,8 @@ class Table(TableIndexes, TableInfo, TableChanges):
             tracker.written_many(written)
         if self._change_listeners:
             self._notify_change_listeners()
-        if kind is not None and _logs.core.enabled is not _logs.quiet:
-            _logs.info(kind, self.table_name, len(removed) or len(written), _depth=3)
+        if kind is not None:
+            _logs.event(kind, self.table_name, len(removed) or len(written), _depth=3)
 
     def _replay(self, removed: list[Any], written: list[Record], next_pk: int) -> None:
         """Apply a journaled write (``Change.journal_op``) as the live write did: the same index upkeep and
@@ -673,8 +672,7 @@ class Table(TableIndexes, TableInfo, TableChanges):
         result = _execute.aggregate(
             self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit
         )
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.debug("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
+        _logs.event("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
 
     @reads
@@ -707,7 +705,12 @@ class Table(TableIndexes, TableInfo, TableChanges):
             1,ada,36
             2,bob,
         """
-        return csvfile.export_csv(self, filepath, records, columns, where, delimiter, encoding)
+        if records is not None and where is not None:
+            raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
+        rows = self._match(where) if records is None else list(records)
+        return csvfile.export_csv(
+            self, filepath, rows, columns, delimiter, encoding, table_rows=records is None
+        )
 
     @reads
     def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
@@ -728,7 +731,7 @@ class Table(TableIndexes, TableInfo, TableChanges):
             >>> print(open(path).read(), end="")
             {"day": {"$date": "2024-02-29"}, "id": 1}
         """
-        return jsonlines.export_jsonl(self, filepath, where)
+        return jsonlines.export_jsonl(self, filepath, self._match(where))
 
     @reads
     def to_arrow(self) -> Any:
@@ -740,7 +743,7 @@ class Table(TableIndexes, TableInfo, TableChanges):
             t.insert([{"x": 1.5}, {"x": None}])
             t.to_arrow().to_pylist()  # [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
         """
-        return arrow.to_arrow(self)
+        return arrow.to_arrow(self, self._match(None))
 
     @reads
     def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
@@ -752,4 +755,4 @@ class Table(TableIndexes, TableInfo, TableChanges):
             t.insert([{"x": 1}, {"x": 2}])
             t.export_parquet("t.parquet", where=t.x > 1)  # 1
         """
-        return parquet.export_parquet(self, filepath, where)
+        return parquet.export_parquet(self, filepath, self._match(where))

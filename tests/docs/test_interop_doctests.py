@@ -16,12 +16,12 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 MODULES = [
     "dictdb.query.aggregates",
     "dictdb.log",
-    "dictdb.storage.arrow",
-    "dictdb.storage.csvcells",
-    "dictdb.storage.csvfile",
-    "dictdb.storage.jsonlines",
-    "dictdb.storage.parquet",
-    "dictdb.storage.tables",
+    "dictdb.storage.interop.arrow",
+    "dictdb.storage.interop.csvcells",
+    "dictdb.storage.interop.csvfile",
+    "dictdb.storage.interop.jsonlines",
+    "dictdb.storage.interop.new_table",
+    "dictdb.storage.interop.parquet",
 ]
 
 GUIDES = ["aggregates.md", "csv.md", "logging.md", "interop.md"]

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from dictdb import BackupManager, DictDB
-from dictdb.storage.backup_files import list_backups
-from dictdb.storage.delta import read_delta
+from dictdb.storage.backups.delta import read_delta
+from dictdb.storage.backups.files import list_backups
 from tests.reliability import crash_child
 from tests.reliability.budget import scaled
 from tests.support.faults import temp_files

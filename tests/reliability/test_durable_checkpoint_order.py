@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from dictdb import DictDB
-from dictdb.storage import journal as journal_module
+from dictdb.storage.files import journal as journal_module
 
 
 @pytest.mark.parametrize("sync", ["normal", "off"])

@@ -50,7 +50,7 @@ import pytest
 
 from dictdb import DictDB
 from dictdb.query import planner
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.files.atomic import TEMP_SUFFIX
 from tests.index.test_index_maintenance import assert_consistent
 from tests.reliability import durable_child as child_module
 from tests.reliability.budget import scaled

@@ -13,7 +13,7 @@ by hand) is the image the cases start from. Its journal is cut or has one byte f
   and the damaged frame's byte offset, and every file of the folder unchanged, byte for byte (and the same
   answer again, so the refused open released the folder). A flip in the header is refused the same way;
 - one byte flipped in the last frame, at every position: the journal's reader cannot tell that from a torn
-  write (``dictdb.storage.frames``: a bad frame with nothing valid after it, in the newest journal), so
+  write (``dictdb.storage.files.frames``: a bad frame with nothing valid after it, in the newest journal), so
   the frame is dropped with the WARNING, as a cut one.
 
 The same cases on a folder left by a checkpoint killed after it started the next journal and before its
@@ -46,7 +46,7 @@ from tests.reliability.budget import LONG, scaled
 from tests.reliability.figures import report
 from tests.support.snapshots import next_auto_pk
 
-#: The journal format (``dictdb.storage.frames``), read here without the library's reader.
+#: The journal format (``dictdb.storage.files.frames``), read here without the library's reader.
 HEADER_SIZE = 32
 FRAME_HEAD = struct.Struct("<4sII")
 
@@ -205,13 +205,13 @@ class Warnings:
 @pytest.fixture(scope="module")
 def warnings() -> Iterator[Warnings]:
     caught = Warnings()
-    logger.enable("dictdb.storage.frames")  # the torn-write WARNING, and not every write's INFO line
+    logger.enable("dictdb.storage.files.frames")  # the torn-write WARNING, and not every write's INFO line
     handler = logger.add(caught, level="WARNING", filter="dictdb")
     try:
         yield caught
     finally:
         logger.remove(handler)
-        logger.disable("dictdb.storage.frames")
+        logger.disable("dictdb.storage.files.frames")
 
 
 def lay_out(folder: Path, image: Image, name: str, data: bytes) -> Path:

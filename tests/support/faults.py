@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from dictdb.storage import atomic
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.files import atomic
+from dictdb.storage.files.atomic import TEMP_SUFFIX
 
 #: The steps of an atomic write, in order, up to the rename: a failure in any leaves the old file.
 STEPS = ("create", "write", "flush", "fsync", "replace")

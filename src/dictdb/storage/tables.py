@@ -1,30 +1,24 @@
-"""What the import and export modules (CSV, JSON Lines, Arrow, Parquet) use of tables and databases.
-
-Storage sits below ``table.py`` and ``database.py``, so it names what it needs as protocols instead of
-importing them. ``fill_new_table`` is the one way an import creates a table: whole, or not at all.
+"""What storage uses of tables and databases, named as protocols: storage sits below ``table.py`` and
+``database.py``, so it cannot import them. ``Table`` and ``DictDB`` satisfy both protocols.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeVar
 
-from dictdb.exceptions import (
-    DuplicateKeyError,
-    DuplicateTableError,
-    SchemaValidationError,
-    TableNotFoundError,
-)
-
-__all__ = ["DatabaseLike", "TableLike", "ensure_free", "fill_new_table", "show_path"]
+__all__ = ["DB", "DatabaseLike", "TableLike"]
 
 Record = dict[Any, Any]
 
 
 class TableLike(Protocol):
-    """What an export reads of a table."""
+    """A table as storage sees it: its settings, its stored records and indexes (``snapshot`` reads them and
+    sets ``_next_pk`` on restore), its columns (the CSV header), and ``insert`` (an import fills a new table).
+
+    Two more methods are looked up on the table's class when it has them, so they are not required here:
+    ``validate_record`` and ``create_index`` (``snapshot.restore``).
+    """
 
     @property
     def table_name(self) -> str: ...
@@ -32,87 +26,29 @@ class TableLike(Protocol):
     def primary_key(self) -> str: ...
     @property
     def schema(self) -> Mapping[str, Any] | None: ...
+    @property
+    def records(self) -> dict[Any, Record]: ...
+    @property
+    def indexes(self) -> Mapping[Any, Any]: ...
+
+    _next_pk: int
 
     def columns(self) -> list[Any]: ...
-    def _match(self, where: Any) -> list[Record]: ...
     def insert(self, record: Record, *, skip_validation: bool = ...) -> Any: ...
 
 
 class DatabaseLike(Protocol):
-    """What an import uses of a database."""
+    """A database as storage sees it: its tables by name, and creating and dropping one."""
 
     @property
-    def tables(self) -> Mapping[str, Any]: ...
+    def tables(self) -> Mapping[Any, TableLike]: ...
 
     def create_table(
         self, table_name: str, primary_key: str = ..., schema: Mapping[str, Any] | None = ...
-    ) -> Any: ...
+    ) -> TableLike: ...
 
     def drop_table(self, table_name: str) -> None: ...
 
 
-def show_path(path: str | os.PathLike[str]) -> str:
-    """A file name as messages and log lines show it."""
-    return repr(os.fspath(path))
-
-
-def ensure_free(db: DatabaseLike, table_name: str) -> None:
-    """``DuplicateTableError`` when ``table_name`` is taken: checked before an import reads its file.
-
-    Example:
-        >>> from dictdb import DictDB
-        >>> db = DictDB()
-        >>> _ = db.create_table("t")
-        >>> ensure_free(db, "t")
-        Traceback (most recent call last):
-        ...
-        dictdb.exceptions.DuplicateTableError: table 't' already exists; pick another name, or drop_table(...
-    """
-    if table_name in db.tables:
-        raise DuplicateTableError(
-            f"table {table_name!r} already exists; pick another name, or drop_table({table_name!r}) first"
-        )
-
-
-def fill_new_table(
-    db: DatabaseLike,
-    table_name: str,
-    primary_key: str,
-    schema: Mapping[str, Any] | None,
-    records: Iterable[Record],
-    *,
-    skip_validation: bool,
-    locate: Callable[[int], str],
-) -> Any:
-    """Create ``table_name`` in ``db`` holding ``records``; on any error drop it again and re-raise.
-
-    Records go in one by one, so an error names its record: ``locate(position)`` says where it came from
-    (``"'people.csv', line 7"``). The table is created first (``DuplicateTableError`` before any work) and
-    is visible, filling, until this returns; a failed import leaves no table behind.
-
-    Example:
-        >>> from dictdb import DictDB
-        >>> db = DictDB()
-        >>> fill_new_table(db, "t", "id", {"x": int}, [{"x": 1}, {"x": "2"}], skip_validation=False,
-        ...                locate=lambda i: f"row {i + 1}")
-        Traceback (most recent call last):
-        ...
-        dictdb.exceptions.SchemaValidationError: row 2: table 't': field 'x' expects int, got str ('2')
-        >>> db.list_tables()
-        []
-    """
-    table = db.create_table(table_name, primary_key=primary_key, schema=schema)
-    try:
-        insert = table.insert
-        for position, record in enumerate(records):
-            try:
-                insert(record, skip_validation=skip_validation)
-            except (SchemaValidationError, DuplicateKeyError) as exc:
-                raise type(exc)(f"{locate(position)}: {exc}") from None
-            except TypeError as exc:  # a primary key that cannot be a key (a list, None...)
-                raise TypeError(f"{locate(position)}: {exc}") from None
-    except BaseException:
-        with contextlib.suppress(TableNotFoundError):  # another thread dropped it already
-            db.drop_table(table_name)
-        raise
-    return table
+#: A database of one concrete class, kept through a call (``restore`` returns what its factory made).
+DB = TypeVar("DB", bound=DatabaseLike)

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from dictdb import BackupManager, DictDB, backup
-from dictdb.storage import backup_files, persistence
+from dictdb import BackupManager, DictDB
+from dictdb.storage.backups import files as backup_files
+from dictdb.storage.backups import manager as backup
+from dictdb.storage.files import persistence
 
 FULL = re.compile(r"dictdb_backup_\d{8}T\d{6}_\d{6}\.(json|pickle)")
 DELTA = re.compile(r"dictdb_delta_\d{8}T\d{6}_\d{6}\.json")

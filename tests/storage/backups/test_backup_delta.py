@@ -11,10 +11,10 @@ import pytest
 
 from dictdb import DatabaseFileError, DictDB, UnsupportedValueError
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage import snapshot
-from dictdb.storage.changes import TableChanges, take_delta, take_full
-from dictdb.storage.delta import Delta, Restoring, read_delta, write_delta
-from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+from dictdb.storage.backups.changes import TableChanges, take_delta, take_full
+from dictdb.storage.backups.delta import Delta, Restoring, read_delta, write_delta
+from dictdb.storage.files import snapshot
+from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
 from tests.support.persistence_helpers import EVERY_TYPE, assert_same_db, sample_db
 from tests.support.value_strategies import assert_same
 

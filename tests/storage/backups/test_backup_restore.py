@@ -15,7 +15,8 @@ import pytest
 
 from dictdb import BackupManager, DatabaseFileError, DictDB
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage import atomic, backup_files
+from dictdb.storage.backups import files as backup_files
+from dictdb.storage.files import atomic
 from tests.support.persistence_helpers import IndexedDB, assert_same_db, sample_db
 
 WAIT = 5.0

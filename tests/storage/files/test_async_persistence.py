@@ -12,7 +12,7 @@ import pytest
 
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage import persistence
+from dictdb.storage.files import persistence
 from tests.support.persistence_helpers import assert_same_db, sample_db
 
 FORMATS = ["json", "pickle"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from dictdb.storage import atomic
-from dictdb.storage.atomic import atomic_write
+from dictdb.storage.files import atomic
+from dictdb.storage.files.atomic import atomic_write
 from tests.support.faults import STEPS, inject_fault, temp_files
 
 OLD = b'{"old": "content"}\n'

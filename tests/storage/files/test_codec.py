@@ -1,5 +1,5 @@
-"""The tagged JSON encoding (dictdb.storage.codec): every supported value round-trips exactly through JSON
-text, tag-shaped user dicts are escaped, and anything else is refused with its table, pk and field."""
+"""The tagged JSON encoding (dictdb.storage.files.codec): every supported value round-trips exactly through
+JSON text, tag-shaped user dicts are escaped, and anything else is refused with its table, pk and field."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 
 from dictdb.exceptions import DictDBError, UnsupportedValueError
-from dictdb.storage import codec
+from dictdb.storage.files import codec
 from tests.support.value_strategies import assert_same, records, values
 
 

@@ -21,9 +21,9 @@ import pytest
 
 from dictdb import logger
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
-from dictdb.storage import atomic, frames
-from dictdb.storage.frames import FRAME_MAGIC, HEADER_MAGIC, HEADER_SIZE, header_bytes
-from dictdb.storage.journal import JOURNAL_VERSION, JournalWriter, read_journal
+from dictdb.storage.files import atomic, frames
+from dictdb.storage.files.frames import FRAME_MAGIC, HEADER_MAGIC, HEADER_SIZE, header_bytes
+from dictdb.storage.files.journal import JOURNAL_VERSION, JournalWriter, read_journal
 from tests.support.faults import os_error
 from tests.support.persistence_helpers import EVERY_TYPE
 from tests.support.value_strategies import assert_same

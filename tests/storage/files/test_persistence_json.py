@@ -14,7 +14,7 @@ import pytest
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, DictDBError, UnsupportedValueError
 from dictdb.index import SortedIndex
-from dictdb.storage import atomic
+from dictdb.storage.files import atomic
 from tests.support.persistence_helpers import IndexedDB, NoIndexDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"

@@ -16,7 +16,7 @@ import pytest
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
 from dictdb.index import SortedIndex
-from dictdb.storage import atomic, pickle_safe
+from dictdb.storage.files import atomic, pickle_safe
 from tests.support.persistence_helpers import IndexedDB, assert_same_db, indexed_db, sample_db
 
 DATA = Path(__file__).parent / "data"

@@ -14,7 +14,7 @@ import pytest
 
 from dictdb import DictDB
 from dictdb.exceptions import DatabaseFileError, UnsupportedValueError
-from dictdb.storage import atomic, document, pickle_safe, snapshot
+from dictdb.storage.files import atomic, document, pickle_safe, snapshot
 from tests.reliability.hostile_pickles import Reduce, hostile_corpus
 from tests.support.persistence_helpers import EVERY_TYPE, assert_same_db, sample_db
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dictdb import DictDB
-from dictdb.storage import persistence, snapshot
+from dictdb.storage.files import persistence, snapshot
 from tests.support.persistence_helpers import EVERY_TYPE, assert_same_db
 
 FORMATS = ["json", "pickle"]

@@ -19,7 +19,7 @@ from dictdb import (
     Table,
 )
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.files.atomic import TEMP_SUFFIX
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -21,7 +21,7 @@ from dictdb import (
     Table,
 )
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.files.atomic import TEMP_SUFFIX
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv", encoding: str = "utf-8") -> Path:

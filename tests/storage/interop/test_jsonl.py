@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dictdb import DatabaseFileError, DictDB, DuplicateKeyError, SchemaValidationError, Table
 from dictdb.exceptions import DatabaseFileNotFoundError, DuplicateTableError, UnsupportedValueError
-from dictdb.storage.atomic import TEMP_SUFFIX
+from dictdb.storage.files.atomic import TEMP_SUFFIX
 from tests.support.value_strategies import assert_same
 from tests.support.value_strategies import records as any_records
 

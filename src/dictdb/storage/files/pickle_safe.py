@@ -30,9 +30,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
-from dictdb.storage import codec, document, schema_names
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+from dictdb.storage.files import codec, document, schema_names
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
 
 __all__ = ["ALLOWED_GLOBALS", "CHUNK", "VERSION", "SafeUnpickler", "read_pickle", "write_pickle"]
 
@@ -113,7 +113,7 @@ class SafeUnpickler(pickle.Unpickler):
 
     Example:
         >>> import io, os, pickle
-        >>> from dictdb.storage.pickle_safe import SafeUnpickler
+        >>> from dictdb.storage.files.pickle_safe import SafeUnpickler
         >>> SafeUnpickler(io.BytesIO(pickle.dumps({"when": (1, 2)}))).load()
         {'when': (1, 2)}
         >>> SafeUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
@@ -146,8 +146,8 @@ def write_pickle(snapshot: DatabaseSnapshot, path: Path) -> None:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.pickle_safe import read_pickle, write_pickle
-        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+        >>> from dictdb.storage.files.pickle_safe import read_pickle, write_pickle
+        >>> from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
         >>> path = os.path.join(tempfile.mkdtemp(), "db.pickle")
         >>> table = TableSnapshot("t", "id", None, {}, 2, [{"id": 1, "s": {2}}])
         >>> write_pickle(DatabaseSnapshot([table]), path)
@@ -234,7 +234,7 @@ def read_pickle(path: Path) -> DatabaseSnapshot:
 
     Example:
         >>> import os, pickle, tempfile
-        >>> from dictdb.storage.pickle_safe import read_pickle
+        >>> from dictdb.storage.files.pickle_safe import read_pickle
         >>> path = os.path.join(tempfile.mkdtemp(), "evil.pickle")
         >>> _ = open(path, "wb").write(pickle.dumps(os.system))
         >>> read_pickle(path)

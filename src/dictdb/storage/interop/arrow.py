@@ -13,10 +13,11 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 from dictdb.log import Gate
-from dictdb.storage.tables import DatabaseLike, TableLike, fill_new_table
+from dictdb.storage.interop.new_table import fill_new_table
+from dictdb.storage.tables import DB, TableLike
 
 _logs = Gate(__name__)
 
@@ -36,8 +37,6 @@ _ARROW_TYPES: dict[Any, str] = {
 
 _UNIONS: tuple[Any, ...] = (typing.Union, types.UnionType)
 
-DB = TypeVar("DB", bound=DatabaseLike)
-
 
 def require_pyarrow(what: str) -> ModuleType:
     """pyarrow, or an ``ImportError`` that says which extra to install.
@@ -56,23 +55,21 @@ def require_pyarrow(what: str) -> ModuleType:
     return module
 
 
-def to_arrow(table: TableLike) -> Any:
-    """Every record of ``table`` as a ``pyarrow.Table``.
+def to_arrow(table: TableLike, rows: list[Record]) -> Any:
+    """``rows``, records of ``table`` (``Table.to_arrow`` passes all of them), as a ``pyarrow.Table``.
 
     Example:
         >>> from dictdb import Table
         >>> t = Table("t", schema={"name": str})
         >>> t.insert({"name": "ada"})
         1
-        >>> print(to_arrow(t).schema)
+        >>> print(to_arrow(t, t.select()).schema)
         name: string
         id: int64
     """
     pa = require_pyarrow("Table.to_arrow")
-    rows = table._match(None)
     result = rows_to_arrow(pa, table, rows)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.debug("to_arrow", table.table_name, len(rows))
+    _logs.event("to_arrow", table.table_name, len(rows))
     return result
 
 
@@ -140,6 +137,5 @@ def from_arrow(factory: Callable[[], DB], tables: Mapping[str, Any], primary_key
         # A reader (what DuckDB's .arrow() returns) is read to its end here, once.
         rows = (data.read_all() if isinstance(data, pa.RecordBatchReader) else data).to_pylist()
         fill_new_table(db, name, primary_key, None, rows, skip_validation=False, locate=_arrow_rows(name))
-        if _logs.core.enabled is not _logs.quiet:
-            _logs.info("from_arrow", name, len(rows))
+        _logs.event("from_arrow", name, len(rows))
     return db

@@ -90,7 +90,7 @@ def atomic_write(
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.atomic import atomic_write
+        >>> from dictdb.storage.files.atomic import atomic_write
         >>> target = os.path.join(tempfile.mkdtemp(), "notes.txt")
         >>> with atomic_write(target) as f:
         ...     _ = f.write("all or nothing")

@@ -99,7 +99,7 @@ def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
 
     Example:
         >>> from decimal import Decimal
-        >>> from dictdb.storage.codec import encode_record
+        >>> from dictdb.storage.files.codec import encode_record
         >>> encode_record({"id": 1, "price": Decimal("9.90")}, table="items", pk_field="id")
         {'id': 1, 'price': {'$decimal': '9.90'}}
     """
@@ -152,7 +152,7 @@ def encode(value: Any, *, table: Any, what: str) -> Any:
     """The JSON-ready form of a value that is not a record (a table's schema, index definitions, name).
 
     Example:
-        >>> from dictdb.storage.codec import encode
+        >>> from dictdb.storage.files.codec import encode
         >>> encode({"$weird": "hash"}, table="t", what="index definitions")
         {'$dict': [['$weird', 'hash']]}
     """
@@ -167,7 +167,7 @@ def is_plain_mapping(mapping: dict[Any, Any]) -> bool:
     """Whether ``mapping`` is written as a JSON object as it is: string keys, and not shaped like a tag.
 
     Example:
-        >>> from dictdb.storage.codec import is_plain_mapping
+        >>> from dictdb.storage.files.codec import is_plain_mapping
         >>> is_plain_mapping({"a": 1}), is_plain_mapping({"$a": 1}), is_plain_mapping({1: "a"})
         (True, False, False)
     """
@@ -363,7 +363,7 @@ def decode_hook(obj: dict[str, Any]) -> Any:
 
     Example:
         >>> import json
-        >>> from dictdb.storage.codec import decode_hook
+        >>> from dictdb.storage.files.codec import decode_hook
         >>> text = '{"when": {"$date": "2024-02-29"}, "t": {"$tuple": [1, 2]}}'
         >>> json.loads(text, object_hook=decode_hook)
         {'when': datetime.date(2024, 2, 29), 't': (1, 2)}

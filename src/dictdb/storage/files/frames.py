@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
-from dictdb.log import logger
-from dictdb.storage.codec import _SUPPORTED_NAMES, _type_name
-from dictdb.storage.pickle_safe import SafeUnpickler, _PlainPickler, _Refused
+from dictdb.log import Gate
+from dictdb.storage.files.codec import _SUPPORTED_NAMES, _type_name
+from dictdb.storage.files.pickle_safe import SafeUnpickler, _PlainPickler, _Refused
 
 __all__ = [
     "FRAME_MAGIC",
@@ -60,6 +60,8 @@ __all__ = [
     "header_bytes",
     "read_journal",
 ]
+
+_logs = Gate(__name__)
 
 JOURNAL_VERSION = 1
 
@@ -130,7 +132,7 @@ def header_bytes(generation: int) -> bytes:
     """The 32-byte header of a journal of ``generation``.
 
     Example:
-        >>> from dictdb.storage.frames import HEADER_SIZE, header_bytes
+        >>> from dictdb.storage.files.frames import HEADER_SIZE, header_bytes
         >>> header = header_bytes(7)
         >>> len(header) == HEADER_SIZE, header[:14]
         (True, b'DictDB journal')
@@ -149,7 +151,7 @@ def encode_frame(payload: Any) -> bytes:
     larger than ``MAX_PAYLOAD``; nothing has been written anywhere then.
 
     Example:
-        >>> from dictdb.storage.frames import encode_frame
+        >>> from dictdb.storage.files.frames import encode_frame
         >>> frame = encode_frame({"insert": [{"id": 1}]})
         >>> frame[:4]
         b'\\xd7DJF'
@@ -192,7 +194,7 @@ def read_journal(path: str | os.PathLike[str], *, last: bool) -> JournalContent:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.frames import encode_frame, header_bytes, read_journal
+        >>> from dictdb.storage.files.frames import encode_frame, header_bytes, read_journal
         >>> path = os.path.join(tempfile.mkdtemp(), "journal-1")
         >>> frame = encode_frame(["set", 1])
         >>> _ = open(path, "wb").write(header_bytes(1) + frame + frame[:5])
@@ -304,7 +306,7 @@ def _torn(path: str | os.PathLike[str], pos: int, kept: int, last: bool, what: s
             f"{what} (byte offset {pos}), and this is not the newest journal, where only a crash could "
             f"leave that: the journal is damaged; restore the database folder from a backup",
         )
-    logger.warning(
+    _logs.warning(
         "journal {path}: {what}, a write torn by a crash; dropped it and kept the {count} frames before "
         "byte offset {offset}",
         path=os.fspath(path),

@@ -22,8 +22,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, UnsupportedValueError
-from dictdb.storage import schema_names
-from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+from dictdb.storage.files import schema_names
+from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
 
 __all__ = ["FORMAT", "VERSION", "check_meta", "meta", "parse", "parse_table", "table_header"]
 
@@ -43,7 +43,7 @@ def meta(version_: int = VERSION) -> dict[str, Any]:
     """The ``_meta`` object of a file written now, in layout ``version_``.
 
     Example:
-        >>> from dictdb.storage.document import meta
+        >>> from dictdb.storage.files.document import meta
         >>> sorted(meta())
         ['format', 'library_version', 'saved_at', 'version']
     """
@@ -68,8 +68,8 @@ def table_header(table: TableSnapshot) -> dict[str, Any]:
     become names. ``UnsupportedValueError`` when a setting cannot be written.
 
     Example:
-        >>> from dictdb.storage.document import table_header
-        >>> from dictdb.storage.snapshot import TableSnapshot
+        >>> from dictdb.storage.files.document import table_header
+        >>> from dictdb.storage.files.snapshot import TableSnapshot
         >>> table_header(TableSnapshot("users", "id", {"id": int}, {"age": "sorted"}, 3, []))
         {'primary_key': 'id', 'schema': {'id': 'int'}, 'indexes': {'age': 'sorted'}, 'next_pk': 3}
     """
@@ -103,7 +103,7 @@ def parse(doc: Any, source: Source, *, newest: int = VERSION) -> DatabaseSnapsho
     newer one only lays it out differently in its file, which its reader has undone before this.
 
     Example:
-        >>> from dictdb.storage.document import parse
+        >>> from dictdb.storage.files.document import parse
         >>> doc = {"tables": {"users": {"primary_key": "id", "schema": None, "records": [{"id": 1}]}}}
         >>> parse(doc, "old.json").tables[0].records
         [{'id': 1}]
@@ -129,7 +129,7 @@ def parse_table(name: Any, table: Any, source: Source) -> TableSnapshot:
     naming ``source``, the table and the place when anything is missing or of the wrong type.
 
     Example:
-        >>> from dictdb.storage.document import parse_table
+        >>> from dictdb.storage.files.document import parse_table
         >>> found = {"primary_key": "id", "schema": {"id": "int"}, "indexes": {}, "next_pk": 2,
         ...          "records": [{"id": 1}]}
         >>> parse_table("users", found, "delta.json").schema
@@ -143,7 +143,7 @@ def check_meta(found: Any, source: Source, newest: int = VERSION) -> int:
     when it is not a DictDB file's, or of a version above ``newest``.
 
     Example:
-        >>> from dictdb.storage.document import check_meta
+        >>> from dictdb.storage.files.document import check_meta
         >>> check_meta({"format": "dictdb", "version": 1}, "db.json")
         1
     """

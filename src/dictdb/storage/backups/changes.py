@@ -2,7 +2,7 @@
 drained in the same step, and the way to put the drained changes back when the backup's file cannot be
 written (so the next backup still holds them: a failed backup loses nothing).
 
-Besides what ``snapshot.py`` uses of tables, this module calls two private Table methods,
+Besides what ``snapshot`` uses of tables, this module calls two private Table methods,
 ``_drain_changes()`` and ``_restore_changes(upserts, delete)`` (the ``DrainableTable`` protocol).
 
 Which tables were created or dropped since the last backup is told by identity: the caller keeps, from the
@@ -18,14 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dictdb._core import records as _records
-from dictdb.storage import snapshot
-from dictdb.storage.snapshot import (
-    DatabaseLike,
-    DatabaseSnapshot,
-    TableLike,
-    TableSnapshot,
-    index_definitions,
-)
+from dictdb.storage.files import snapshot
+from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot, index_definitions
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 __all__ = ["Drained", "Registry", "TableChanges", "TakenDelta", "take_delta", "take_full"]
 
@@ -94,7 +89,7 @@ class Drained:
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.changes import take_full
+        >>> from dictdb.storage.backups.changes import take_full
         >>> db = DictDB()
         >>> users = db.create_table("users")
         >>> users.insert({"name": "ada"})
@@ -143,7 +138,7 @@ def take_full(db: DrainableDatabase) -> tuple[DatabaseSnapshot, Drained, Registr
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.changes import take_full
+        >>> from dictdb.storage.backups.changes import take_full
         >>> db = DictDB()
         >>> db.create_table("users").insert({"name": "ada"})
         1
@@ -173,7 +168,7 @@ def take_delta(db: DrainableDatabase, registry: Registry) -> TakenDelta:
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.changes import take_delta, take_full
+        >>> from dictdb.storage.backups.changes import take_delta, take_full
         >>> db = DictDB()
         >>> users = db.create_table("users")
         >>> users.insert([{"name": "ada"}, {"name": "bob"}])

@@ -16,9 +16,9 @@ import os
 from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
-from dictdb.storage import codec, document
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.snapshot import DatabaseSnapshot
+from dictdb.storage.files import codec, document
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.files.snapshot import DatabaseSnapshot
 
 __all__ = ["read_json", "read_tagged", "write_json"]
 
@@ -37,8 +37,8 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.jsonfile import read_json, write_json
-        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot
+        >>> from dictdb.storage.files.jsonfile import read_json, write_json
+        >>> from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
         >>> path = os.path.join(tempfile.mkdtemp(), "db.json")
         >>> table = TableSnapshot("t", "id", None, {}, 2, [{"id": 1, "b": b"hi"}])
         >>> write_json(DatabaseSnapshot([table]), path)
@@ -86,7 +86,7 @@ def read_json(path: Path) -> DatabaseSnapshot:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.jsonfile import read_json
+        >>> from dictdb.storage.files.jsonfile import read_json
         >>> path = os.path.join(tempfile.mkdtemp(), "old.json")
         >>> text = '{"tables": {"t": {"primary_key": "id", "schema": null, "records": []}}}'
         >>> _ = open(path, "w").write(text)
@@ -103,7 +103,7 @@ def read_tagged(path: Path) -> Any:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.jsonfile import read_tagged
+        >>> from dictdb.storage.files.jsonfile import read_tagged
         >>> path = os.path.join(tempfile.mkdtemp(), "doc.json")
         >>> _ = open(path, "w").write('{"when": {"$date": "2024-02-29"}}')
         >>> read_tagged(path)

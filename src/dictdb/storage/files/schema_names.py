@@ -50,7 +50,7 @@ def name_of(tp: Any) -> str:
     Example:
         >>> from typing import Optional
         >>> from decimal import Decimal
-        >>> from dictdb.storage.schema_names import name_of
+        >>> from dictdb.storage.files.schema_names import name_of
         >>> name_of(int), name_of(Optional[Decimal]), name_of(int | None)
         ('int', 'Optional[Decimal]', 'int | None')
     """
@@ -72,7 +72,7 @@ def type_of(name: Any) -> Any:
     """The schema type a file name stands for; ``ValueError`` when the name is not in the fixed table.
 
     Example:
-        >>> from dictdb.storage.schema_names import type_of
+        >>> from dictdb.storage.files.schema_names import type_of
         >>> type_of("datetime"), type_of("Optional[int]"), type_of("str | None")
         (<class 'datetime.datetime'>, typing.Optional[int], str | None)
     """

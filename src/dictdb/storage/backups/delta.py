@@ -24,11 +24,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dictdb.exceptions import DatabaseFileError
-from dictdb.storage import codec, document
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.changes import TableChanges
-from dictdb.storage.jsonfile import read_tagged
-from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot, keyed_records
+from dictdb.storage.backups.changes import TableChanges
+from dictdb.storage.files import codec, document
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.files.jsonfile import read_tagged
+from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot, keyed_records
 
 __all__ = ["FORMAT", "VERSION", "Delta", "Restoring", "read_delta", "write_delta"]
 
@@ -61,9 +61,9 @@ def write_delta(delta: Delta, path: Path) -> None:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.changes import TableChanges
-        >>> from dictdb.storage.delta import Delta, read_delta, write_delta
-        >>> from dictdb.storage.snapshot import TableSnapshot
+        >>> from dictdb.storage.backups.changes import TableChanges
+        >>> from dictdb.storage.backups.delta import Delta, read_delta, write_delta
+        >>> from dictdb.storage.files.snapshot import TableSnapshot
         >>> path = os.path.join(tempfile.mkdtemp(), "delta.json")
         >>> users = TableSnapshot("users", "id", None, {}, 3, [{"id": 2, "name": "bob"}])
         >>> write_delta(Delta("dictdb_backup_x.json", 1, [], [TableChanges(users, False, [1])]), path)
@@ -115,7 +115,7 @@ def read_delta(path: Path) -> Delta:
     Example:
         >>> import os, tempfile
         >>> from dictdb.exceptions import DatabaseFileError
-        >>> from dictdb.storage.delta import read_delta
+        >>> from dictdb.storage.backups.delta import read_delta
         >>> path = os.path.join(tempfile.mkdtemp(), "delta.json")
         >>> _ = open(path, "w").write('{"_meta": {"format": "dictdb"}, "tables": {}}')
         >>> try:
@@ -175,9 +175,9 @@ class Restoring:
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.changes import TableChanges
-        >>> from dictdb.storage.delta import Delta, Restoring
-        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot, restore
+        >>> from dictdb.storage.backups.changes import TableChanges
+        >>> from dictdb.storage.backups.delta import Delta, Restoring
+        >>> from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot, restore
         >>> full = TableSnapshot("t", "id", None, {}, 3, [{"id": 1}, {"id": 2, "v": 0}])
         >>> state = Restoring(DatabaseSnapshot([full]), "full.json")
         >>> change = TableChanges(TableSnapshot("t", "id", None, {}, 4, [{"id": 2, "v": 1}, {"id": 3}]),

@@ -1,6 +1,6 @@
 """``BackupManager``: full and incremental backups of a database to a folder, periodic and on demand, and
-the restore that reads them back. docs/backups.md is the guide; the files are ``storage/backup_files.py``
-(names, chain, retention), ``storage/changes.py`` (taking changes out) and ``storage/delta.py`` (deltas).
+the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, chain,
+retention), ``changes`` (taking changes out) and ``delta`` (deltas).
 
 Threads: backups run one at a time (``_backup_lock``). They run in the caller's thread for ``backup_*``,
 in the periodic thread, and in a short-lived timer thread for ``notify_change``, which never backs up in the
@@ -21,15 +21,19 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from loguru import logger
-
 from dictdb.database import DictDB
-from dictdb.storage import FORMATS, backup_files, changes, persistence
-from dictdb.storage.changes import Registry
-from dictdb.storage.delta import Delta, write_delta
+from dictdb.log import Gate
+from dictdb.storage.backups import changes
+from dictdb.storage.backups import files as backup_files
+from dictdb.storage.backups.changes import Registry
+from dictdb.storage.backups.delta import Delta, write_delta
+from dictdb.storage.files import persistence
+from dictdb.storage.files.persistence import FORMATS
 from dictdb.table import Table
 
 __all__ = ["BackupManager"]
+
+_logs = Gate(__name__)
 
 #: ``on_backup_failure(exception, consecutive_failures)``, as ``dctdb`` calls it.
 FailureCallback = Callable[[Exception, int], object]
@@ -252,7 +256,7 @@ class BackupManager:
         try:
             backup_files.prune(self.backup_dir, keep)
         except OSError as exc:  # housekeeping: the backup itself succeeded; the next one retries
-            logger.warning("dictdb backup retention in {} failed: {!r}", self.backup_dir, exc)
+            _logs.warning("dictdb backup retention in {} failed: {!r}", self.backup_dir, exc)
 
     def _begin(self) -> None:
         with self._state:
@@ -270,12 +274,12 @@ class BackupManager:
                 os.remove(path)
         self._consecutive_failures += 1
         failures = self._consecutive_failures
-        logger.error("dictdb backup to {} failed ({} in a row): {!r}", self.backup_dir, failures, exc)
+        _logs.error("dictdb backup to {} failed ({} in a row): {!r}", self.backup_dir, failures, exc)
         if self._on_backup_failure is not None:
             try:
                 self._on_backup_failure(exc, failures)
             except Exception:
-                logger.exception("dictdb backup: on_backup_failure raised; ignored")
+                _logs.exception("dictdb backup: on_backup_failure raised; ignored")
         self._end()
 
     def _end(self) -> None:
@@ -340,7 +344,7 @@ class BackupManager:
             if self._has_unsaved_changes():
                 self.backup_now()
         except Exception:
-            logger.exception("dictdb backup: the notified backup raised")
+            _logs.exception("dictdb backup: the notified backup raised")
 
     # -- the periodic thread ------------------------------------------------------------------------------
 
@@ -395,7 +399,7 @@ class BackupManager:
         for waited in (thread, *timers):
             waited.join(max(0.0, deadline - time.monotonic()))
         if any(waited.is_alive() for waited in (thread, *timers)):
-            logger.warning(
+            _logs.warning(
                 "dictdb backup: a backup still runs after {} s; stopped without a final one", timeout
             )
             return
@@ -407,7 +411,7 @@ class BackupManager:
             try:
                 self.backup_now()  # reports its own failures; this guard is for anything else
             except Exception:
-                logger.exception("dictdb backup: the periodic backup raised")
+                _logs.exception("dictdb backup: the periodic backup raised")
 
     # -- auto_notify --------------------------------------------------------------------------------------
 
@@ -435,7 +439,7 @@ class BackupManager:
         try:
             self.notify_change()
         except Exception:
-            logger.exception("dictdb backup: notify_change failed after a write")
+            _logs.exception("dictdb backup: notify_change failed after a write")
 
 
 def _check_number(name: str, value: Any, *, minimum: float, inclusive: bool) -> None:

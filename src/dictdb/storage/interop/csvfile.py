@@ -11,14 +11,15 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.csvcells import CellError, Converter, converter_for, infer_converter, to_text
-from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.interop.csvcells import CellError, Converter, converter_for, infer_converter, to_text
+from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 _logs = Gate(__name__)
 
@@ -81,8 +82,7 @@ def import_csv(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {parsed.lines[position]}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_csv", table_name, len(records), path=os.fspath(path))
+    _logs.event("import_csv", table_name, len(records), {"path": os.fspath(path)})
     return len(records)
 
 
@@ -166,13 +166,16 @@ def _record(parsed: _Rows, converters: list[tuple[Converter, bool]], index: int,
 def export_csv(
     table: TableLike,
     path: Path,
-    records: Iterable[Record] | None,
+    rows: list[Record],
     columns: list[Any] | None,
-    where: Any,
     delimiter: str,
     encoding: str,
+    *,
+    table_rows: bool,
 ) -> int:
-    """Write ``records`` (default: the rows of ``table`` matching ``where``) to ``path`` as CSV.
+    """Write ``rows`` to ``path`` as CSV. ``table_rows``: they are records of ``table`` it chose itself (not
+    records the caller passed), so the header defaults to its schema's fields, and ``columns`` may name any
+    of its columns.
 
     Example:
         >>> import os, tempfile
@@ -181,28 +184,24 @@ def export_csv(
         >>> t.insert([{"x": 1, "ok": True}, {"x": None, "ok": False}])
         [1, 2]
         >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-        >>> export_csv(t, path, None, None, None, ";", "utf-8")
+        >>> export_csv(t, path, t.select(), None, ";", "utf-8", table_rows=True)
         2
         >>> print(open(path).read(), end="")
         x;ok;id
         1;true;1
         ;false;2
     """
-    if records is not None and where is not None:
-        raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
-    rows = table._match(where) if records is None else list(records)
     for position, row in enumerate(rows):
         if not isinstance(row, dict):
             raise TypeError(f"record {position} to export is a {type(row).__name__}, not a dict")
-    header = _export_columns(table, rows, columns, records is None)
+    header = _export_columns(table, rows, columns, table_rows)
     with atomic_write(path, "w", encoding=encoding, newline="") as out:
         writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
         if header:
             writer.writerow([to_text(name) for name in header])
         for row in rows:
             writer.writerow([to_text(row.get(name)) for name in header])
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_csv", table.table_name, len(rows), path=os.fspath(path))
+    _logs.event("export_csv", table.table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 

@@ -1,57 +1,28 @@
 """A point-in-time, plain-data view of a database (``take``) and the way back to tables (``restore``).
 
-This is the one module of ``storage`` that touches tables. It relies on exactly these names, listed in the
-two protocols below: ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``;
-``table.primary_key``, ``table.schema``, ``table.records`` (pk -> record), ``table.indexes``
-(field, or tuple of fields for a composite index -> index object, definition read by ``_index_kind``),
-``table._next_pk``; and, when a table has them, ``table.validate_record(record)`` and
-``table.create_index(field, kind, unique=...)``.
+Of a database it uses ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``; of a table
+``primary_key``, ``schema``, ``records`` (pk -> record), ``indexes`` (field, or tuple of fields for a
+composite index -> index object, definition read by ``_index_kind``) and ``_next_pk``; and, when a table has
+them, ``validate_record(record)`` and ``create_index(field, kind, unique=...)`` (the protocols of
+``storage/tables.py``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from operator import eq
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from dictdb._core import records as _records
 from dictdb.exceptions import DatabaseFileError, DictDBError
+from dictdb.storage.tables import DB, DatabaseLike, TableLike
 
 __all__ = ["DatabaseSnapshot", "TableSnapshot", "keyed_records", "restore", "table_snapshot", "take"]
 
 Record = dict[Any, Any]
-
-
-class TableLike(Protocol):
-    """What ``take`` and ``restore`` use of a table."""
-
-    @property
-    def primary_key(self) -> Any: ...
-    @property
-    def schema(self) -> Mapping[Any, Any] | None: ...
-    @property
-    def records(self) -> dict[Any, Record]: ...
-    @property
-    def indexes(self) -> Mapping[Any, Any]: ...
-
-    _next_pk: int
-
-
-class DatabaseLike(Protocol):
-    """What ``take`` and ``restore`` use of a database."""
-
-    @property
-    def tables(self) -> Mapping[Any, TableLike]: ...
-
-    def create_table(
-        self, table_name: str, primary_key: str = ..., schema: dict[str, Any] | None = ...
-    ) -> TableLike: ...
-
-
-DB = TypeVar("DB", bound=DatabaseLike)
 
 
 @dataclass(frozen=True)
@@ -92,7 +63,7 @@ def take(db: DatabaseLike) -> DatabaseSnapshot:
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.snapshot import take
+        >>> from dictdb.storage.files.snapshot import take
         >>> db = DictDB()
         >>> users = db.create_table("users")
         >>> users.insert({"name": "ada"})
@@ -133,7 +104,7 @@ def table_snapshot(
 
     Example:
         >>> from dictdb import Table
-        >>> from dictdb.storage.snapshot import table_snapshot
+        >>> from dictdb.storage.files.snapshot import table_snapshot
         >>> users = Table("users")
         >>> users.insert({"name": "ada"})
         1
@@ -186,7 +157,7 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
 
     Example:
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.snapshot import DatabaseSnapshot, TableSnapshot, restore
+        >>> from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot, restore
         >>> table = TableSnapshot("users", "id", None, {}, 2, [{"id": 1, "name": "ada"}])
         >>> restore(DatabaseSnapshot([table]), DictDB, "users.json").get_table("users").get(1)
         {'id': 1, 'name': 'ada'}
@@ -236,7 +207,7 @@ def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[A
     record when one has no key, a null, NaN or unhashable one, or one an earlier record has.
 
     Example:
-        >>> from dictdb.storage.snapshot import TableSnapshot, keyed_records
+        >>> from dictdb.storage.files.snapshot import TableSnapshot, keyed_records
         >>> keyed_records(TableSnapshot("t", "id", None, {}, 3, [{"id": 1}, {"id": 2}]), "db.json")
         {1: {'id': 1}, 2: {'id': 2}}
     """

@@ -11,19 +11,21 @@ from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.arrow import require_pyarrow, rows_to_arrow
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.interop.arrow import require_pyarrow, rows_to_arrow
+from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 _logs = Gate(__name__)
 
 __all__ = ["export_parquet", "import_parquet"]
 
 Path = str | os.PathLike[str]
+Record = dict[Any, Any]
 
 
-def export_parquet(table: TableLike, path: Path, where: Any) -> int:
-    """Write the rows of ``table`` matching ``where`` to the Parquet file ``path``; returns how many.
+def export_parquet(table: TableLike, path: Path, rows: list[Record]) -> int:
+    """Write ``rows``, records of ``table``, to the Parquet file ``path``; returns how many.
 
     Example:
         >>> import os, tempfile
@@ -33,18 +35,16 @@ def export_parquet(table: TableLike, path: Path, where: Any) -> int:
         >>> t.insert([{"x": 1.5}, {"x": 2.5}])
         [1, 2]
         >>> path = os.path.join(tempfile.mkdtemp(), "t.parquet")
-        >>> export_parquet(t, path, None), pq.read_table(path).num_rows
+        >>> export_parquet(t, path, t.select()), pq.read_table(path).num_rows
         (2, 2)
     """
     pa = require_pyarrow("Table.export_parquet")
     import pyarrow.parquet as pq
 
-    rows = table._match(where)
     data = rows_to_arrow(pa, table, rows)
     with atomic_write(path, "wb") as out:
         pq.write_table(data, out)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_parquet", table.table_name, len(rows), path=os.fspath(path))
+    _logs.event("export_parquet", table.table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 
@@ -82,6 +82,5 @@ def import_parquet(
         skip_validation=False,
         locate=lambda position: f"cannot import {shown}, row {position + 1}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_parquet", table_name, len(rows), path=os.fspath(path))
+    _logs.event("import_parquet", table_name, len(rows), {"path": os.fspath(path)})
     return len(rows)

@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loguru import logger
-
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
-from dictdb.storage import delta, persistence, snapshot
-from dictdb.storage.snapshot import DB
+from dictdb.log import Gate
+from dictdb.storage.backups import delta
+from dictdb.storage.files import persistence, snapshot
+from dictdb.storage.tables import DB
 
 __all__ = ["BackupFile", "Stamps", "delta_name", "full_name", "list_backups", "prune", "restore_folder"]
+
+_logs = Gate(__name__)
 
 _STAMP_FORMAT = "%Y%m%dT%H%M%S_%f"
 _NAME = re.compile(r"dictdb_(?P<kind>backup|delta)_(?P<stamp>\d{8}T\d{6}_\d{6})\.(?P<format>json|pickle)")
@@ -202,7 +204,7 @@ def prune(folder: str | os.PathLike[str], keep: int) -> list[Path]:
             continue  # deleted by someone else meanwhile: the goal is reached
         except OSError as exc:
             # Retention is housekeeping: the backup that triggered it succeeded, the next one retries.
-            logger.warning("dictdb backup retention: cannot delete {}: {}", found.path, exc)
+            _logs.warning("dictdb backup retention: cannot delete {}: {}", found.path, exc)
             continue
         deleted.append(found.path)
     return deleted

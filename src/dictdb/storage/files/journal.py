@@ -30,9 +30,9 @@ import weakref
 from contextlib import suppress
 from typing import Any
 
-from dictdb.log import logger
-from dictdb.storage.atomic import _fsync, _fsync_folder
-from dictdb.storage.frames import (
+from dictdb.log import Gate
+from dictdb.storage.files.atomic import _fsync, _fsync_folder
+from dictdb.storage.files.frames import (
     HEADER_SIZE,
     JOURNAL_VERSION,
     JournalContent,
@@ -42,6 +42,8 @@ from dictdb.storage.frames import (
 )
 
 __all__ = ["JOURNAL_VERSION", "SYNC_MODES", "JournalContent", "JournalWriter", "read_journal"]
+
+_logs = Gate(__name__)
 
 SYNC_MODES = ("full", "normal", "off")
 
@@ -57,7 +59,7 @@ class JournalWriter:
 
     Example:
         >>> import os, tempfile
-        >>> from dictdb.storage.journal import JournalWriter, read_journal
+        >>> from dictdb.storage.files.journal import JournalWriter, read_journal
         >>> path = os.path.join(tempfile.mkdtemp(), "journal-1")
         >>> journal = JournalWriter(path, 1, "full")
         >>> ticket = journal.append(journal.encode({"insert": [{"id": 1}]}))
@@ -97,7 +99,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter, read_journal
+            >>> from dictdb.storage.files.journal import JournalWriter, read_journal
             >>> path = os.path.join(tempfile.mkdtemp(), "journal-1")
             >>> journal = JournalWriter(path, 1, "off")
             >>> _ = journal.append(journal.encode("first"))
@@ -183,7 +185,7 @@ class JournalWriter:
 
         Example:
             >>> import datetime, os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> len(journal.encode({"at": datetime.date(2024, 1, 31)})) > 12
             True
@@ -205,7 +207,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> frame = journal.encode("commit")
             >>> journal.append(frame) == journal.size == 32 + len(frame)
@@ -233,7 +235,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "full")
             >>> journal.wait_durable(journal.append(journal.encode("commit")))
             >>> journal.close()
@@ -247,7 +249,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> _ = journal.append(journal.encode("commit"))
             >>> journal.sync()
@@ -263,7 +265,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "off")
             >>> journal.size
             32
@@ -277,7 +279,7 @@ class JournalWriter:
 
         Example:
             >>> import os, tempfile
-            >>> from dictdb.storage.journal import JournalWriter
+            >>> from dictdb.storage.files.journal import JournalWriter
             >>> journal = JournalWriter(os.path.join(tempfile.mkdtemp(), "journal-1"), 1, "normal")
             >>> journal.close()
             >>> journal.close()
@@ -358,7 +360,7 @@ class JournalWriter:
             os.ftruncate(self._fd, offset)
         except OSError as exc:
             self._repair_to = offset
-            logger.error(
+            _logs.error(
                 "journal {path}: cannot cut a failed write off the file ({error}); writes fail until it can",
                 path=self.path,
                 error=exc,
@@ -389,7 +391,7 @@ class JournalWriter:
         try:
             self._sync_through(None)
         except OSError as exc:
-            logger.error(
+            _logs.error(
                 "journal {path}: background fsync failed ({error}); the commits since the last fsync may "
                 "not survive a power loss until one succeeds (retried every {interval} s) or a checkpoint",
                 path=self.path,

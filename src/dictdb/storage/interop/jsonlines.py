@@ -17,9 +17,10 @@ from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage import codec
-from dictdb.storage.atomic import atomic_write
-from dictdb.storage.tables import DatabaseLike, TableLike, ensure_free, fill_new_table, show_path
+from dictdb.storage.files import codec
+from dictdb.storage.files.atomic import atomic_write
+from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
+from dictdb.storage.tables import DatabaseLike, TableLike
 
 _logs = Gate(__name__)
 
@@ -36,8 +37,8 @@ _BATCH = 1000
 _dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=False, check_circular=False).encode
 
 
-def export_jsonl(table: TableLike, path: Path, where: Any) -> int:
-    """Write the rows of ``table`` matching ``where`` to ``path``, one JSON object per line.
+def export_jsonl(table: TableLike, path: Path, rows: list[Record]) -> int:
+    """Write ``rows``, records of ``table``, to ``path``, one JSON object per line.
 
     ``UnsupportedValueError`` (the old file untouched) for a value DictDB's JSON files cannot hold.
 
@@ -48,21 +49,19 @@ def export_jsonl(table: TableLike, path: Path, where: Any) -> int:
         >>> t.insert([{"tags": ("a",)}, {"x": None}])
         [1, 2]
         >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
-        >>> export_jsonl(t, path, None)
+        >>> export_jsonl(t, path, t.select())
         2
         >>> print(open(path).read(), end="")
         {"tags": {"$tuple": ["a"]}, "id": 1}
         {"x": null, "id": 2}
     """
-    rows = table._match(where)
     name, pk_field = table.table_name, table.primary_key
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             encoded = [codec.encode_record(row, table=name, pk_field=pk_field) for row in batch]
             out.write("".join(_dumps(record) + "\n" for record in encoded))
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("export_jsonl", name, len(rows), path=os.fspath(path))
+    _logs.event("export_jsonl", name, len(rows), {"path": os.fspath(path)})
     return len(rows)
 
 
@@ -100,8 +99,7 @@ def import_jsonl(
         skip_validation=skip_validation,
         locate=lambda position: f"cannot import {shown}, line {lines[position]}",
     )
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("import_jsonl", table_name, len(records), path=os.fspath(path))
+    _logs.event("import_jsonl", table_name, len(records), {"path": os.fspath(path)})
     return len(records)
 
 

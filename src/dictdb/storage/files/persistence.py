@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from dictdb.log import Gate
-from dictdb.storage import snapshot
-from dictdb.storage.jsonfile import read_json, write_json
-from dictdb.storage.pickle_safe import read_pickle, write_pickle
-from dictdb.storage.snapshot import DB, DatabaseLike, DatabaseSnapshot
+from dictdb.storage.files import snapshot
+from dictdb.storage.files.jsonfile import read_json, write_json
+from dictdb.storage.files.pickle_safe import read_pickle, write_pickle
+from dictdb.storage.files.snapshot import DatabaseSnapshot
+from dictdb.storage.tables import DB, DatabaseLike
 
 _logs = Gate(__name__)
 
@@ -60,8 +61,7 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
     """
     taken = snapshot.take(db)
     write_snapshot(taken, path, file_format)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("save", None, len(taken.tables), path=os.fspath(path))
+    _logs.event("save", None, len(taken.tables), {"path": os.fspath(path)})
 
 
 def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None:
@@ -71,8 +71,8 @@ def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None
     Example:
         >>> import os, tempfile
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.persistence import read_snapshot, write_snapshot
-        >>> from dictdb.storage.snapshot import take
+        >>> from dictdb.storage.files.persistence import read_snapshot, write_snapshot
+        >>> from dictdb.storage.files.snapshot import take
         >>> path = os.path.join(tempfile.mkdtemp(), "db.pickle")
         >>> write_snapshot(take(DictDB()), path, "pickle")
         >>> read_snapshot(path, "pickle").tables
@@ -88,7 +88,7 @@ def read_snapshot(path: Path, file_format: str) -> DatabaseSnapshot:
     Example:
         >>> import os, tempfile
         >>> from dictdb import DictDB
-        >>> from dictdb.storage.persistence import read_snapshot, save_database
+        >>> from dictdb.storage.files.persistence import read_snapshot, save_database
         >>> db = DictDB()
         >>> db.create_table("users").insert({"name": "ada"})
         1
@@ -118,8 +118,7 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
     db = snapshot.restore(read_snapshot(path, file_format), factory, path)
-    if _logs.core.enabled is not _logs.quiet:
-        _logs.info("load", None, len(db.tables), path=os.fspath(path))
+    _logs.event("load", None, len(db.tables), {"path": os.fspath(path)})
     return db
 
 

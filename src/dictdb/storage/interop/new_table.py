@@ -1,0 +1,90 @@
+"""How an import (CSV, JSON Lines, Arrow, Parquet) makes its table: ``fill_new_table`` is the one way, whole
+or not at all; ``ensure_free`` checks the name before any file is read; ``show_path`` names a file in
+messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from dictdb.exceptions import (
+    DuplicateKeyError,
+    DuplicateTableError,
+    SchemaValidationError,
+    TableNotFoundError,
+)
+from dictdb.storage.tables import DatabaseLike
+
+__all__ = ["ensure_free", "fill_new_table", "show_path"]
+
+Record = dict[Any, Any]
+
+
+def show_path(path: str | os.PathLike[str]) -> str:
+    """A file name as messages and log lines show it."""
+    return repr(os.fspath(path))
+
+
+def ensure_free(db: DatabaseLike, table_name: str) -> None:
+    """``DuplicateTableError`` when ``table_name`` is taken: checked before an import reads its file.
+
+    Example:
+        >>> from dictdb import DictDB
+        >>> db = DictDB()
+        >>> _ = db.create_table("t")
+        >>> ensure_free(db, "t")
+        Traceback (most recent call last):
+        ...
+        dictdb.exceptions.DuplicateTableError: table 't' already exists; pick another name, or drop_table(...
+    """
+    if table_name in db.tables:
+        raise DuplicateTableError(
+            f"table {table_name!r} already exists; pick another name, or drop_table({table_name!r}) first"
+        )
+
+
+def fill_new_table(
+    db: DatabaseLike,
+    table_name: str,
+    primary_key: str,
+    schema: Mapping[str, Any] | None,
+    records: Iterable[Record],
+    *,
+    skip_validation: bool,
+    locate: Callable[[int], str],
+) -> Any:
+    """Create ``table_name`` in ``db`` holding ``records``; on any error drop it again and re-raise.
+
+    Records go in one by one, so an error names its record: ``locate(position)`` says where it came from
+    (``"'people.csv', line 7"``). The table is created first (``DuplicateTableError`` before any work) and
+    is visible, filling, until this returns; a failed import leaves no table behind.
+
+    Example:
+        >>> from dictdb import DictDB
+        >>> db = DictDB()
+        >>> fill_new_table(db, "t", "id", {"x": int}, [{"x": 1}, {"x": "2"}], skip_validation=False,
+        ...                locate=lambda i: f"row {i + 1}")
+        Traceback (most recent call last):
+        ...
+        dictdb.exceptions.SchemaValidationError: row 2: table 't': field 'x' expects int, got str ('2')
+        >>> db.list_tables()
+        []
+    """
+    table = db.create_table(table_name, primary_key=primary_key, schema=schema)
+    try:
+        insert = table.insert
+        for position, record in enumerate(records):
+            try:
+                insert(record, skip_validation=skip_validation)
+            except (SchemaValidationError, DuplicateKeyError) as exc:
+                raise type(exc)(f"{locate(position)}: {exc}") from None
+            except TypeError as exc:  # a primary key that cannot be a key (a list, None...)
+                raise TypeError(f"{locate(position)}: {exc}") from None
+    except BaseException:
+        with contextlib.suppress(TableNotFoundError):  # another thread dropped it already
+            db.drop_table(table_name)
+        raise
+    return table
