@@ -440,7 +440,7 @@ def _replay_op(db: DictDB, op: Any, source: str) -> None:
         _, name, header = op
         settings = document.parse_table(name, {**header, "records": []}, source)
         table = db.create_table(name, primary_key=settings.primary_key, schema=settings.schema)
-        table._next_pk = settings.next_pk or 1
+        table._fill({}, settings.next_pk or 1)
     elif kind == "drop_table":
         db.drop_table(op[1])
     elif kind == "create_index":

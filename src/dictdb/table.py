@@ -9,8 +9,7 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -27,10 +26,10 @@ from dictdb.query import execute as _execute
 from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.schema import Schema
-from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
 from dictdb.table_info import TableInfo
+from dictdb.table_interop import TableInterop
 from dictdb.tracking import ChangeTracker
 from dictdb.transaction import Transaction
 from dictdb.undo import EVERY_FIELD as _EVERY_FIELD
@@ -45,7 +44,7 @@ Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
 
 
-class Table(TableIndexes, TableInfo, TableChanges):
+class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
@@ -615,6 +614,13 @@ class Table(TableIndexes, TableInfo, TableChanges):
         if kind is not None:
             _logs.event(kind, self.table_name, len(removed) or len(written), _depth=3)
 
+    def _fill(self, records: dict[Any, Record], next_pk: int) -> None:
+        """Take the records of a file into this new, empty table (a load, a restore, a recovery), keyed by
+        primary key, and the key counter the file saved: stored as they are, without a per-record insert,
+        since they are fresh dicts their reader has checked. Indexes are created after, over them."""
+        self.records.update(records)
+        self._next_pk = next_pk
+
     def _replay(self, removed: list[Any], written: list[Record], next_pk: int) -> None:
         """Apply a journaled write (``Change.journal_op``) as the live write did: the same index upkeep and
         the same commit point."""
@@ -636,7 +642,7 @@ class Table(TableIndexes, TableInfo, TableChanges):
                 indexing.insert_many(new)
         self._apply(removed, by_pk, next_pk, None, replaying=True)
 
-    # -- aggregates, export and interop: thin wrappers over dictdb.query.aggregates and dictdb.storage ------
+    # -- aggregates ----------------------------------------------------------------------------------------
 
     @reads
     def aggregate(
@@ -674,85 +680,3 @@ class Table(TableIndexes, TableInfo, TableChanges):
         )
         _logs.event("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result
-
-    @reads
-    def export_csv(
-        self,
-        filepath: str | os.PathLike[str],
-        *,
-        records: Iterable[Record] | None = None,
-        columns: list[Any] | None = None,
-        where: Any = None,
-        delimiter: str = ",",
-        encoding: str = "utf-8",
-    ) -> int:
-        """Write the records matching ``where`` (or the given ``records``) to a CSV file; returns how many.
-
-        The header is ``columns`` (default: the schema's fields, else every field in first-seen order).
-        The file is replaced atomically (docs/csv.md).
-
-        Example:
-            >>> import os, tempfile
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert([{"name": "ada", "age": 36}, {"name": "bob"}])
-            [1, 2]
-            >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-            >>> t.export_csv(path, columns=["id", "name", "age"])
-            2
-            >>> print(open(path).read(), end="")
-            id,name,age
-            1,ada,36
-            2,bob,
-        """
-        if records is not None and where is not None:
-            raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
-        rows = self._match(where) if records is None else list(records)
-        return csvfile.export_csv(
-            self, filepath, rows, columns, delimiter, encoding, table_rows=records is None
-        )
-
-    @reads
-    def export_jsonl(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
-        """Write the records matching ``where`` to a JSON Lines file, one object per line; returns how many.
-
-        Values JSON has no type for are tagged as in DictDB's JSON files; the file is replaced atomically
-        (docs/interop.md).
-
-        Example:
-            >>> import datetime as dt, os, tempfile
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert({"day": dt.date(2024, 2, 29)})
-            1
-            >>> path = os.path.join(tempfile.mkdtemp(), "t.jsonl")
-            >>> t.export_jsonl(path)
-            1
-            >>> print(open(path).read(), end="")
-            {"day": {"$date": "2024-02-29"}, "id": 1}
-        """
-        return jsonlines.export_jsonl(self, filepath, self._match(where))
-
-    @reads
-    def to_arrow(self) -> Any:
-        """The table as a ``pyarrow.Table``, one column per field (needs ``pip install cydictdb[arrow]``).
-
-        Example (with pyarrow; docs/interop.md runs it)::
-
-            t = Table("t")
-            t.insert([{"x": 1.5}, {"x": None}])
-            t.to_arrow().to_pylist()  # [{'x': 1.5, 'id': 1}, {'x': None, 'id': 2}]
-        """
-        return arrow.to_arrow(self, self._match(None))
-
-    @reads
-    def export_parquet(self, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
-        """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
-
-        The file is replaced atomically. Example (with pyarrow; docs/interop.md runs it)::
-
-            t = Table("t")
-            t.insert([{"x": 1}, {"x": 2}])
-            t.export_parquet("t.parquet", where=t.x > 1)  # 1
-        """
-        return parquet.export_parquet(self, filepath, self._match(where))

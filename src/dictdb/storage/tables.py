@@ -13,8 +13,9 @@ Record = dict[Any, Any]
 
 
 class TableLike(Protocol):
-    """A table as storage sees it: its settings, its stored records and indexes (``snapshot`` reads them and
-    sets ``_next_pk`` on restore), its columns (the CSV header), and ``insert`` (an import fills a new table).
+    """A table as storage sees it: its settings, its stored records, indexes and key counter (``snapshot``
+    reads them), its columns (the CSV header), and how a new table is filled: ``_fill`` (a restore hands it
+    the records of a file) and ``insert`` (an import).
 
     Two more methods are looked up on the table's class when it has them, so they are not required here:
     ``validate_record`` and ``create_index`` (``snapshot.restore``).
@@ -31,9 +32,11 @@ class TableLike(Protocol):
     @property
     def indexes(self) -> Mapping[Any, Any]: ...
 
-    _next_pk: int
+    @property
+    def _next_pk(self) -> int: ...
 
     def columns(self) -> list[Any]: ...
+    def _fill(self, records: dict[Any, Record], next_pk: int) -> None: ...
     def insert(self, record: Record, *, skip_validation: bool = ...) -> Any: ...
 
 

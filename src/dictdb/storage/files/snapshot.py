@@ -2,8 +2,9 @@
 
 Of a database it uses ``db.tables`` and ``db.create_table(name, primary_key=..., schema=...)``; of a table
 ``primary_key``, ``schema``, ``records`` (pk -> record), ``indexes`` (field, or tuple of fields for a
-composite index -> index object, definition read by ``_index_kind``) and ``_next_pk``; and, when a table has
-them, ``validate_record(record)`` and ``create_index(field, kind, unique=...)`` (the protocols of
+composite index -> index object, definition read by ``_index_kind``) and ``_next_pk``; a restore hands a
+new table its records and counter through ``_fill(records, next_pk)``, and, when a table has them, calls
+``validate_record(record)`` and ``create_index(field, kind, unique=...)`` (the protocols of
 ``storage/tables.py``).
 """
 
@@ -180,8 +181,7 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
                 except DictDBError as exc:
                     reason = f"{where}, record with primary key {pk!r}: {exc}"
                     raise DatabaseFileError(source, reason) from exc
-        table.records.update(by_pk)
-        table._next_pk = _next_pk(snap.next_pk, by_pk)
+        table._fill(by_pk, _next_pk(snap.next_pk, by_pk))
         create_index = _method(table, "create_index")
         if create_index is not None:
             for field, kind in snap.indexes.items():
