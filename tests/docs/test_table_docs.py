@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from dictdb import (
-    batch,
-    database,
-    exceptions,
-    keys,
-    schema,
-    table,
-    table_changes,
-    table_info,
-    table_interop,
-    tracking,
-    transaction,
-    undo,
-)
-
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+# Every top-level module whose docstrings hold examples.
+MODULES = [
+    importlib.import_module(f"dictdb.{name}")
+    for name in (
+        "batch database exceptions keys schema table table_changes table_info table_interop tracking "
+        "transaction undo"
+    ).split()
+]
 
 
 @pytest.mark.parametrize(
     "module",
-    [
-        batch,
-        database,
-        exceptions,
-        keys,
-        schema,
-        table,
-        table_changes,
-        table_info,
-        table_interop,
-        tracking,
-        transaction,
-        undo,
-    ],
+    MODULES,
     ids=lambda m: m.__name__,
 )
 def test_docstring_examples(module: ModuleType) -> None:
