@@ -15,10 +15,20 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 # Every top-level module whose docstrings hold examples.
 MODULES = [
     importlib.import_module(f"dictdb.{name}")
-    for name in (
-        "batch database exceptions keys schema table table_changes table_info table_interop tracking "
-        "transaction undo"
-    ).split()
+    for name in [
+        "batch",
+        "database",
+        "exceptions",
+        "keys",
+        "schema",
+        "table",
+        "table_changes",
+        "table_info",
+        "table_interop",
+        "tracking",
+        "transaction",
+        "undo",
+    ]
 ]
 
 
