@@ -26,12 +26,19 @@ and each accumulator keeps a count, an int64 or double total, and the slot of it
 
 cimport cython
 from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.list cimport PyList_New
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from libc.math cimport INFINITY, ceil, fabs, floor, isnan, nextafter
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy, memset
+
+from ._cpython cimport (
+    PyFloat_CheckExact, PyList_GET_ITEM, PyLong_CheckExact, PyUnicode_CheckExact, incref, list_set,
+    lookup,
+)
 
 import sys as _sys
 
@@ -78,18 +85,6 @@ ctypedef union _Payload:
     double d
 
 
-cdef extern from "Python.h":
-    bint PyDict_CheckExact(object o)
-    bint PyFloat_CheckExact(object o)
-    bint PyLong_CheckExact(object o)
-    bint PyUnicode_CheckExact(object o)
-    double PyFloat_AS_DOUBLE(object o)
-    PyObject* PyList_GET_ITEM(object o, Py_ssize_t i)
-    object PyList_New(Py_ssize_t size)
-    void _list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, PyObject* o) noexcept
-    void _incref "Py_INCREF"(PyObject* o) noexcept
-
-
 cdef extern from *:
     """
     static inline int dictdb_ctz64(unsigned long long x) { return __builtin_ctzll(x); }
@@ -97,15 +92,6 @@ cdef extern from *:
     """
     int _ctz "dictdb_ctz64"(uint64_t x) noexcept nogil
     int _popcount "dictdb_popcount64"(uint64_t x) noexcept nogil
-
-
-cdef inline object _lookup(object record, object field):
-    """``record.get(field)``, without a Python call when the record is an exact dict."""
-    cdef PyObject* found
-    if PyDict_CheckExact(record):
-        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
-        return None if found is NULL else <object>found
-    return record.get(field)
 
 
 cdef inline Py_ssize_t _words(Py_ssize_t slots) noexcept nogil:
@@ -257,7 +243,7 @@ cdef class _Column:
 
     cdef int write(self, Py_ssize_t slot, object record) except -1:
         """Encode the record's value into ``slot`` (reserved), counting its tag."""
-        return self.store(slot, _lookup(record, self.field))
+        return self.store(slot, lookup(record, self.field))
 
     cdef int store(self, Py_ssize_t slot, object value) except -1:
         """Encode ``value`` into ``slot`` (reserved), counting its tag. Only a new str can fail (no memory
@@ -538,7 +524,7 @@ cdef class ColumnStore:
         if slot >= self._live_capacity << 6:
             self._reserve(slot + 1)
         # Every value is read before any is stored: a record whose lookup raises changes nothing.
-        values = [_lookup(record, column.field) for column in self._order]
+        values = [lookup(record, column.field) for column in self._order]
         try:
             for column in self._order:
                 column.store(slot, values[done])
@@ -597,7 +583,7 @@ cdef class ColumnStore:
         """Re-read every column's value of ``pk``'s row from ``record``."""
         cdef Py_ssize_t slot = self._rows[pk]
         cdef _Column column
-        cdef list values = [_lookup(record, column.field) for column in self._order]
+        cdef list values = [lookup(record, column.field) for column in self._order]
         cdef Py_ssize_t i = 0
         for column in self._order:
             column.clear(slot)
@@ -684,8 +670,8 @@ cdef class ColumnStore:
             word = rows.words[w]
             while word:
                 pk = PyList_GET_ITEM(pks, (w << 6) + _ctz(word))
-                _incref(pk)
-                _list_set(out, position, pk)
+                incref(pk)
+                list_set(out, position, pk)
                 position += 1
                 word &= word - 1
         return out

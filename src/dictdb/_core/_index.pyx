@@ -15,13 +15,19 @@ int within 2**53), and otherwise Python decides. Strs compare with ``PyUnicode_C
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_New
-from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.long cimport PyLong_AsDouble, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t, uint64_t
 from libc.string cimport memcmp, memcpy, memmove, memset
 
 cimport cython
+from ._cpython cimport (
+    EXACT_DOUBLE_INT, PyByteArray_AS_STRING, PyByteArray_Check, PyByteArray_GET_SIZE, PyBytes_Check,
+    PyFloat_Check, PyLong_Check, PyTuple_CheckExact, PyTuple_GET_SIZE, PyUnicode_Check,
+    PyUnicode_Tailmatch, Py_EnterRecursiveCall, Py_LeaveRecursiveCall, decref, incref, list_set,
+    unicode_compare,
+)
 
 # Imported under private names: the module's public names are its ``__all__`` (tests/test_build.py).
 import datetime as _datetime
@@ -35,28 +41,6 @@ __all__ = ["DEFAULT_LOAD", "SortedIndex", "order_ranks"]
 
 #: Target entries per block (sortedcontainers' "load factor"); blocks hold between load/2 and 2*load.
 DEFAULT_LOAD = 128
-
-
-cdef extern from "Python.h":
-    bint PyFloat_Check(object o)
-    bint PyLong_Check(object o)
-    bint PyUnicode_Check(object o)
-    bint PyBytes_Check(object o)
-    bint PyByteArray_Check(object o)
-    char* PyByteArray_AS_STRING(object o)
-    Py_ssize_t PyByteArray_GET_SIZE(object o)
-    double PyLong_AsDouble(object o) except? -1.0
-    # Never fails for two strs; declared without an error check so the hot path has none.
-    int _unicode_compare "PyUnicode_Compare"(PyObject* a, PyObject* b) noexcept
-    Py_ssize_t PyUnicode_Tailmatch(object s, object sub, Py_ssize_t start, Py_ssize_t end,
-                                   int direction) except -1
-    void _incref "Py_INCREF"(PyObject* o) noexcept
-    void _decref "Py_DECREF"(PyObject* o) noexcept
-    void _list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, PyObject* o) noexcept
-    bint PyTuple_CheckExact(object o)
-    Py_ssize_t PyTuple_GET_SIZE(object o)
-    int Py_EnterRecursiveCall(const char* where) except -1
-    void Py_LeaveRecursiveCall() noexcept
 
 
 # Group ranks, in the order of the total order.
@@ -77,8 +61,6 @@ cdef enum:
     _STR = 5
     _BYTE = 6
 
-# Ints up to 2**53 in magnitude convert to double exactly.
-cdef long long _EXACT_DOUBLE_INT = 9007199254740992
 cdef double _INF = float("inf")
 cdef Py_ssize_t _MAX_SIZE = _sys.maxsize
 
@@ -117,7 +99,7 @@ cdef int _classify(object value, _Probe* probe) except -1:
         as_int = PyLong_AsLongLongAndOverflow(value, &overflow)
         if overflow == 0:
             probe.number = <double>as_int
-            probe.exact = -_EXACT_DOUBLE_INT <= as_int <= _EXACT_DOUBLE_INT
+            probe.exact = -EXACT_DOUBLE_INT <= as_int <= EXACT_DOUBLE_INT
         else:
             probe.number = _long_double(value)
         return _NUMBERS
@@ -274,7 +256,7 @@ cdef int _total_cmp(object a, object b) except -2:
     if rank_a == _NUMBERS:
         return _number_cmp(pa.number, pa.exact, pa.value, pb.number, pb.exact, pb.value)
     if rank_a == _STRS:
-        return _unicode_compare(pa.value, pb.value)
+        return unicode_compare(pa.value, pb.value)
     if rank_a == _BYTES:
         return _bytes_cmp(a, b)
     group_a, group_b = _other_group(a), _other_group(b)
@@ -371,8 +353,8 @@ cdef bint _resize(void** array, size_t size) noexcept:
 cdef void _block_free(_Block* block) noexcept:
     cdef Py_ssize_t i
     for i in range(block.size):
-        _decref(block.values[i])
-        _decref(block.pks[i])
+        decref(block.values[i])
+        decref(block.pks[i])
     PyMem_Free(block.numbers)
     PyMem_Free(block.exact)
     PyMem_Free(block.values)
@@ -445,7 +427,7 @@ cdef class _Group:
             return _number_cmp(block.numbers[i], block.exact[i], block.values[i],
                                probe.number, probe.exact, probe.value)
         if kind == _STR:
-            return _unicode_compare(block.values[i], probe.value)
+            return unicode_compare(block.values[i], probe.value)
         if kind == _BYTE:
             return _bytes_cmp(<object>block.values[i], <object>probe.value)
         if kind == _NATURAL:
@@ -469,7 +451,7 @@ cdef class _Group:
     cdef int _cmp_values(self, PyObject* value, _Probe* probe) except -2:
         cdef int kind = self.kind
         if kind == _STR:
-            return _unicode_compare(value, probe.value)
+            return unicode_compare(value, probe.value)
         if kind == _BYTE:
             return _bytes_cmp(<object>value, <object>probe.value)
         if kind == _NATURAL:
@@ -613,8 +595,8 @@ cdef class _Group:
             if self.numeric:
                 memmove(&block.numbers[i + 1], &block.numbers[i], tail * sizeof(double))
                 memmove(&block.exact[i + 1], &block.exact[i], tail * sizeof(unsigned char))
-        _incref(probe.value)
-        _incref(<PyObject*>pk)
+        incref(probe.value)
+        incref(<PyObject*>pk)
         block.values[i] = probe.value
         block.pks[i] = <PyObject*>pk
         block.seqs[i] = seq
@@ -716,8 +698,8 @@ cdef class _Group:
                 except MemoryError:
                     pass
         # Released last: a value's or pk's destructor may run Python code.
-        _decref(value)
-        _decref(pk)
+        decref(value)
+        decref(pk)
         return 0
 
     cdef int _merge(self, Py_ssize_t b) except -1:
@@ -757,8 +739,8 @@ cdef class _Group:
                 if self.numeric:
                     block.numbers[i] = items[start + i].number
                     block.exact[i] = items[start + i].exact
-                _incref(block.values[i])
-                _incref(block.pks[i])
+                incref(block.values[i])
+                incref(block.pks[i])
             block.size = size
             self._touch(b)
         self.length = count
@@ -795,8 +777,8 @@ cdef class _Group:
                 take = count
             for j in range(take):
                 pk = block.pks[i + j]
-                _incref(pk)
-                _list_set(out, at + j, pk)
+                incref(pk)
+                list_set(out, at + j, pk)
             at += take
             count -= take
             b += 1
