@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 #: Compiled modules; each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub. setup.py holds the same
 #: list (tests/test_build.py keeps the two equal).
-MODULES = ("_aggregate", "_column", "_index", "_lock", "_predicate", "_records")
+MODULES = ("_aggregate", "_blocks", "_column", "_index", "_lock", "_order", "_predicate", "_records")
 
 NO_EXTENSIONS = bool(os.environ.get("DICTDB_NO_EXTENSIONS")) or platform.python_implementation() != "CPython"
 
@@ -23,9 +23,11 @@ IMPLEMENTATION: Literal["cython", "python"]
 
 if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _aggregate_py as aggregate
+    from . import _blocks_py as blocks
     from . import _column_py as column
     from . import _index_py as index
     from . import _lock_py as lock
+    from . import _order_py as order
     from . import _predicate_py as predicate
     from . import _records_py as records
 
@@ -33,18 +35,22 @@ if TYPE_CHECKING or NO_EXTENSIONS:
 else:
     try:
         from . import _aggregate as aggregate  # type: ignore[no-redef]
+        from . import _blocks as blocks  # type: ignore[no-redef]
         from . import _column as column  # type: ignore[no-redef]
         from . import _index as index  # type: ignore[no-redef]
         from . import _lock as lock  # type: ignore[no-redef]
+        from . import _order as order  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
 
         IMPLEMENTATION = "cython"
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
         from . import _aggregate_py as aggregate
+        from . import _blocks_py as blocks
         from . import _column_py as column
         from . import _index_py as index
         from . import _lock_py as lock
+        from . import _order_py as order
         from . import _predicate_py as predicate
         from . import _records_py as records
 
@@ -55,9 +61,11 @@ __all__ = [
     "MODULES",
     "NO_EXTENSIONS",
     "aggregate",
+    "blocks",
     "column",
     "index",
     "lock",
+    "order",
     "predicate",
     "records",
 ]

@@ -24,11 +24,12 @@ from ._cpython cimport (
     PyList_CheckExact, PyList_GET_ITEM, PyLong_Check, PyLong_CheckExact, PyUnicode_Check, incref,
     list_set, lookup, prefetch_ahead, shallow_copy,
 )
+from ._order cimport BYTES, NULLS, NUMBERS, OTHERS, STRS
 
 from decimal import Decimal as _Decimal
 
 # The compiled twin's: the two cores are never mixed (``_core/__init__.py``).
-from ._index import order_ranks as _order_ranks
+from ._order import order_ranks as _order_ranks
 
 __all__ = [
     "copy_record",
@@ -40,14 +41,6 @@ __all__ = [
     "sort_keys",
     "sort_records",
 ]
-
-# Groups of the total order, in order.
-cdef enum:
-    _NULL = 0
-    _NUMBER = 1
-    _STR = 2
-    _BYTES = 3
-    _OTHER = 4
 
 
 # A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
@@ -156,20 +149,22 @@ cdef tuple _values(object record, list fields, Py_ssize_t width):
     return tuple(values)
 
 
-cdef int _group(object value) except -1:
+cdef int _plain_group(object value) except -1:
+    """The group of a value that Python's own sort orders as the total order does (None and NaN, int, float,
+    Decimal, str, bytes); any other value counts as OTHERS here, and its column is sorted by ranks."""
     if value is None:
-        return _NULL
+        return NULLS
     if PyLong_Check(value):  # bool too
-        return _NUMBER
+        return NUMBERS
     if PyFloat_Check(value):
-        return _NULL if isnan(PyFloat_AS_DOUBLE(value)) else _NUMBER
+        return NULLS if isnan(PyFloat_AS_DOUBLE(value)) else NUMBERS
     if PyUnicode_Check(value):
-        return _STR
+        return STRS
     if PyBytes_Check(value):
-        return _BYTES
+        return BYTES
     if isinstance(value, _Decimal):
-        return _NULL if value.is_nan() else _NUMBER
-    return _OTHER
+        return NULLS if value.is_nan() else NUMBERS
+    return OTHERS
 
 
 def sort_keys(records, field):
@@ -177,16 +172,16 @@ def sort_keys(records, field):
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
     values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
-    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
+    sorted index's order (``_order.order_ranks``), so a sort and a walk of the index never disagree.
     """
     cdef list values = []
     cdef int groups = 0  # a bit per group seen
     cdef object value
     for record in records:
         value = lookup(record, field)
-        groups |= 1 << _group(value)
+        groups |= 1 << _plain_group(value)
         values.append(value)
-    if groups == 0 or groups == 1 << _NUMBER or groups == 1 << _STR or groups == 1 << _BYTES:
+    if groups == 0 or groups == 1 << NUMBERS or groups == 1 << STRS or groups == 1 << BYTES:
         return values
     return _order_ranks(values)
 
