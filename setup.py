@@ -22,7 +22,19 @@ from setuptools.command.build_ext import build_ext
 
 # The one list of compiled modules. tests/test_build.py checks it against the twins on disk and against
 # dictdb._core.MODULES.
-CORE_MODULES = ("_aggregate", "_blocks", "_column", "_index", "_lock", "_order", "_predicate", "_records")
+CORE_MODULES = (
+    "_aggregate",
+    "_blocks",
+    "_column",
+    "_column_aggregate",
+    "_column_eval",
+    "_column_vector",
+    "_index",
+    "_lock",
+    "_order",
+    "_predicate",
+    "_records",
+)
 
 # Directives every module gets. Per-module audits below may switch the safety checks off.
 BASE_DIRECTIVES: dict[str, Any] = {
