@@ -13,8 +13,9 @@ import os
 import platform
 from typing import TYPE_CHECKING, Literal
 
-#: Compiled modules; each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub. setup.py holds the same
-#: list (tests/test_build.py keeps the two equal).
+#: The compiled modules, the one list of them: each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub.
+#: setup.py reads it with ``ast`` (the package is not built then) and checks it against the ``.pyx`` files;
+#: ``python -m dictdb._core`` prints it for stubtest (the Makefile, CI).
 MODULES = (
     "_aggregate",
     "_blocks",
