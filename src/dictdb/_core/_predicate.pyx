@@ -32,9 +32,6 @@ cdef dict _OPERATORS = {"eq": Py_EQ, "ne": Py_NE, "lt": Py_LT, "le": Py_LE, "gt"
 
 cdef tuple _STRING_TESTS = ("startswith", "endswith", "iequals", "icontains", "istartswith", "iendswith")
 
-# Ints up to 2**53 in magnitude convert to double exactly, so comparing them as doubles gives Python's
-# answer; larger ints take the generic path.
-
 # String tests of ``_StrTest``.
 cdef enum:
     _EQUALS = 0
@@ -45,11 +42,15 @@ cdef enum:
 # ``_`` in a compiled LIKE segment: above every code point (at most 0x10FFFF), so no character equals it.
 cdef Py_UCS4 _ANY_CHAR = 0xFFFFFFFF
 
+# ``str.casefold``, looked up once: what ``str.casefold(value)`` calls, without reading it off str per record.
+cdef object _CASEFOLD = str.casefold
+
 cdef Py_ssize_t _MAX_SSIZE = <Py_ssize_t>((<size_t>-1) >> 1)
 
 
 cdef inline bint _as_exact_double(object value, double* out) noexcept:
-    """Store ``value`` as a double when that is exact (an exact float, or an exact int within 2**53)."""
+    """Store ``value`` as a double when that is exact (an exact float, or an exact int within 2**53):
+    comparing such doubles gives Python's answer; larger ints take the generic path."""
     cdef int overflow = 0
     cdef long long as_int
     if PyFloat_CheckExact(value):
@@ -230,7 +231,7 @@ cdef class _StrTest(_Node):
         if not PyUnicode_Check(current):
             return False
         if self.fold:
-            current = str.casefold(current)
+            current = _CASEFOLD(current)
         if self.mode == _EQUALS:
             return PyUnicode_Compare(current, self.text) == 0
         if self.mode == _CONTAINS:
@@ -326,7 +327,7 @@ cdef class _Like(_Node):
         if not PyUnicode_Check(current):
             return False
         if self.fold:
-            current = str.casefold(current)
+            current = _CASEFOLD(current)
         PyUnicode_READY(current)
         return self._match(PyUnicode_KIND(current), PyUnicode_DATA(current), PyUnicode_GET_LENGTH(current))
 
