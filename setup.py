@@ -12,17 +12,18 @@ Metadata lives in ``pyproject.toml``; this file only decides which extensions to
 
 from __future__ import annotations
 
+import ast
 import os
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-# The one list of compiled modules. tests/test_build.py checks it against the twins on disk and against
-# dictdb._core.MODULES.
-CORE_MODULES = ("_aggregate", "_column", "_index", "_lock", "_predicate", "_records")
+# Where the compiled modules live; ``MODULES`` in its ``__init__.py`` is the one list of them.
+CORE_DIR = Path("src/dictdb/_core")
 
 # Directives every module gets. Per-module audits below may switch the safety checks off.
 BASE_DIRECTIVES: dict[str, Any] = {
@@ -50,6 +51,25 @@ def _say(message: str) -> None:
 
 class ExtensionBuildError(RuntimeError):
     """Raised when DICTDB_REQUIRE_EXTENSIONS is set and the compiled core cannot be built."""
+
+
+def core_modules(core_dir: Path = CORE_DIR) -> tuple[str, ...]:
+    """``MODULES`` as ``dictdb/_core/__init__.py`` spells it, read without importing the package (it is not
+    built yet). ``RuntimeError`` when the ``.pyx`` files beside it are not exactly those modules: a module
+    left out of the list would silently not be compiled."""
+    tree = ast.parse((core_dir / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "MODULES" for t in node.targets
+        ):
+            modules = tuple(ast.literal_eval(node.value))
+            break
+    else:
+        raise RuntimeError(f"{core_dir / '__init__.py'} has no MODULES = (...) to build")
+    sources = tuple(sorted(path.stem for path in core_dir.glob("*.pyx")))
+    if tuple(sorted(modules)) != sources:
+        raise RuntimeError(f"{core_dir}: MODULES {modules} is not the .pyx files there, {sources}")
+    return modules
 
 
 def _directives(module: str) -> dict[str, Any]:
@@ -81,8 +101,8 @@ def _extensions() -> list[Extension]:
         _say("Cython is not installed: building the pure-Python core only")
         return []
     extensions: list[Extension] = []
-    for module in CORE_MODULES:
-        ext = Extension(f"dictdb._core.{module}", [f"src/dictdb/_core/{module}.pyx"])
+    for module in core_modules():
+        ext = Extension(f"dictdb._core.{module}", [str(CORE_DIR / f"{module}.pyx")])
         # force: Cython tracks .pyx changes, not directive changes (e.g. DICTDB_CYTHON_DEBUG).
         extensions.extend(cythonize([ext], compiler_directives=_directives(module), quiet=True, force=True))
     return extensions

@@ -50,7 +50,7 @@ def test_index_build(
     benchmark: Any, kernel: SimpleNamespace, pairs: list[tuple[int, int]], size: int
 ) -> None:
     label(benchmark, "index build (insert_many)", size, kernel.kind)
-    index = benchmark(kernel.index.SortedIndex, pairs)
+    index = benchmark(kernel.index.SortedEntries, pairs)
     assert len(index) == size
 
 
@@ -60,7 +60,7 @@ def test_index_build_floor(benchmark: Any, pairs: list[tuple[int, int]], size: i
 
 
 def _insert_all(kernel: SimpleNamespace, pairs: list[tuple[int, int]]) -> Any:
-    index = kernel.index.SortedIndex()
+    index = kernel.index.SortedEntries()
     insert = index.insert
     for value, pk in pairs:
         insert(value, pk)
@@ -98,7 +98,7 @@ def test_index_range(
     name: str,
 ) -> None:
     label(benchmark, f"index range {name}", size, kernel.kind)
-    index = kernel.index.SortedIndex(pairs)
+    index = kernel.index.SortedEntries(pairs)
     out = benchmark(index.range, *window)
     assert len(out) == sum(1 for value, _ in pairs if window[0] <= value <= window[1])
 
@@ -116,7 +116,7 @@ def test_index_range_reverse(
     benchmark: Any, kernel: SimpleNamespace, pairs: list[tuple[int, int]], size: int
 ) -> None:
     label(benchmark, "index range ~16% descending", size, kernel.kind)
-    index = kernel.index.SortedIndex(pairs)
+    index = kernel.index.SortedEntries(pairs)
     out = benchmark(lambda: index.range(*WIDE, reverse=True))
     assert len(out) == index.count_range(*WIDE)
 
@@ -125,7 +125,7 @@ def test_index_first_10(
     benchmark: Any, kernel: SimpleNamespace, pairs: list[tuple[int, int]], size: int
 ) -> None:
     label(benchmark, "index first(10)", size, kernel.kind)
-    index = kernel.index.SortedIndex(pairs)
+    index = kernel.index.SortedEntries(pairs)
     assert len(benchmark(index.first, 10)) == 10
 
 
@@ -139,7 +139,7 @@ def test_index_last_10(
     benchmark: Any, kernel: SimpleNamespace, pairs: list[tuple[int, int]], size: int
 ) -> None:
     label(benchmark, "index last(10)", size, kernel.kind)
-    index = kernel.index.SortedIndex(pairs)
+    index = kernel.index.SortedEntries(pairs)
     assert len(benchmark(index.last, 10)) == 10
 
 
@@ -154,7 +154,7 @@ def test_index_remove_10_percent(
             index.remove(value, pk)
         return index
 
-    index = _bench(benchmark, size, remove, lambda: kernel.index.SortedIndex(pairs))
+    index = _bench(benchmark, size, remove, lambda: kernel.index.SortedEntries(pairs))
     assert len(index) == size - len(doomed)
 
 
@@ -182,7 +182,7 @@ def test_index_update_10_percent(
             index.update(value, value + 1000, pk)
         return index
 
-    index = _bench(benchmark, size, update, lambda: kernel.index.SortedIndex(pairs))
+    index = _bench(benchmark, size, update, lambda: kernel.index.SortedEntries(pairs))
     assert len(index) == size
 
 
@@ -197,5 +197,5 @@ def test_index_remove_10_percent_among_ties(benchmark: Any, kernel: SimpleNamesp
             index.remove(value, pk)
         return index
 
-    index = _bench(benchmark, size, remove, lambda: kernel.index.SortedIndex(pairs))
+    index = _bench(benchmark, size, remove, lambda: kernel.index.SortedEntries(pairs))
     assert len(index) == size - len(doomed)

@@ -45,10 +45,10 @@ def measure(load: int, pairs: list[tuple[Any, Any]]) -> dict[str, float]:
     window = (60_000, 60_360)  # ~0.3% of the salaries
 
     def build() -> Any:
-        return _index.SortedIndex(pairs, load=load)
+        return _index.SortedEntries(pairs, load=load)
 
     def insert_all() -> Any:
-        index = _index.SortedIndex(load=load)
+        index = _index.SortedEntries(load=load)
         for value, pk in pairs:
             index.insert(value, pk)
         return index

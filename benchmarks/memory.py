@@ -76,7 +76,7 @@ def measure_sorted_kernel(rows: list[dict[str, Any]]) -> list[Entry]:
             module = importlib.import_module(f"dictdb._core._index{suffix}")
         except ImportError:  # the compiled core is not built: only the pure twin is measured
             continue
-        _, used = traced(lambda module=module: module.SortedIndex(pairs))
+        _, used = traced(lambda module=module: module.SortedEntries(pairs))
         found.append(entry("sorted index kernel entry (salary)", kind, len(rows), used))
     return found
 

@@ -6,9 +6,12 @@ import ast
 import importlib
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,7 @@ from dictdb import _core
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_DIR = Path(_core.__file__).resolve().parent
+SOURCE_CORE_DIR = ROOT / "src" / "dictdb" / "_core"
 
 # Tests of the build itself need setup.py: they run from a source tree or sdist, not an installed wheel.
 needs_source_tree = pytest.mark.skipif(not (ROOT / "setup.py").exists(), reason="needs the source tree")
@@ -24,21 +28,37 @@ needs_source_tree = pytest.mark.skipif(not (ROOT / "setup.py").exists(), reason=
 needs_cython = pytest.mark.skipif(importlib.util.find_spec("Cython") is None, reason="needs Cython")
 
 
-def setup_py_modules() -> tuple[str, ...]:
+def setup_py_core_modules() -> Callable[[Path], tuple[str, ...]]:
+    """setup.py's ``core_modules``, taken out of the script without running ``setup()``."""
     tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "CORE_MODULES" for t in node.targets
-        ):
-            value = ast.literal_eval(node.value)
-            assert isinstance(value, tuple)
-            return value
-    raise AssertionError("setup.py has no CORE_MODULES")
+    found = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "core_modules"]
+    assert found, "setup.py has no core_modules()"
+    namespace: dict[str, Any] = {"ast": ast, "Path": Path, "CORE_DIR": SOURCE_CORE_DIR}
+    exec(compile(ast.Module(body=found, type_ignores=[]), "setup.py", "exec"), namespace)
+    function: Callable[[Path], tuple[str, ...]] = namespace["core_modules"]
+    return function
 
 
 @needs_source_tree
-def test_setup_py_lists_the_same_modules_as_the_switch() -> None:
-    assert setup_py_modules() == _core.MODULES
+def test_setup_py_builds_the_modules_of_the_switch() -> None:
+    assert setup_py_core_modules()(SOURCE_CORE_DIR) == _core.MODULES
+
+
+@needs_source_tree
+@pytest.mark.parametrize(("extra", "missing"), [("_stray", None), (None, "_index")])
+def test_setup_py_refuses_pyx_files_that_are_not_the_list(
+    tmp_path: Path, extra: str | None, missing: str | None
+) -> None:
+    shutil.copy(SOURCE_CORE_DIR / "__init__.py", tmp_path / "__init__.py")
+    for name in {*_core.MODULES, extra} - {missing, None}:
+        (tmp_path / f"{name}.pyx").write_text("", encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"is not the \.pyx files there"):
+        setup_py_core_modules()(tmp_path)
+
+
+def test_python_m_core_prints_the_module_paths() -> None:
+    done = subprocess.run([sys.executable, "-m", "dictdb._core"], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [f"dictdb._core.{name}" for name in _core.MODULES]
 
 
 def test_every_module_has_a_twin_and_a_stub_and_nothing_else_is_compiled() -> None:

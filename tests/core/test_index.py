@@ -31,7 +31,7 @@ NAN = math.nan
 
 
 def make(core: SimpleNamespace, pairs: Any = (), **kwargs: Any) -> Any:
-    return core.index.SortedIndex(pairs, **kwargs)
+    return core.index.SortedEntries(pairs, **kwargs)
 
 
 # --- the total order -------------------------------------------------------------------------------------
@@ -404,13 +404,13 @@ def test_memory_bytes_grows_with_entries(core: SimpleNamespace) -> None:
 
 
 def test_docstring_examples_hold_in_both_cores(core: SimpleNamespace) -> None:
-    pure = load_core("python").index.SortedIndex
+    pure = load_core("python").index.SortedEntries
     finder = doctest.DocTestFinder(recurse=False)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     examples = 0
-    for name in ["SortedIndex", *(n for n in vars(pure) if not n.startswith("_"))]:
-        target = pure if name == "SortedIndex" else getattr(pure, name)
-        for test in finder.find(target, name, globs={"SortedIndex": core.index.SortedIndex}):
+    for name in ["SortedEntries", *(n for n in vars(pure) if not n.startswith("_"))]:
+        target = pure if name == "SortedEntries" else getattr(pure, name)
+        for test in finder.find(target, name, globs={"SortedEntries": core.index.SortedEntries}):
             examples += len(test.examples)
             runner.run(test)
     assert examples > 20
@@ -418,8 +418,8 @@ def test_docstring_examples_hold_in_both_cores(core: SimpleNamespace) -> None:
 
 
 def test_twins_carry_the_same_docstrings(compiled_core: SimpleNamespace) -> None:
-    pure = load_core("python").index.SortedIndex
-    compiled = compiled_core.index.SortedIndex
+    pure = load_core("python").index.SortedEntries
+    compiled = compiled_core.index.SortedEntries
     names = [n for n in vars(pure) if not n.startswith("_")]
     assert len(names) == 15
     for name in names:
@@ -435,7 +435,7 @@ def test_compiled_index_memory_is_within_budget(compiled_core: SimpleNamespace) 
     for build in ("bulk", "one by one"):
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        index = compiled_core.index.SortedIndex()
+        index = compiled_core.index.SortedEntries()
         if build == "bulk":
             index.insert_many(zip(values, pks, strict=True))
         else:
@@ -637,7 +637,7 @@ def same(a: Any, b: Any) -> bool:
 @given(ops=operations, load=st.sampled_from([4, 5, 64]))
 def test_cores_agree_with_the_oracle(ops: list[tuple[Any, ...]], load: int) -> None:
     oracle = Oracle()
-    indexes = [core.index.SortedIndex(load=load) for core in CORES]
+    indexes = [core.index.SortedEntries(load=load) for core in CORES]
     next_pk = 10**18
     for op in ops:
         kind = op[0]
@@ -686,9 +686,9 @@ def test_order_ranks_is_the_index_order(values: list[Any]) -> None:
     # values share a rank exactly when the oracle ties them.
     expected = sorted(range(len(values)), key=lambda i: okey(values[i]))
     for core in CORES:
-        ranks = core.index.order_ranks(values)
+        ranks = core.order.order_ranks(values)
         assert sorted(range(len(values)), key=ranks.__getitem__) == expected, core.kind
-        assert core.index.SortedIndex([(v, i) for i, v in enumerate(values)]).first(len(values)) == expected
+        assert core.index.SortedEntries([(v, i) for i, v in enumerate(values)]).first(len(values)) == expected
         for a, b in itertools.pairwise(expected):
             assert (ranks[a] == ranks[b]) == (okey(values[a]) == okey(values[b])), (
                 core.kind,

@@ -13,9 +13,22 @@ import os
 import platform
 from typing import TYPE_CHECKING, Literal
 
-#: Compiled modules; each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub. setup.py holds the same
-#: list (tests/test_build.py keeps the two equal).
-MODULES = ("_aggregate", "_column", "_index", "_lock", "_predicate", "_records")
+#: The compiled modules, the one list of them: each has a ``<name>_py.py`` twin and a ``<name>.pyi`` stub.
+#: setup.py reads it with ``ast`` (the package is not built then) and checks it against the ``.pyx`` files;
+#: ``python -m dictdb._core`` prints it for stubtest (the Makefile, CI).
+MODULES = (
+    "_aggregate",
+    "_blocks",
+    "_column",
+    "_column_aggregate",
+    "_column_eval",
+    "_column_vector",
+    "_index",
+    "_lock",
+    "_order",
+    "_predicate",
+    "_records",
+)
 
 NO_EXTENSIONS = bool(os.environ.get("DICTDB_NO_EXTENSIONS")) or platform.python_implementation() != "CPython"
 
@@ -23,9 +36,14 @@ IMPLEMENTATION: Literal["cython", "python"]
 
 if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _aggregate_py as aggregate
+    from . import _blocks_py as blocks
+    from . import _column_aggregate_py as column_aggregate
+    from . import _column_eval_py as column_eval
     from . import _column_py as column
+    from . import _column_vector_py as column_vector
     from . import _index_py as index
     from . import _lock_py as lock
+    from . import _order_py as order
     from . import _predicate_py as predicate
     from . import _records_py as records
 
@@ -33,18 +51,28 @@ if TYPE_CHECKING or NO_EXTENSIONS:
 else:
     try:
         from . import _aggregate as aggregate  # type: ignore[no-redef]
+        from . import _blocks as blocks  # type: ignore[no-redef]
         from . import _column as column  # type: ignore[no-redef]
+        from . import _column_aggregate as column_aggregate  # type: ignore[no-redef]
+        from . import _column_eval as column_eval  # type: ignore[no-redef]
+        from . import _column_vector as column_vector  # type: ignore[no-redef]
         from . import _index as index  # type: ignore[no-redef]
         from . import _lock as lock  # type: ignore[no-redef]
+        from . import _order as order  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
 
         IMPLEMENTATION = "cython"
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
         from . import _aggregate_py as aggregate
+        from . import _blocks_py as blocks
+        from . import _column_aggregate_py as column_aggregate
+        from . import _column_eval_py as column_eval
         from . import _column_py as column
+        from . import _column_vector_py as column_vector
         from . import _index_py as index
         from . import _lock_py as lock
+        from . import _order_py as order
         from . import _predicate_py as predicate
         from . import _records_py as records
 
@@ -55,9 +83,14 @@ __all__ = [
     "MODULES",
     "NO_EXTENSIONS",
     "aggregate",
+    "blocks",
     "column",
+    "column_aggregate",
+    "column_eval",
+    "column_vector",
     "index",
     "lock",
+    "order",
     "predicate",
     "records",
 ]

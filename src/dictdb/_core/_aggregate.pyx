@@ -7,7 +7,7 @@ otherwise; each step does what Python's ``total + value`` does (an int meeting a
 double first), so the totals are the pure twin's to the last bit.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport Py_GT, Py_LT, PyObject, PyObject_RichCompareBool
@@ -15,6 +15,10 @@ from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.limits cimport LLONG_MAX, LLONG_MIN
 from libc.math cimport isnan
+
+from ._cpython cimport (
+    PyBool_Check, PyFloat_Check, PyFloat_CheckExact, PyLong_CheckExact, PyUnicode_CheckExact, lookup,
+)
 
 from decimal import Decimal as _Decimal
 from numbers import Real as _Real
@@ -44,26 +48,6 @@ cdef tuple _NUMBERS = (_Real, _Decimal)
 
 #: The one group key that every NaN maps to.
 cdef object _NAN_KEY = float("nan")
-
-
-cdef extern from "Python.h":
-    bint PyBool_Check(object o)
-    bint PyDict_CheckExact(object o)
-    bint PyFloat_Check(object o)
-    bint PyFloat_CheckExact(object o)
-    bint PyLong_CheckExact(object o)
-    bint PyUnicode_CheckExact(object o)
-
-
-cdef inline object _lookup(object record, object field):
-    """``record.get(field)``, without a Python call when the record is an exact dict."""
-    cdef PyObject* found
-    if PyDict_CheckExact(record):
-        found = PyDict_GetItem(record, field)  # borrowed; NULL when missing
-        if found is NULL:
-            return None
-        return <object>found
-    return record.get(field)
 
 
 cdef str _short(object value):
@@ -127,7 +111,7 @@ cdef class _Accumulator:
         if kind == K_COUNT_ROWS:
             self.count += 1
             return 0
-        value = _lookup(record, self.field)
+        value = lookup(record, self.field)
         if value is None:
             return 0
         if kind == K_COUNT:
@@ -278,7 +262,7 @@ cdef object _unhashable(tuple group_by, tuple values):
 
 
 cdef tuple _values_of(object record, tuple fields):
-    return tuple([_lookup(record, field) for field in fields])
+    return tuple([lookup(record, field) for field in fields])
 
 
 cdef tuple _key_of(object record, tuple fields, Py_ssize_t width):
@@ -286,7 +270,7 @@ cdef tuple _key_of(object record, tuple fields, Py_ssize_t width):
     cdef Py_ssize_t i
     cdef object part
     for i in range(width):
-        part = _group_key(_lookup(record, fields[i]))
+        part = _group_key(lookup(record, fields[i]))
         Py_INCREF(part)  # PyTuple_SET_ITEM steals a reference
         PyTuple_SET_ITEM(key, i, part)
     return key
@@ -318,7 +302,7 @@ def aggregate(records, group_by, specs):
     # One field: the value itself is the key, with no tuple to build per record.
     field = fields[0]
     for record in records:
-        key = _group_key(_lookup(record, field)) if width == 1 else _key_of(record, fields, width)
+        key = _group_key(lookup(record, field)) if width == 1 else _key_of(record, fields, width)
         try:
             found = PyDict_GetItemWithError(groups, key)  # borrowed; NULL when missing
         except TypeError:

@@ -10,17 +10,19 @@ ints or exact strs, and fall back to Python's rich comparison for everything els
 lookup; the string tests use the str C API, and LIKE runs a matcher compiled to a C array (no regex).
 """
 
-from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError
-
-from ._prefetch cimport prefetch_ahead
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport (
-    Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, PyObject, PyObject_RichCompare,
+    Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, PyObject_RichCompare,
 )
 from cpython.sequence cimport PySequence_Contains
 from cpython.unicode cimport PyUnicode_Compare, PyUnicode_Contains, PyUnicode_Tailmatch
+from ._cpython cimport (
+    EXACT_DOUBLE_INT, PyFloat_CheckExact, PyLong_CheckExact, PyUnicode_Check, PyUnicode_CheckExact,
+    PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READY, lookup,
+    prefetch_ahead, shallow_copy,
+)
 
 __all__ = ["COMPARISONS", "Predicate", "compile_plan"]
 
@@ -29,10 +31,6 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 cdef dict _OPERATORS = {"eq": Py_EQ, "ne": Py_NE, "lt": Py_LT, "le": Py_LE, "gt": Py_GT, "ge": Py_GE}
 
 cdef tuple _STRING_TESTS = ("startswith", "endswith", "iequals", "icontains", "istartswith", "iendswith")
-
-# Ints up to 2**53 in magnitude convert to double exactly, so comparing them as doubles gives Python's
-# answer; larger ints take the generic path.
-cdef long long _EXACT_DOUBLE_INT = 9007199254740992
 
 # String tests of ``_StrTest``.
 cdef enum:
@@ -44,42 +42,15 @@ cdef enum:
 # ``_`` in a compiled LIKE segment: above every code point (at most 0x10FFFF), so no character equals it.
 cdef Py_UCS4 _ANY_CHAR = 0xFFFFFFFF
 
+# ``str.casefold``, looked up once: what ``str.casefold(value)`` calls, without reading it off str per record.
+cdef object _CASEFOLD = str.casefold
+
 cdef Py_ssize_t _MAX_SSIZE = <Py_ssize_t>((<size_t>-1) >> 1)
 
 
-cdef extern from "Python.h":
-    bint PyDict_Check(object o)
-    bint PyDict_CheckExact(object o)
-    bint PyFloat_CheckExact(object o)
-    bint PyLong_CheckExact(object o)
-    bint PyUnicode_Check(object o)
-    bint PyUnicode_CheckExact(object o)
-    int PyUnicode_READY(object o) except -1
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
-
-
-cdef inline object _lookup(object record, object field):
-    """``record.get(field)``, without a Python call when the record is an exact dict."""
-    cdef PyObject* found
-    if PyDict_CheckExact(record):
-        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
-        if found is NULL:
-            return None
-        return <object>found
-    return record.get(field)
-
-
-cdef inline dict _copy(object record):
-    if not PyDict_Check(record):
-        raise TypeError(f"a record must be a dict, not {type(record).__name__}")
-    return PyDict_Copy(record)
-
-
 cdef inline bint _as_exact_double(object value, double* out) noexcept:
-    """Store ``value`` as a double when that is exact (an exact float, or an exact int within 2**53)."""
+    """Store ``value`` as a double when that is exact (an exact float, or an exact int within 2**53):
+    comparing such doubles gives Python's answer; larger ints take the generic path."""
     cdef int overflow = 0
     cdef long long as_int
     if PyFloat_CheckExact(value):
@@ -87,7 +58,7 @@ cdef inline bint _as_exact_double(object value, double* out) noexcept:
         return True
     if PyLong_CheckExact(value):
         as_int = PyLong_AsLongLongAndOverflow(value, &overflow)
-        if overflow == 0 and -_EXACT_DOUBLE_INT <= as_int <= _EXACT_DOUBLE_INT:
+        if overflow == 0 and -EXACT_DOUBLE_INT <= as_int <= EXACT_DOUBLE_INT:
             out[0] = <double>as_int
             return True
     return False
@@ -147,7 +118,7 @@ cdef class _Compare(_Node):
         self.value_is_str = PyUnicode_CheckExact(value)
 
     cdef int test(self, object record) except -1:
-        cdef object current = _lookup(record, self.field)
+        cdef object current = lookup(record, self.field)
         cdef double number
         if self.value_is_number and _as_exact_double(current, &number):
             return _compare_doubles(number, self.number, self.op)
@@ -205,7 +176,7 @@ cdef class _In(_Node):
         self.scan = tuple(unhashable)
 
     cdef int test(self, object record) except -1:
-        cdef object current = _lookup(record, self.field)
+        cdef object current = lookup(record, self.field)
         cdef int found
         try:
             # ``in``, not PySet_Contains: like Python's, it looks an unhashable set up as a frozenset.
@@ -228,7 +199,7 @@ cdef class _Contains(_Node):
         self.item_is_str = PyUnicode_CheckExact(item)
 
     cdef int test(self, object record) except -1:
-        cdef object current = _lookup(record, self.field)
+        cdef object current = lookup(record, self.field)
         if self.item_is_str and PyUnicode_CheckExact(current):
             return PyUnicode_Contains(current, self.item)
         if current is None:
@@ -256,11 +227,11 @@ cdef class _StrTest(_Node):
         self.fold = fold
 
     cdef int test(self, object record) except -1:
-        cdef object current = _lookup(record, self.field)
+        cdef object current = lookup(record, self.field)
         if not PyUnicode_Check(current):
             return False
         if self.fold:
-            current = str.casefold(current)
+            current = _CASEFOLD(current)
         if self.mode == _EQUALS:
             return PyUnicode_Compare(current, self.text) == 0
         if self.mode == _CONTAINS:
@@ -352,11 +323,11 @@ cdef class _Like(_Node):
         PyMem_Free(self.starts)
 
     cdef int test(self, object record) except -1:
-        cdef object current = _lookup(record, self.field)
+        cdef object current = lookup(record, self.field)
         if not PyUnicode_Check(current):
             return False
         if self.fold:
-            current = str.casefold(current)
+            current = _CASEFOLD(current)
         PyUnicode_READY(current)
         return self._match(PyUnicode_KIND(current), PyUnicode_DATA(current), PyUnicode_GET_LENGTH(current))
 
@@ -396,7 +367,7 @@ cdef class _Null(_Node):
         self.is_null = is_null
 
     cdef int test(self, object record) except -1:
-        return (_lookup(record, self.field) is None) == self.is_null
+        return (lookup(record, self.field) is None) == self.is_null
 
 
 cdef class _AllOf(_Node):
@@ -474,13 +445,13 @@ cdef class Predicate:
                 prefetch_ahead(rows, i, n)
                 record = rows[i]
                 if root.test(record):
-                    out.append(_copy(record) if copying else record)
+                    out.append(shallow_copy(record) if copying else record)
                     if len(out) >= wanted:
                         break
             return out
         for record in records:
             if root.test(record):
-                out.append(_copy(record) if copying else record)
+                out.append(shallow_copy(record) if copying else record)
                 if len(out) >= wanted:
                     break
         return out

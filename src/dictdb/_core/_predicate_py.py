@@ -91,7 +91,7 @@ class Predicate:
             return out
         for record in records:
             if test(record):
-                out.append(_copy(record) if copy else record)
+                out.append(_shallow_copy(record) if copy else record)
                 if limit is not None and len(out) >= limit:
                     break
         return out
@@ -107,7 +107,7 @@ def compile_plan(plan: tuple[Any, ...]) -> Predicate:
     return Predicate(_compile(plan))
 
 
-def _copy(record: Record) -> Record:
+def _shallow_copy(record: Record) -> Record:
     if not isinstance(record, dict):
         raise TypeError(f"a record must be a dict, not {type(record).__name__}")
     return dict(record)

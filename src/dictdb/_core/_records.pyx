@@ -9,20 +9,27 @@ classified in one C pass, and a small ``limit`` is served by a C heap of positio
 each record's key once with the worst kept one.
 """
 
-from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetItem
-
-from ._prefetch cimport prefetch_ahead
+from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.list cimport PyList_New
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport uint64_t
-from libc.string cimport memset
 from cpython.object cimport Py_LT, PyObject, PyObject_RichCompareBool
 from libc.math cimport isnan
+from libc.stdint cimport uint64_t
+from libc.string cimport memset
+
+from ._cpython cimport (
+    EXACT_DOUBLE_INT, PyBytes_Check, PyDict_CheckExact, PyFloat_Check, PyFloat_CheckExact,
+    PyList_CheckExact, PyList_GET_ITEM, PyLong_Check, PyLong_CheckExact, PyUnicode_Check, incref,
+    list_set, lookup, prefetch_ahead, shallow_copy,
+)
+from ._order cimport BYTES, NULLS, NUMBERS, OTHERS, STRS
 
 from decimal import Decimal as _Decimal
 
 # The compiled twin's: the two cores are never mixed (``_core/__init__.py``).
-from ._index import order_ranks as _order_ranks
+from ._order import order_ranks as _order_ranks
 
 __all__ = [
     "copy_record",
@@ -35,47 +42,14 @@ __all__ = [
     "sort_records",
 ]
 
-# Groups of the total order, in order.
-cdef enum:
-    _NULL = 0
-    _NUMBER = 1
-    _STR = 2
-    _BYTES = 3
-    _OTHER = 4
-
-# Ints up to 2**53 in magnitude convert to double exactly.
-cdef long long _EXACT_DOUBLE_INT = 9007199254740992
 
 # A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
 cdef Py_ssize_t _TOP_K_FRACTION = 8
 
 
-cdef extern from "Python.h":
-    bint PyBytes_Check(object o)
-    bint PyDict_Check(object o)
-    bint PyDict_CheckExact(object o)
-    bint PyFloat_Check(object o)
-    bint PyFloat_CheckExact(object o)
-    bint PyLong_CheckExact(object o)
-    double PyFloat_AS_DOUBLE(object o)
-    PyObject* PyList_GET_ITEM(object o, Py_ssize_t i)
-    bint PyList_CheckExact(object o)
-    object PyList_New(Py_ssize_t size)
-    void _list_set "PyList_SET_ITEM"(object lst, Py_ssize_t i, PyObject* o) noexcept
-    void _incref "Py_INCREF"(PyObject* o) noexcept
-    bint PyLong_Check(object o)
-    bint PyUnicode_Check(object o)
-
-
-cdef inline dict _copy(object record):
-    if not PyDict_Check(record):
-        raise TypeError(f"a record must be a dict, not {type(record).__name__}")
-    return PyDict_Copy(record)
-
-
 def copy_record(record):
     """A shallow copy of one record; ``TypeError`` when it is not a dict."""
-    return _copy(record)
+    return shallow_copy(record)
 
 
 def copy_records(records):
@@ -83,7 +57,7 @@ def copy_records(records):
     cdef list out = []
     cdef object record
     for record in records:
-        out.append(_copy(record))
+        out.append(shallow_copy(record))
     return out
 
 
@@ -111,8 +85,8 @@ def fetch(records, pks, copy=False):
         record = PyDict_GetItemWithError(table, pk)
         if record == NULL:  # (a lookup that raised has raised; a list's empty slots are freed safely)
             raise KeyError(pk)
-        _incref(record)
-        _list_set(out, i, record)
+        incref(record)
+        list_set(out, i, record)
     return _copy_prefetched(out) if copy else out
 
 
@@ -125,9 +99,9 @@ cdef list _copy_prefetched(list found):
     cdef object copied
     for i in range(n):
         prefetch_ahead(found, i, n)
-        copied = _copy(<object>PyList_GET_ITEM(found, i))
-        _incref(<PyObject*>copied)
-        _list_set(out, i, <PyObject*>copied)
+        copied = shallow_copy(<object>PyList_GET_ITEM(found, i))
+        incref(<PyObject*>copied)
+        list_set(out, i, <PyObject*>copied)
     return out
 
 
@@ -153,7 +127,7 @@ def project(records, columns, distinct=False):
         for record in records:
             row = {}
             for i in range(width):
-                PyDict_SetItem(row, aliases[i], _lookup(record, fields[i]))
+                PyDict_SetItem(row, aliases[i], lookup(record, fields[i]))
             out.append(row)
         return out
     cdef list rows = [_values(record, fields, width) for record in records]
@@ -171,35 +145,26 @@ cdef tuple _values(object record, list fields, Py_ssize_t width):
     cdef list values = [None] * width
     cdef Py_ssize_t i
     for i in range(width):
-        values[i] = _lookup(record, fields[i])
+        values[i] = lookup(record, fields[i])
     return tuple(values)
 
 
-cdef inline object _lookup(object record, object field):
-    """``record.get(field)``, without a Python call when the record is an exact dict."""
-    cdef PyObject* found
-    if PyDict_CheckExact(record):
-        found = PyDict_GetItemWithError(record, field)  # borrowed; NULL when missing (or on error)
-        if found is NULL:
-            return None
-        return <object>found
-    return record.get(field)
-
-
-cdef int _group(object value) except -1:
+cdef int _plain_group(object value) except -1:
+    """The group of a value that Python's own sort orders as the total order does (None and NaN, int, float,
+    Decimal, str, bytes); any other value counts as OTHERS here, and its column is sorted by ranks."""
     if value is None:
-        return _NULL
+        return NULLS
     if PyLong_Check(value):  # bool too
-        return _NUMBER
+        return NUMBERS
     if PyFloat_Check(value):
-        return _NULL if isnan(PyFloat_AS_DOUBLE(value)) else _NUMBER
+        return NULLS if isnan(PyFloat_AS_DOUBLE(value)) else NUMBERS
     if PyUnicode_Check(value):
-        return _STR
+        return STRS
     if PyBytes_Check(value):
-        return _BYTES
+        return BYTES
     if isinstance(value, _Decimal):
-        return _NULL if value.is_nan() else _NUMBER
-    return _OTHER
+        return NULLS if value.is_nan() else NUMBERS
+    return OTHERS
 
 
 def sort_keys(records, field):
@@ -207,16 +172,16 @@ def sort_keys(records, field):
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
     values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
-    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
+    sorted index's order (``_order.order_ranks``), so a sort and a walk of the index never disagree.
     """
     cdef list values = []
     cdef int groups = 0  # a bit per group seen
     cdef object value
     for record in records:
-        value = _lookup(record, field)
-        groups |= 1 << _group(value)
+        value = lookup(record, field)
+        groups |= 1 << _plain_group(value)
         values.append(value)
-    if groups == 0 or groups == 1 << _NUMBER or groups == 1 << _STR or groups == 1 << _BYTES:
+    if groups == 0 or groups == 1 << NUMBERS or groups == 1 << STRS or groups == 1 << BYTES:
         return values
     return _order_ranks(values)
 
@@ -348,7 +313,7 @@ cdef inline bint _plain_number(object value, double* out) noexcept:
         return not isnan(out[0])
     if PyLong_CheckExact(value):
         as_int = PyLong_AsLongLongAndOverflow(value, &overflow)
-        if overflow == 0 and -_EXACT_DOUBLE_INT <= as_int <= _EXACT_DOUBLE_INT:
+        if overflow == 0 and -EXACT_DOUBLE_INT <= as_int <= EXACT_DOUBLE_INT:
             out[0] = <double>as_int
             return True
     return False
@@ -384,7 +349,7 @@ cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint de
         raise MemoryError()
     try:
         for position in range(count):
-            if not _plain_number(_lookup(<object>PyList_GET_ITEM(records, position), field), &entry.key):
+            if not _plain_number(lookup(<object>PyList_GET_ITEM(records, position), field), &entry.key):
                 return None
             entry.position = position
             if size < limit:
@@ -460,8 +425,8 @@ def in_sequence(records, pks, seq, limit=None):
             pk = <object>items[i].pk
             found = PyDict_GetItemWithError(records, pk) if exact else NULL
             record = <object>found if found is not NULL else records[pk]
-            _incref(<PyObject*>record)
-            _list_set(out, i, <PyObject*>record)
+            incref(<PyObject*>record)
+            list_set(out, i, <PyObject*>record)
         return out
     finally:
         PyMem_Free(items)

@@ -3,7 +3,7 @@
 Tables own their records: ``insert`` stores a shallow copy and ``select`` returns shallow
 copies, so copying is on every hot path.
 
-Sorting uses one total order, the sorted index's (``_index_py.py`` defines it), so ``order_by``
+Sorting uses one total order, the sorted index's (``_order_py.py`` defines it), so ``order_by``
 never raises on ``None`` or mixed types, and sorting gives what a walk of a sorted index gives:
 
 1. ``None`` and NaN (float or Decimal), tied with each other;
@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ._index_py import order_ranks as _order_ranks
+from ._order_py import BYTES, NULLS, NUMBERS, OTHERS, STRS
+from ._order_py import order_ranks as _order_ranks
 
 __all__ = [
     "copy_record",
@@ -41,13 +42,6 @@ __all__ = [
 ]
 
 Record = dict[Any, Any]
-
-# Groups of the total order, in order.
-_NULL = 0
-_NUMBER = 1
-_STR = 2
-_BYTES = 3
-_OTHER = 4
 
 # A limit at most 1/8 of the rows is served by a heap of that size (top-k) instead of a full sort.
 _TOP_K_FRACTION = 8
@@ -98,20 +92,22 @@ def project(
     return [dict(zip(aliases, rows[position], strict=True)) for position in kept]
 
 
-def _group(value: Any) -> int:
+def _plain_group(value: Any) -> int:
+    """The group of a value that Python's own sort orders as the total order does (None and NaN, int, float,
+    Decimal, str, bytes); any other value counts as OTHERS here, and its column is sorted by ranks."""
     if value is None:
-        return _NULL
+        return NULLS
     if isinstance(value, int):  # bool too
-        return _NUMBER
+        return NUMBERS
     if isinstance(value, float):
-        return _NULL if math.isnan(value) else _NUMBER
+        return NULLS if math.isnan(value) else NUMBERS
     if isinstance(value, str):
-        return _STR
+        return STRS
     if isinstance(value, bytes):
-        return _BYTES
+        return BYTES
     if isinstance(value, Decimal):
-        return _NULL if value.is_nan() else _NUMBER
-    return _OTHER
+        return NULLS if value.is_nan() else NUMBERS
+    return OTHERS
 
 
 def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
@@ -119,11 +115,11 @@ def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
 
     When every value falls in one orderable group (all numbers, all strs or all bytes) the keys are the
     values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
-    sorted index's order (``_index.order_ranks``), so a sort and a walk of the index never disagree.
+    sorted index's order (``_order.order_ranks``), so a sort and a walk of the index never disagree.
     """
     values = [record.get(field) for record in records]
-    groups = {_group(value) for value in values}
-    if len(groups) <= 1 and not groups & {_NULL, _OTHER}:
+    groups = {_plain_group(value) for value in values}
+    if len(groups) <= 1 and not groups & {NULLS, OTHERS}:
         return values
     return _order_ranks(values)
 

@@ -330,7 +330,7 @@ class _Claims:
     def __init__(self, index: Index) -> None:
         self._hashed: dict[Any, Any] = {}
         # A sorted index takes unhashable keys: those are looked up in a kernel index of their own.
-        self._sorted = _kernel.SortedIndex() if isinstance(index, SortedIndex) else None
+        self._sorted = _kernel.SortedEntries() if isinstance(index, SortedIndex) else None
 
     def claim(self, key: Any, pk: Any) -> Any:
         """The primary key that claimed a key equal to ``key`` before, or None (and ``key`` is claimed)."""

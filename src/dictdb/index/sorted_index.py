@@ -1,9 +1,9 @@
 """``SortedIndex``: a table index in DictDB's total order, for equality, ranges, prefixes and ``order_by``.
 
-A thin wrapper over the kernel ``dictdb._core.index.SortedIndex`` (docs/indexes.md has its design and costs):
-the kernel keeps ``(key, pk)`` entries in the total order, ties in insertion order; this class gives it a
-table's field (or fields: a composite index orders tuples item by item) and the read API users call. Any value
-can be indexed, hashable or not.
+A thin wrapper over the kernel ``dictdb._core.index.SortedEntries`` (docs/indexes.md has its design and
+costs): the kernel keeps ``(key, pk)`` entries in the total order, ties in insertion order; this class gives
+it a table's field (or fields: a composite index orders tuples item by item) and the read API users call.
+Any value can be indexed, hashable or not.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class SortedIndex(Index):
 
     def __init__(self, fields: tuple[Hashable, ...], *, unique: bool = False, table_name: str = "") -> None:
         super().__init__(fields, unique=unique, table_name=table_name)
-        self._tree = _kernel.SortedIndex()
+        self._tree = _kernel.SortedEntries()
         self._insert = self._inserter()
 
     def search(self, value: Any) -> list[Any]:

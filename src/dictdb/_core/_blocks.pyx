@@ -1,0 +1,602 @@
+"""Where a sorted index keeps its entries: the compiled twin of ``_blocks_py.py``.
+
+Each group of the order (nulls, numbers, strs, bytes, and one per "other" type) is a ``_Group``: a *blocked
+sorted list* of C arrays, the shape of sortedcontainers' list of lists (the twin's ``SortedList``): blocks of
+``load`` to ``2 * load`` entries (at least ``load / 2``), each a struct of arrays (key, value, sequence
+number, primary key), found by binary search over the blocks' last entries, then within the block. Entries
+are sorted by (value, sequence number) in the total order (``_order``); numbers carry their double key
+unboxed beside the value, so most comparisons of a search read two doubles.
+"""
+
+from cpython.list cimport PyList_New
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from libc.stdint cimport INT64_MAX, INT64_MIN
+from libc.string cimport memcpy, memmove
+
+from ._cpython cimport decref, incref, list_set, unicode_compare
+from ._order cimport (
+    BYTE, NATURAL, NUMBER, SEQUENCE, STR, TIE, UNORDERED, bytes_cmp, cmp_items, merge_halves, natural_cmp,
+    number_cmp, sequence_cmp, sort_items,
+)
+
+__all__ = []
+
+
+cdef bint equals(object stored, object value):
+    """Python's ``stored == value``; an ``==`` that raises (a Decimal sNaN) is not equal."""
+    try:
+        return bool(stored == value)
+    except Exception:
+        return False
+
+
+# --- blocks --------------------------------------------------------------------------------------------
+
+
+cdef Block* _block_new(Py_ssize_t capacity, bint numeric) except NULL:
+    cdef Block* block = <Block*>PyMem_Malloc(sizeof(Block))
+    if block is NULL:
+        raise MemoryError()
+    block.size = 0
+    block.capacity = 0
+    block.numbers = NULL
+    block.exact = NULL
+    block.values = NULL
+    block.seqs = NULL
+    block.pks = NULL
+    try:
+        _block_reserve(block, capacity, numeric)
+    except MemoryError:
+        _block_free(block)
+        raise
+    return block
+
+
+cdef int _block_reserve(Block* block, Py_ssize_t capacity, bint numeric) except -1:
+    """Resize the arrays to ``capacity`` entries (never below the size).
+
+    Growing raises MemoryError and keeps the old capacity when any array cannot grow; shrinking never
+    fails (an array that cannot shrink stays bigger). Either way every array holds at least ``capacity``.
+    """
+    cdef bint resized = True
+    if capacity < block.size:
+        capacity = block.size
+    if capacity == block.capacity:
+        return 0
+    resized &= _resize(<void**>&block.values, capacity * sizeof(PyObject*))
+    resized &= _resize(<void**>&block.pks, capacity * sizeof(PyObject*))
+    resized &= _resize(<void**>&block.seqs, capacity * sizeof(int64_t))
+    if numeric:
+        resized &= _resize(<void**>&block.numbers, capacity * sizeof(double))
+        resized &= _resize(<void**>&block.exact, capacity * sizeof(unsigned char))
+    if not resized and capacity > block.capacity:
+        raise MemoryError()
+    block.capacity = capacity
+    return 0
+
+
+cdef bint _resize(void** array, size_t size) noexcept:
+    """Reallocate ``array[0]`` to ``size`` bytes; on failure leave it as it was and return False."""
+    cdef void* resized = PyMem_Realloc(array[0], size)
+    if resized is NULL:
+        return False
+    array[0] = resized
+    return True
+
+
+cdef void _block_free(Block* block) noexcept:
+    cdef Py_ssize_t i
+    for i in range(block.size):
+        decref(block.values[i])
+        decref(block.pks[i])
+    PyMem_Free(block.numbers)
+    PyMem_Free(block.exact)
+    PyMem_Free(block.values)
+    PyMem_Free(block.seqs)
+    PyMem_Free(block.pks)
+    PyMem_Free(block)
+
+
+cdef inline Py_ssize_t _grown(Py_ssize_t size) noexcept:
+    # Room for a quarter more: blocks stay ~80% full, and an insert rarely reallocates.
+    return size + (size >> 2) + 4
+
+
+# --- groups --------------------------------------------------------------------------------------------
+
+
+cdef class _Group:
+    """One group of the order: entries sorted by (key, sequence number) in blocks."""
+
+    def __cinit__(self, int kind, Py_ssize_t load):
+        self.kind = kind
+        self.numeric = kind == NUMBER
+        self.load = load
+        self.length = 0
+        self.blocks = NULL
+        self.lasts = NULL
+        self.nblocks = 0
+        self.block_capacity = 0
+
+    def __dealloc__(self):
+        self.free()
+
+    cdef void free(self) noexcept:
+        cdef Py_ssize_t b
+        for b in range(self.nblocks):
+            _block_free(self.blocks[b])
+        PyMem_Free(self.blocks)
+        PyMem_Free(self.lasts)
+        self.blocks = NULL
+        self.lasts = NULL
+        self.nblocks = 0
+        self.block_capacity = 0
+        self.length = 0
+
+    # -- comparing ----------------------------------------------------------------------------------------
+
+    cdef inline int _cmp(self, Block* block, Py_ssize_t i, Probe* probe) except -2:
+        """The order of entry ``i`` of ``block`` against ``probe``, by key only."""
+        cdef int kind = self.kind
+        if kind == NUMBER:
+            return number_cmp(block.numbers[i], block.exact[i], block.values[i],
+                              probe.number, probe.exact, probe.value)
+        if kind == STR:
+            return unicode_compare(block.values[i], probe.value)
+        if kind == BYTE:
+            return bytes_cmp(<object>block.values[i], <object>probe.value)
+        if kind == NATURAL:
+            return natural_cmp(<object>block.values[i], <object>probe.value)
+        if kind == SEQUENCE:
+            return sequence_cmp(<object>block.values[i], <object>probe.value)
+        return 0  # the null bucket and unordered groups: every entry ties, the sequence orders them
+
+    cdef inline void probe_of(self, Block* block, Py_ssize_t i, Probe* probe) noexcept:
+        probe.value = block.values[i]
+        if self.numeric:
+            probe.number = block.numbers[i]
+            probe.exact = block.exact[i]
+
+    cdef inline void _touch(self, Py_ssize_t b) noexcept:
+        """Record block ``b``'s last double after a change."""
+        cdef Block* block
+        if self.numeric:
+            block = self.blocks[b]
+            self.lasts[b] = block.numbers[block.size - 1]
+
+    cdef inline int _below(self, Block* block, Py_ssize_t i, Probe* probe, int64_t seq) except -1:
+        """True when entry ``i`` comes before ``(probe, seq)``."""
+        cdef int result = self._cmp(block, i, probe)
+        return result < 0 or (result == 0 and block.seqs[i] < seq)
+
+    # -- locating -----------------------------------------------------------------------------------------
+
+    cdef int lower_bound(self, Probe* probe, int64_t seq, Py_ssize_t* out_block,
+                         Py_ssize_t* out_index) except -1:
+        """The first position not before ``(probe, seq)``. A ``seq`` of INT64_MIN finds the first entry
+        equal to ``probe`` (bisect_left); INT64_MAX the one after the last (bisect_right)."""
+        cdef Py_ssize_t low = 0, high = self.nblocks, middle
+        cdef Block* block
+        cdef bint below
+        while low < high:
+            middle = (low + high) >> 1
+            if self.numeric and self.lasts[middle] != probe.number:
+                below = self.lasts[middle] < probe.number
+            else:
+                block = self.blocks[middle]
+                below = self._below(block, block.size - 1, probe, seq)
+            if below:
+                low = middle + 1
+            else:
+                high = middle
+        if low == self.nblocks:
+            self.end(out_block, out_index)
+            return 0
+        block = self.blocks[low]
+        out_block[0] = low
+        high = block.size - 1
+        low = 0
+        while low < high:
+            middle = (low + high) >> 1
+            if self._below(block, middle, probe, seq):
+                low = middle + 1
+            else:
+                high = middle
+        out_index[0] = low
+        return 0
+
+    cdef inline void end(self, Py_ssize_t* out_block, Py_ssize_t* out_index) noexcept:
+        if self.nblocks == 0:
+            out_block[0] = 0
+            out_index[0] = 0
+        else:
+            out_block[0] = self.nblocks - 1
+            out_index[0] = self.blocks[self.nblocks - 1].size
+
+    cdef Py_ssize_t distance(self, Py_ssize_t block0, Py_ssize_t index0,
+                             Py_ssize_t block1, Py_ssize_t index1) noexcept:
+        """Entries from position 0 (included) to position 1 (excluded); negative when 1 is before 0."""
+        cdef Py_ssize_t total = index1 - index0
+        cdef Py_ssize_t b
+        if block0 <= block1:
+            for b in range(block0, block1):
+                total += self.blocks[b].size
+        else:
+            for b in range(block1, block0):
+                total -= self.blocks[b].size
+        return total
+
+    cdef Py_ssize_t find(self, Probe* probe, object value, object pk, bint other,
+                         Py_ssize_t* out_block, Py_ssize_t* out_index) except -2:
+        """The position of ``pk``'s entry among those equal to ``probe``, or -1."""
+        cdef Py_ssize_t block0, index0, block1, index1, count, b, i, _n, pass_
+        cdef bint found
+        cdef Block* block
+        cdef PyObject* stored
+        self.lower_bound(probe, INT64_MIN, &block0, &index0)
+        self.lower_bound(probe, INT64_MAX, &block1, &index1)
+        count = self.distance(block0, index0, block1, index1)
+        # The pk the table passes is usually the very object it indexed: try identity first.
+        for pass_ in range(2):
+            b, i = block0, index0
+            for _n in range(count):
+                block = self.blocks[b]
+                if i == block.size:
+                    b += 1
+                    i = 0
+                    block = self.blocks[b]
+                stored = block.pks[i]
+                if pass_ == 0:
+                    found = stored == <PyObject*>pk
+                else:
+                    found = equals(<object>stored, pk)
+                if found:
+                    out_block[0], out_index[0] = b, i
+                    return 0
+                i += 1
+        if other:
+            # A type whose own order is not a total one may have put the entry elsewhere in its group.
+            for b in range(self.nblocks):
+                block = self.blocks[b]
+                for i in range(block.size):
+                    if ((block.pks[i] == <PyObject*>pk or equals(<object>block.pks[i], pk)) and
+                            (block.values[i] == <PyObject*>value or equals(<object>block.values[i], value))):
+                        out_block[0], out_index[0] = b, i
+                        return 0
+        return -1
+
+    # -- changing -----------------------------------------------------------------------------------------
+
+    cdef int _insert_at(self, Py_ssize_t b, Py_ssize_t i, Probe* probe, int64_t seq, object pk) except -1:
+        cdef Block* block
+        cdef Py_ssize_t tail
+        if self.nblocks == 0:
+            self._reserve_blocks(1)
+            self.blocks[0] = _block_new(8, self.numeric)
+            self.nblocks = 1
+            b, i = 0, 0
+        block = self.blocks[b]
+        if block.size == block.capacity:
+            _block_reserve(block, _grown(block.size), self.numeric)
+        tail = block.size - i
+        if tail:
+            memmove(&block.values[i + 1], &block.values[i], tail * sizeof(PyObject*))
+            memmove(&block.pks[i + 1], &block.pks[i], tail * sizeof(PyObject*))
+            memmove(&block.seqs[i + 1], &block.seqs[i], tail * sizeof(int64_t))
+            if self.numeric:
+                memmove(&block.numbers[i + 1], &block.numbers[i], tail * sizeof(double))
+                memmove(&block.exact[i + 1], &block.exact[i], tail * sizeof(unsigned char))
+        incref(probe.value)
+        incref(<PyObject*>pk)
+        block.values[i] = probe.value
+        block.pks[i] = <PyObject*>pk
+        block.seqs[i] = seq
+        if self.numeric:
+            block.numbers[i] = probe.number
+            block.exact[i] = probe.exact
+        block.size += 1
+        self.length += 1
+        self._touch(b)
+        if block.size > 2 * self.load:
+            # The entry is in: rebalancing is best effort, a block left too big is still sorted.
+            try:
+                self._split(b)
+            except MemoryError:
+                pass
+        return 0
+
+    cdef int insert(self, Probe* probe, int64_t seq, object pk) except -1:
+        cdef Py_ssize_t b, i
+        self.lower_bound(probe, seq, &b, &i)
+        return self._insert_at(b, i, probe, seq, pk)
+
+    cdef int _reserve_blocks(self, Py_ssize_t count) except -1:
+        cdef Py_ssize_t capacity
+        cdef void* grown
+        if count <= self.block_capacity:
+            return 0
+        capacity = count + (count >> 1) + 4
+        grown = PyMem_Realloc(self.blocks, capacity * sizeof(Block*))
+        if grown is NULL:
+            raise MemoryError()
+        self.blocks = <Block**>grown
+        if self.numeric:
+            grown = PyMem_Realloc(self.lasts, capacity * sizeof(double))
+            if grown is NULL:
+                raise MemoryError()
+            self.lasts = <double*>grown
+        self.block_capacity = capacity
+        return 0
+
+    cdef int _split(self, Py_ssize_t b) except -1:
+        """Move the upper half of block ``b`` into a new block after it."""
+        cdef Block* block = self.blocks[b]
+        cdef Py_ssize_t keep = block.size >> 1
+        cdef Py_ssize_t moved = block.size - keep
+        cdef Block* fresh
+        # Both allocations come first: if either fails, nothing has moved.
+        self._reserve_blocks(self.nblocks + 1)
+        fresh = _block_new(_grown(moved), self.numeric)
+        self._copy(fresh, 0, block, keep, moved)
+        fresh.size = moved
+        block.size = keep
+        memmove(&self.blocks[b + 2], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(Block*))
+        self.blocks[b + 1] = fresh
+        if self.numeric:
+            memmove(&self.lasts[b + 2], &self.lasts[b + 1], (self.nblocks - b - 1) * sizeof(double))
+        self.nblocks += 1
+        self._touch(b)
+        self._touch(b + 1)
+        _block_reserve(block, _grown(keep), self.numeric)  # shrinking: never fails
+        return 0
+
+    cdef void _copy(self, Block* target, Py_ssize_t at, Block* source, Py_ssize_t start,
+                    Py_ssize_t count) noexcept:
+        """Move entries (their references with them) between blocks with room for them."""
+        memcpy(&target.values[at], &source.values[start], count * sizeof(PyObject*))
+        memcpy(&target.pks[at], &source.pks[start], count * sizeof(PyObject*))
+        memcpy(&target.seqs[at], &source.seqs[start], count * sizeof(int64_t))
+        if self.numeric:
+            memcpy(&target.numbers[at], &source.numbers[start], count * sizeof(double))
+            memcpy(&target.exact[at], &source.exact[start], count * sizeof(unsigned char))
+
+    cdef int delete_at(self, Py_ssize_t b, Py_ssize_t i) except -1:
+        cdef Block* block = self.blocks[b]
+        cdef PyObject* value = block.values[i]
+        cdef PyObject* pk = block.pks[i]
+        cdef Py_ssize_t tail = block.size - i - 1
+        if tail:
+            memmove(&block.values[i], &block.values[i + 1], tail * sizeof(PyObject*))
+            memmove(&block.pks[i], &block.pks[i + 1], tail * sizeof(PyObject*))
+            memmove(&block.seqs[i], &block.seqs[i + 1], tail * sizeof(int64_t))
+            if self.numeric:
+                memmove(&block.numbers[i], &block.numbers[i + 1], tail * sizeof(double))
+                memmove(&block.exact[i], &block.exact[i + 1], tail * sizeof(unsigned char))
+        block.size -= 1
+        self.length -= 1
+        if block.size == 0:
+            _block_free(block)
+            memmove(&self.blocks[b], &self.blocks[b + 1], (self.nblocks - b - 1) * sizeof(Block*))
+            if self.numeric:
+                memmove(&self.lasts[b], &self.lasts[b + 1], (self.nblocks - b - 1) * sizeof(double))
+            self.nblocks -= 1
+        else:
+            self._touch(b)
+            if block.size < self.load >> 1 and self.nblocks > 1:
+                # The entry is out: rebalancing is best effort, a block left too small is still sorted.
+                try:
+                    self._merge(b - 1 if b > 0 else b)
+                except MemoryError:
+                    pass
+        # Released last: a value's or pk's destructor may run Python code.
+        decref(value)
+        decref(pk)
+        return 0
+
+    cdef int _merge(self, Py_ssize_t b) except -1:
+        """Append block ``b + 1`` to block ``b``, then split again if that is too big."""
+        cdef Block* left = self.blocks[b]
+        cdef Block* right = self.blocks[b + 1]
+        _block_reserve(left, left.size + right.size, self.numeric)
+        self._copy(left, left.size, right, 0, right.size)
+        left.size += right.size
+        right.size = 0
+        _block_free(right)
+        memmove(&self.blocks[b + 1], &self.blocks[b + 2], (self.nblocks - b - 2) * sizeof(Block*))
+        if self.numeric:
+            memmove(&self.lasts[b + 1], &self.lasts[b + 2], (self.nblocks - b - 2) * sizeof(double))
+        self.nblocks -= 1
+        self._touch(b)
+        if left.size > 2 * self.load:
+            self._split(b)
+        return 0
+
+    cdef int build(self, Item* items, Py_ssize_t count) except -1:
+        """Replace the entries with ``count`` sorted items, in full blocks of ``load``."""
+        cdef Py_ssize_t nblocks = (count + self.load - 1) // self.load
+        cdef Py_ssize_t b, i, start, size
+        cdef Block* block
+        self._reserve_blocks(nblocks)
+        for b in range(nblocks):
+            start = b * self.load
+            size = min(self.load, count - start)
+            self.blocks[b] = _block_new(size, self.numeric)
+            self.nblocks = b + 1
+            block = self.blocks[b]
+            for i in range(size):
+                block.values[i] = items[start + i].value
+                block.pks[i] = items[start + i].pk
+                block.seqs[i] = items[start + i].seq
+                if self.numeric:
+                    block.numbers[i] = items[start + i].number
+                    block.exact[i] = items[start + i].exact
+                incref(block.values[i])
+                incref(block.pks[i])
+            block.size = size
+            self._touch(b)
+        self.length = count
+        return 0
+
+    cdef int export(self, Item* items) noexcept:
+        """Copy every entry, in order, into ``items`` (borrowed references)."""
+        cdef Py_ssize_t b, i, n = 0
+        cdef Block* block
+        for b in range(self.nblocks):
+            block = self.blocks[b]
+            for i in range(block.size):
+                items[n].value = block.values[i]
+                items[n].pk = block.pks[i]
+                items[n].seq = block.seqs[i]
+                if self.numeric:
+                    items[n].number = block.numbers[i]
+                    items[n].exact = block.exact[i]
+                n += 1
+        return 0
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    cdef Py_ssize_t _fill(self, list out, Py_ssize_t at, Py_ssize_t b, Py_ssize_t i,
+                          Py_ssize_t count) noexcept:
+        """Put ``count`` primary keys from position ``(b, i)`` on into ``out[at:]``."""
+        cdef Block* block
+        cdef Py_ssize_t take, j
+        cdef PyObject* pk
+        while count > 0:
+            block = self.blocks[b]
+            take = block.size - i
+            if take > count:
+                take = count
+            for j in range(take):
+                pk = block.pks[i + j]
+                incref(pk)
+                list_set(out, at + j, pk)
+            at += take
+            count -= take
+            b += 1
+            i = 0
+        return at
+
+    cdef list ascending(self, Py_ssize_t b, Py_ssize_t i, Py_ssize_t count):
+        cdef list out = PyList_New(count)
+        self._fill(out, 0, b, i, count)
+        return out
+
+    cdef list descending(self, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t b1, Py_ssize_t i1,
+                         Py_ssize_t limit):
+        """Primary keys of ``[(b0, i0), (b1, i1))`` by descending key, each run of ties in insertion order;
+        at most ``limit`` (a run cut by the limit keeps its earliest entries)."""
+        cdef Py_ssize_t remaining = self.distance(b0, i0, b1, i1)
+        cdef Py_ssize_t want = remaining if remaining < limit else limit
+        cdef list out = PyList_New(want)
+        cdef Py_ssize_t at = 0, run, take, rb, ri, pb, pi
+        cdef Probe probe
+        cdef bint ties = self.kind == TIE or self.kind == UNORDERED
+        while at < want:
+            # The run of ties that ends just before (b1, i1).
+            rb, ri = b1, i1
+            if ri == 0:
+                rb -= 1
+                ri = self.blocks[rb].size
+            ri -= 1
+            run = 1
+            if ties:
+                run = remaining
+                self._back(&rb, &ri, remaining - 1)
+            else:
+                self.probe_of(self.blocks[rb], ri, &probe)
+                while run < remaining:
+                    pb, pi = rb, ri
+                    if pi == 0:
+                        pb -= 1
+                        pi = self.blocks[pb].size
+                    pi -= 1
+                    # Distinct doubles are distinct numbers: most neighbours differ, and cheaply.
+                    if self.numeric and self.blocks[pb].numbers[pi] != probe.number:
+                        break
+                    if self._cmp(self.blocks[pb], pi, &probe) != 0:
+                        break
+                    rb, ri = pb, pi
+                    run += 1
+            take = run if run < want - at else want - at
+            self._fill(out, at, rb, ri, take)
+            at += take
+            remaining -= run
+            b1, i1 = rb, ri
+        return out
+
+    cdef void _back(self, Py_ssize_t* b, Py_ssize_t* i, Py_ssize_t steps) noexcept:
+        while steps > i[0]:
+            steps -= i[0] + 1
+            b[0] -= 1
+            i[0] = self.blocks[b[0]].size - 1
+        i[0] -= steps
+
+    cdef list every(self, bint reverse, Py_ssize_t limit):
+        if reverse:
+            return self.descending(0, 0, self.nblocks, 0, limit) if self.nblocks else []
+        return self.ascending(0, 0, min(self.length, limit))
+
+    cdef object value_at(self, Py_ssize_t b, Py_ssize_t i):
+        return <object>self.blocks[b].values[i]
+
+    cdef Py_ssize_t memory(self) noexcept:
+        cdef Py_ssize_t total = sizeof(_Group) + self.block_capacity * sizeof(Block*)
+        cdef Py_ssize_t per_entry = 2 * sizeof(PyObject*) + sizeof(int64_t)
+        cdef Py_ssize_t b
+        if self.numeric:
+            per_entry += sizeof(double) + sizeof(unsigned char)
+        for b in range(self.nblocks):
+            total += sizeof(Block) + self.blocks[b].capacity * per_entry
+        return total
+
+    # -- bulk building ------------------------------------------------------------------------------------
+
+    cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1:
+        """Insert ``count`` items of this group (their sequence numbers after every entry's): one by one when
+        they are few, else by sorting them, merging them with the entries and rebuilding full blocks."""
+        cdef Py_ssize_t existing = self.length
+        cdef Py_ssize_t total = existing + count
+        cdef Py_ssize_t k
+        cdef Item* items
+        cdef Item* scratch
+        cdef Probe probe
+        cdef _Group old
+        if count * 8 < existing:
+            for k in range(count):
+                probe.value = batch[k].value
+                probe.number = batch[k].number
+                probe.exact = batch[k].exact
+                self.insert(&probe, batch[k].seq, <object>batch[k].pk)
+            return 0
+        items = <Item*>PyMem_Malloc(total * sizeof(Item))
+        scratch = <Item*>PyMem_Malloc(total * sizeof(Item))
+        try:
+            if items is NULL or scratch is NULL:
+                raise MemoryError()
+            self.export(items)
+            memcpy(items + existing, batch, count * sizeof(Item))
+            sort_items(self.kind, items + existing, scratch, count)
+            if existing and cmp_items(self.kind, &items[existing - 1], &items[existing]) > 0:
+                merge_halves(self.kind, items, scratch, existing, total)
+            # The old blocks are freed only once the new ones are built, under a reference held here.
+            old = _Group(self.kind, self.load)
+            _swap(old, self)
+            try:
+                self.build(items, total)
+            except BaseException:
+                self.free()
+                _swap(old, self)
+                raise
+        finally:
+            PyMem_Free(items)
+            PyMem_Free(scratch)
+        return 0
+
+
+cdef void _swap(_Group a, _Group b) noexcept:
+    """Exchange the entries of two groups of the same kind."""
+    a.blocks, b.blocks = b.blocks, a.blocks
+    a.lasts, b.lasts = b.lasts, a.lasts
+    a.nblocks, b.nblocks = b.nblocks, a.nblocks
+    a.block_capacity, b.block_capacity = b.block_capacity, a.block_capacity
+    a.length, b.length = b.length, a.length
