@@ -335,13 +335,14 @@ def match(
         if found is None:
             return []
         return [_records.copy_record(found) if copy else found]
-    if indexing is None and order is None and not looks_up(plan, pk_field):
-        # No index and no primary-key lookup: nothing to plan, a scan (a table without indexes).
+    if indexing is None:
+        # No catalog: no index, and (the table built one otherwise, see needs_sequence) no lookup of several
+        # primary keys; a scan, whose answer any plan shares, and the plan's tree is not walked twice.
         return _predicate.compile_plan(plan).filter(records.values(), copy=copy, limit=limit)
     strategy = decide(plan, planner(records, pk_field, indexing), order, limit)
     if order is not None and strategy.walk is None:
         return None
-    return strategy.run(records, None if indexing is None else indexing.seq, copy, limit)
+    return strategy.run(records, indexing.seq, copy, limit)
 
 
 def count(records: Mapping[Any, Record], pk_field: Any, indexing: IndexCatalog | None, plan: Plan) -> int:
