@@ -199,10 +199,9 @@ class IndexCatalog:
             moves.append((index, old_keys, new_keys))
         seq = self.seq
         with _Rebuild(moving, records, seq, store):
+            seqs = [seq[pk] for pk in pks] if moves else []
             for index, old_keys, new_keys in moves:
-                for pk, old_key, new_key in zip(pks, old_keys, new_keys, strict=True):
-                    if old_key is not new_key:
-                        index._move(old_key, new_key, pk, seq[pk])
+                index._move_many(old_keys, new_keys, pks, seqs)
             if store is not None:
                 replace = store.replace
                 for pk, row in zip(pks, new, strict=True):
