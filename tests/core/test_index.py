@@ -315,6 +315,58 @@ def test_remove_finds_equal_but_not_identical_pks(core: SimpleNamespace) -> None
     assert index.equal(1) == [1.0]
 
 
+def test_remove_many_takes_every_pair_or_none(core: SimpleNamespace) -> None:
+    index = make(core, [(i % 3, i) for i in range(30)], load=4)
+    with pytest.raises(KeyError, match="no entry for value 1 with primary key 2"):
+        index.remove_many([(0, 0), (1, 2), (2, 5), (7, 7)])
+    with pytest.raises(KeyError, match="no entry for value 0 with primary key 0"):
+        index.remove_many([(0, 0), (0, 0)])  # one entry cannot go twice
+    assert len(index) == 30
+    index.remove_many([(i % 3, i) for i in range(0, 30, 2)])
+    assert index.first(30) == [i for i in range(1, 30, 2) if i % 3 == 0] + [
+        i for i in range(1, 30, 2) if i % 3 == 1
+    ] + [i for i in range(1, 30, 2) if i % 3 == 2]
+    index.remove_many([])
+    index.remove_many([(i % 3, i) for i in range(1, 30, 2)])
+    assert len(index) == 0
+    assert index.first(5) == []
+    with pytest.raises(ValueError, match="unpack"):
+        index.remove_many([(1, 2, 3)])
+
+
+def test_remove_many_matches_pks_as_remove_does(core: SimpleNamespace) -> None:
+    big = 10**20
+    index = make(core, [(1, big), (1, 1.0), (1, 1), ("x", ["a"]), ("x", ["a"])])
+    index.remove_many([(1, int(str(big))), (1.0, 1), ("x", ["a"])])
+    assert index.first(5) == [1.0, ["a"]]
+
+
+def test_update_many_keeps_places_among_ties(core: SimpleNamespace) -> None:
+    index = make(core, [(i % 4, i) for i in range(40)], load=4)
+    moved = [(i % 4, 9, i) for i in range(39, -1, -3)]  # given last first: places come from sequence numbers
+    index.update_many(moved)
+    assert index.equal(9) == sorted(i for _, _, i in moved)
+    assert index.equal(1) == [i for i in range(40) if i % 4 == 1 and (39 - i) % 3]
+    index.update_many([(9, None, 3), (9, "s", 0), (0, (1, 2), 4)])
+    assert (index.nulls(), index.equal("s"), index.equal((1, 2))) == ([3], [0], [4])
+    with pytest.raises(KeyError, match="no entry for value 9 with primary key 3"):
+        index.update_many([(9, 1, 6), (9, 1, 3)])
+    assert (index.nulls(), len(index)) == ([3], 40)
+
+
+def test_many_at_once_release_references(core: SimpleNamespace) -> None:
+    value, pk, other = 12345.5, object(), "a value"
+    before = (sys.getrefcount(value), sys.getrefcount(pk), sys.getrefcount(other))
+    index = make(core, [(value, pk)] * 40, load=4)
+    index.update_many([(value, other, pk)] * 20)
+    index.remove_many([(other, pk)] * 20 + [(value, pk)] * 10)
+    with contextlib.suppress(KeyError):
+        index.remove_many([(value, pk)] * 11)
+    del index
+    gc.collect()
+    assert (sys.getrefcount(value), sys.getrefcount(pk), sys.getrefcount(other)) == before
+
+
 def test_insert_many_into_a_populated_index_and_malformed_pairs(core: SimpleNamespace) -> None:
     index = make(core, [(i % 7, i) for i in range(50)], load=4)
     index.insert_many([(i % 5, 100 + i) for i in range(200)])
@@ -421,7 +473,7 @@ def test_twins_carry_the_same_docstrings(compiled_core: SimpleNamespace) -> None
     pure = load_core("python").index.SortedEntries
     compiled = compiled_core.index.SortedEntries
     names = [n for n in vars(pure) if not n.startswith("_")]
-    assert len(names) == 15
+    assert len(names) == 17
     for name in names:
         assert inspect.getdoc(getattr(pure, name)) in (inspect.getdoc(getattr(compiled, name)) or ""), name
     assert inspect.getdoc(pure) in (inspect.getdoc(compiled) or "")
@@ -572,6 +624,10 @@ operations = st.lists(
         st.tuples(st.just("insert_many"), st.lists(small_values, max_size=12)),
         st.tuples(st.just("remove"), st.integers(0, 10**6)),
         st.tuples(st.just("update"), st.integers(0, 10**6), small_values),
+        st.tuples(st.just("remove_many"), st.lists(st.integers(0, 10**6), max_size=8)),
+        st.tuples(
+            st.just("update_many"), st.lists(st.tuples(st.integers(0, 10**6), small_values), max_size=8)
+        ),
         queries,
     ),
     max_size=40,
@@ -667,6 +723,25 @@ def test_cores_agree_with_the_oracle(ops: list[tuple[Any, ...]], load: int) -> N
                 oracle.entries.remove(entry)
             else:
                 entry[0] = op[2]
+        elif kind in ("remove_many", "update_many"):
+            if not oracle.entries:
+                continue
+            chosen = op[1] if kind == "remove_many" else [position for position, _ in op[1]]
+            picked = (oracle.entries[c % len(oracle.entries)] for c in chosen)
+            entries = list({id(e): e for e in picked}.values())
+            news = [value for _, value in op[1]][: len(entries)] if kind == "update_many" else []
+            for index in indexes:
+                if kind == "remove_many":
+                    index.remove_many([(e[0], same_pk(e[2])) for e in entries])
+                else:
+                    moves = zip(entries, news, strict=True)
+                    index.update_many([(e[0], new, same_pk(e[2])) for e, new in moves])
+            if kind == "remove_many":
+                for e in entries:
+                    oracle.entries.remove(e)
+            else:
+                for e, new in zip(entries, news, strict=True):
+                    e[0] = new
         else:
             expected = oracle_query(oracle, op)
             for core, index in zip(CORES, indexes, strict=True):

@@ -66,3 +66,15 @@ cdef class _Group:
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i)
     cdef Py_ssize_t memory(self) noexcept
     cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1
+    cdef bint _same(self, Item* a, Item* b) except -1
+    cdef bint _taken(self, int64_t* found, Py_ssize_t count, int64_t position) noexcept
+    cdef Py_ssize_t _search(self, Block* block, Py_ssize_t low, Probe* probe) except -1
+    cdef Py_ssize_t mark(self, Item* items, Py_ssize_t count, int64_t* found) except -1
+    cdef Py_ssize_t _mark_equal(self, Item* items, Py_ssize_t r0, Py_ssize_t r1, int64_t* found,
+                                Py_ssize_t count, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t ties) except -1
+    cdef void take(self, int64_t* positions, Py_ssize_t count, Item* out) noexcept
+    cdef inline void _shift(self, Block* block, Py_ssize_t to, Py_ssize_t start, Py_ssize_t count) noexcept
+    cdef void _rebalance(self) noexcept
+
+
+cdef int64_t position_of(Py_ssize_t b, Py_ssize_t i) noexcept

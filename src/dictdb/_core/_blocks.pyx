@@ -592,6 +592,215 @@ cdef class _Group:
             PyMem_Free(scratch)
         return 0
 
+    # -- batches of removals ------------------------------------------------------------------------------
+
+    cdef bint _same(self, Item* a, Item* b) except -1:
+        """Whether two items hold values that tie in this group's order (their sequence numbers aside)."""
+        cdef Item other = b[0]
+        other.seq = a.seq
+        return cmp_items(self.kind, a, &other) == 0
+
+    cdef bint _taken(self, int64_t* found, Py_ssize_t count, int64_t position) noexcept:
+        cdef Py_ssize_t k
+        for k in range(count):
+            if found[k] == position:
+                return True
+        return False
+
+    cdef Py_ssize_t _search(self, Block* block, Py_ssize_t low, Probe* probe) except -1:
+        """The first index from ``low`` on in ``block`` whose entry is not below ``probe`` (by value); the
+        block's last entry must not be below it."""
+        cdef Py_ssize_t high = block.size - 1, middle
+        while low < high:
+            middle = (low + high) >> 1
+            if self._cmp(block, middle, probe) < 0:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    cdef Py_ssize_t mark(self, Item* items, Py_ssize_t count, int64_t* found) except -1:
+        """Find the entry of each of ``count`` items (value, pk), each once: ``found[k]`` becomes its position
+        (``position_of``), or stays -1 when there is none. The items come in runs of tying values, each run
+        sorted by (pk address, batch order) in ``seq`` and ``slot``: a run's ties are walked once, and each
+        entry's pk is looked up among the run's by address. The pks left then match by equality, as ``find``
+        does. Returns how many were found; nothing changes."""
+        cdef Py_ssize_t r0 = 0, r1, _n, b, i, b0, i0, ties, low, high, middle, matched, total = 0
+        cdef Py_ssize_t cb = self.nblocks, ci = 0
+        cdef Probe probe
+        cdef Block* block
+        cdef int64_t address
+        while r0 < count:
+            r1 = r0 + 1
+            while r1 < count and self._same(&items[r0], &items[r1]):
+                r1 += 1
+            probe.value = items[r0].value
+            probe.number = items[r0].number
+            probe.exact = items[r0].exact
+            # The runs come in ascending order: the next one usually starts in the block where the last one
+            # ended, searched alone.
+            if (cb < self.nblocks and self._cmp(self.blocks[cb], self.blocks[cb].size - 1, &probe) >= 0 and
+                    (ci == 0 or self._cmp(self.blocks[cb], ci - 1, &probe) < 0)):
+                b0 = cb
+                i0 = self._search(self.blocks[cb], ci, &probe)
+            else:
+                self.lower_bound(&probe, INT64_MIN, &b0, &i0)
+            # The ties, walked to their end (they are few but for a value many records share).
+            ties = 0
+            b, i = b0, i0
+            while b < self.nblocks:
+                block = self.blocks[b]
+                if i == block.size:
+                    b += 1
+                    i = 0
+                    continue
+                if self._cmp(block, i, &probe) != 0:
+                    break
+                ties += 1
+                i += 1
+            cb, ci = b, i
+            matched = 0
+            b, i = b0, i0
+            for _n in range(ties):
+                block = self.blocks[b]
+                if i == block.size:
+                    b += 1
+                    i = 0
+                    block = self.blocks[b]
+                address = <int64_t><Py_ssize_t>block.pks[i]
+                low, high = r0, r1
+                while low < high:
+                    middle = (low + high) >> 1
+                    if items[middle].seq < address:
+                        low = middle + 1
+                    else:
+                        high = middle
+                while low < r1 and items[low].seq == address:
+                    if found[low] < 0:
+                        found[low] = position_of(b, i)
+                        matched += 1
+                        break
+                    low += 1
+                if matched == r1 - r0:
+                    break
+                i += 1
+            if matched < r1 - r0:
+                matched += self._mark_equal(items, r0, r1, found, count, b0, i0, ties)
+            total += matched
+            r0 = r1
+        return total
+
+    cdef Py_ssize_t _mark_equal(self, Item* items, Py_ssize_t r0, Py_ssize_t r1, int64_t* found,
+                                Py_ssize_t count, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t ties) except -1:
+        """``mark``'s second pass over a run: each pk no entry holds itself takes the first free entry among
+        the ties whose pk equals it; in a group whose types do not order totally, any entry of the group
+        with an equal pk and an equal value."""
+        cdef Py_ssize_t k, _n, b, i, matched = 0
+        cdef Block* block
+        cdef int64_t position
+        for k in range(r0, r1):
+            if found[k] >= 0:
+                continue
+            b, i = b0, i0
+            for _n in range(ties):
+                block = self.blocks[b]
+                if i == block.size:
+                    b += 1
+                    i = 0
+                    block = self.blocks[b]
+                position = position_of(b, i)
+                if (equals(<object>block.pks[i], <object>items[k].pk) and
+                        not self._taken(found, count, position)):
+                    found[k] = position
+                    matched += 1
+                    break
+                i += 1
+            if found[k] >= 0 or self.kind > SEQUENCE:
+                continue
+            # A type whose own order is not a total one may have put the entry elsewhere in its group.
+            for b in range(self.nblocks):
+                block = self.blocks[b]
+                for i in range(block.size):
+                    if ((block.pks[i] == items[k].pk or equals(<object>block.pks[i], <object>items[k].pk)) and
+                            (block.values[i] == items[k].value or
+                             equals(<object>block.values[i], <object>items[k].value)) and
+                            not self._taken(found, count, position_of(b, i))):
+                        found[k] = position_of(b, i)
+                        matched += 1
+                        break
+                if found[k] >= 0:
+                    break
+        return matched
+
+    cdef void take(self, int64_t* positions, Py_ssize_t count, Item* out) noexcept:
+        """Remove the entries at ``count`` distinct positions, given in ascending order, moving each (its
+        references with it) into ``out``: one pass over each block that loses entries, then the blocks left
+        empty or small are dropped or merged."""
+        cdef Py_ssize_t k = 0, b, i, write, next_i, run
+        cdef Block* block
+        while k < count:
+            b = <Py_ssize_t>(positions[k] >> 32)
+            block = self.blocks[b]
+            write = <Py_ssize_t>(positions[k] & 0xFFFFFFFF)
+            while k < count and <Py_ssize_t>(positions[k] >> 32) == b:
+                i = <Py_ssize_t>(positions[k] & 0xFFFFFFFF)
+                out[k].value = block.values[i]
+                out[k].pk = block.pks[i]
+                out[k].seq = block.seqs[i]
+                if self.numeric:
+                    out[k].number = block.numbers[i]
+                    out[k].exact = block.exact[i]
+                k += 1
+                # The kept entries up to the next removal in this block move down, as one run.
+                if k < count and <Py_ssize_t>(positions[k] >> 32) == b:
+                    next_i = <Py_ssize_t>(positions[k] & 0xFFFFFFFF)
+                else:
+                    next_i = block.size
+                run = next_i - i - 1
+                if run:
+                    self._shift(block, write, i + 1, run)
+                write += run
+            self.length -= block.size - write
+            block.size = write
+        self._rebalance()
+
+    cdef inline void _shift(self, Block* block, Py_ssize_t to, Py_ssize_t start, Py_ssize_t count) noexcept:
+        """Move ``count`` entries of ``block`` from ``start`` down to ``to`` (the ranges may overlap)."""
+        memmove(&block.values[to], &block.values[start], count * sizeof(PyObject*))
+        memmove(&block.pks[to], &block.pks[start], count * sizeof(PyObject*))
+        memmove(&block.seqs[to], &block.seqs[start], count * sizeof(int64_t))
+        if self.numeric:
+            memmove(&block.numbers[to], &block.numbers[start], count * sizeof(double))
+            memmove(&block.exact[to], &block.exact[start], count * sizeof(unsigned char))
+
+    cdef void _rebalance(self) noexcept:
+        """Drop empty blocks and merge small ones with a neighbour (best effort: a block left small is still
+        sorted), then record each block's last double."""
+        cdef Py_ssize_t b, kept = 0
+        for b in range(self.nblocks):
+            if self.blocks[b].size == 0:
+                _block_free(self.blocks[b])
+            else:
+                self.blocks[kept] = self.blocks[b]
+                kept += 1
+        self.nblocks = kept
+        for b in range(self.nblocks):
+            self._touch(b)
+        b = 0
+        while b < self.nblocks and self.nblocks > 1:
+            if self.blocks[b].size >= self.load >> 1:
+                b += 1
+                continue
+            # A merge leaves one block (look at it again) or, split again, two big enough ones.
+            try:
+                self._merge(b if b + 1 < self.nblocks else b - 1)
+            except MemoryError:
+                b += 1
+
+cdef int64_t position_of(Py_ssize_t b, Py_ssize_t i) noexcept:
+    """A position in a group as one sortable number: the block, then the index within it."""
+    return (<int64_t>b << 32) | i
+
 
 cdef void _swap(_Group a, _Group b) noexcept:
     """Exchange the entries of two groups of the same kind."""

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from ._blocks_py import ABOVE, descending, entry, equals, find, new_entries
+from ._blocks_py import ABOVE, Entry, descending, entry, equals, find, new_entries
 from ._order_py import (
     BYTES,
     BYTES_GROUP,
@@ -144,6 +144,115 @@ class SortedEntries:
         except BaseException:
             entries.add(old)
             raise
+
+    def remove_many(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        """Remove the entries of many ``(value, pk)`` pairs at once: each group's ties are walked once and
+        each block that loses entries is compacted once, instead of one search and one shift per entry.
+
+        ``KeyError`` (index unchanged) when a pair has no entry, naming the first such pair.
+
+        >>> index = SortedEntries([(1, "a"), (2, "b"), (1, "c")])
+        >>> index.remove_many([(1, "c"), (2.0, "b")])
+        >>> index.first(5)
+        ['a']
+        """
+        self._take_many([(value, pk) for value, pk in pairs])
+
+    def update_many(self, triples: Iterable[tuple[Any, Any, Any]]) -> None:
+        """Move many pks at once, each ``(old_value, new_value, pk)``: each keeps its place among its ties
+        (its sequence number), as ``update`` does. The old entries go as in ``remove_many``, the new ones are
+        merged in as in ``insert_many``.
+
+        ``KeyError`` (index unchanged) when a pk is not indexed under its old value. A comparison that raises
+        while the new values are placed (a type whose ``<`` raises) leaves the index partly moved, for its
+        owner to rebuild (the table rebuilds its indexes from its records).
+
+        >>> index = SortedEntries([(1, "a"), (2, "b"), (3, "c")])
+        >>> index.update_many([(1, 2, "a"), (3, 0, "c")])
+        >>> index.first(5)
+        ['c', 'a', 'b']
+        """
+        batch = [(old, new, pk) for old, new, pk in triples]
+        # The new values are classified first, as in the compiled twin.
+        fresh = [entry(new, 0, pk) for _, new, pk in batch]
+        removed = self._take_many([(old, pk) for old, _, pk in batch])
+        self._entries.update(
+            (item[0], item[1], old[2], item[3], item[4]) for item, old in zip(fresh, removed, strict=True)
+        )
+
+    def _take_many(self, pairs: list[tuple[Any, Any]]) -> list[Entry]:
+        """Remove the entry of each ``(value, pk)``, all or none: ``KeyError`` (nothing changed) for the first
+        pair without one. Returns the removed entries, in the pairs' order.
+
+        The pairs are sorted by value, then within each run of tying values by ``id(pk)`` and batch order
+        (the compiled twin's pk address); a run's ties are walked once and each entry's pk is looked up among
+        the run's by identity; the pks left then match by equality, as ``remove`` does."""
+        entries = self._entries
+        items: list[tuple[Any, Any, int, int]] = []
+        for k, (value, _) in enumerate(pairs):
+            rank, group = classify(value)
+            items.append((group, within(value, rank, group), k, rank))
+        items.sort(key=lambda item: (item[0], item[1]))
+        found: dict[int, int] = {}  # batch index -> position
+        taken: set[int] = set()
+        r0 = 0
+        while r0 < len(items):
+            r1 = r0 + 1
+            while r1 < len(items) and items[r1][0] == items[r0][0] and items[r1][1] == items[r0][1]:
+                r1 += 1
+            run = sorted((id(pairs[item[2]][1]), item[2]) for item in items[r0:r1])
+            group, key, _, rank = items[r0]
+            start = entries.bisect_left((group, key, -1))
+            stop = entries.bisect_left((group, key, math.inf))
+            waiting: dict[int, list[int]] = {}
+            for address, k in run:
+                waiting.setdefault(address, []).append(k)
+            left = len(run)
+            for position, stored in enumerate(entries.islice(start, stop), start):
+                holders = waiting.get(id(stored[3]))
+                if holders:
+                    found[holders.pop(0)] = position
+                    taken.add(position)
+                    left -= 1
+                    if not left:
+                        break
+            for _, k in run if left else ():
+                if k in found:
+                    continue
+                pk = pairs[k][1]
+                for position, stored in enumerate(entries.islice(start, stop), start):
+                    if equals(stored[3], pk) and position not in taken:
+                        found[k] = position
+                        taken.add(position)
+                        break
+                if k in found or rank != OTHERS or group[-1] == UNORDERED:
+                    continue
+                # A type whose own order is not a total one may have put the entry elsewhere in its group.
+                value = pairs[k][0]
+                first = entries.bisect_left((group,))
+                last = entries.bisect_left((group, ABOVE))
+                for position, stored in enumerate(entries.islice(first, last), first):
+                    same_pk = stored[3] is pk or equals(stored[3], pk)
+                    if same_pk and (stored[4] is value or equals(stored[4], value)) and position not in taken:
+                        found[k] = position
+                        taken.add(position)
+                        break
+            r0 = r1
+        if len(found) < len(pairs):
+            value, pk = pairs[min(k for k in range(len(pairs)) if k not in found)]
+            raise KeyError(
+                f"SortedEntries has no entry for value {value!r} with primary key {pk!r}: "
+                "remove and update need the value the key was indexed under"
+            )
+        removed = [entries[found[k]] for k in range(len(pairs))]
+        if len(taken) * 8 < len(entries):
+            for position in sorted(taken, reverse=True):
+                del entries[position]
+        else:
+            kept = [stored for position, stored in enumerate(entries) if position not in taken]
+            entries.clear()
+            entries.update(kept)
+        return removed
 
     def clear(self) -> None:
         """Remove every entry.

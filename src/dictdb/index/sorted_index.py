@@ -175,12 +175,22 @@ class SortedIndex(Index):
         self._tree.remove(key, pk)
 
     def _remove_many(self, keys: list[Any], pks: list[Any]) -> None:
-        remove = self._tree.remove
-        for key, pk in zip(keys, pks, strict=True):
-            remove(key, pk)
+        self._tree.remove_many(zip(keys, pks, strict=True))
 
     def _move(self, old_key: Any, new_key: Any, pk: Any, seq: int) -> None:
         self._tree.update(old_key, new_key, pk)
+
+    def _move_many(self, old_keys: list[Any], new_keys: list[Any], pks: list[Any], seqs: list[int]) -> None:
+        moves = [
+            (old_key, new_key, pk, seq)
+            for old_key, new_key, pk, seq in zip(old_keys, new_keys, pks, seqs, strict=True)
+            if old_key is not new_key
+        ]
+        if len(moves) == 1:
+            self._move(*moves[0])
+        elif moves:
+            # The kernel keeps each entry's own sequence number, so an entry keeps its place among ties.
+            self._tree.update_many([move[:3] for move in moves])
 
     def _clear(self) -> None:
         self._tree.clear()
