@@ -4,6 +4,7 @@ backup holds every committed write. Bounded in time."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -175,3 +176,80 @@ def test_a_writer_waits_for_readers_and_then_runs() -> None:
     reader_thread.join(TIMEOUT)
     assert done.is_set()
     assert len(table) == ACCOUNTS + 1
+
+
+def test_get_waits_for_a_transaction_and_never_sees_its_writes() -> None:
+    db = make_db()
+    table = db.get_table("a")
+    inside = threading.Event()
+    finish = threading.Event()
+
+    def transaction() -> None:
+        with contextlib.suppress(Abort), db.transaction():
+            table.update({"balance": -1}, where=table.id == 1)
+            inside.set()
+            finish.wait(TIMEOUT)
+            raise Abort  # rolled back: nobody may have seen -1
+
+    thread = threading.Thread(target=transaction)
+    thread.start()
+    assert inside.wait(TIMEOUT)
+    threading.Timer(0.1, finish.set).start()
+    started = time.perf_counter()
+    record = table.get(1)
+    waited = time.perf_counter() - started
+    thread.join(TIMEOUT)
+    assert record == {"balance": START, "id": 1}
+    assert waited >= 0.05  # it waited for the transaction's end
+
+
+class SlowKey:
+    """A primary key whose ``==`` is Python code: while a get compares it, another thread opens a transaction,
+    changes the record and rolls it back."""
+
+    def __init__(self, db: DictDB, table_name: str) -> None:
+        self.db, self.table_name = db, table_name
+        self.armed = False
+        self.saw_it_open = threading.Event()
+
+    def __hash__(self) -> int:
+        return 7
+
+    def twin(self) -> SlowKey:
+        """An equal key that is another object: looking it up compares it with this one."""
+        other = SlowKey(self.db, self.table_name)
+        other.saw_it_open = self.saw_it_open
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        if self.armed:
+            self.armed = False
+            finish = threading.Event()
+            threading.Thread(target=self._transaction, args=(finish,)).start()
+            # The compiled get is reading without the lock here; the pure one holds it, so this times out.
+            self.saw_it_open.wait(0.5)
+            threading.Timer(0.1, finish.set).start()
+        return isinstance(other, SlowKey) and other.saw_it_open is self.saw_it_open
+
+    def _transaction(self, finish: threading.Event) -> None:
+        table = self.db.get_table(self.table_name)
+        with contextlib.suppress(Abort), self.db.transaction():
+            table.update({"balance": -1}, where=table.balance == START)
+            self.saw_it_open.set()
+            finish.wait(TIMEOUT)
+            raise Abort
+
+
+def test_a_get_whose_key_runs_python_code_still_reads_only_committed_records() -> None:
+    db = DictDB()
+    table = db.create_table("k")
+    key = SlowKey(db, "k")
+    table.insert({"id": key, "balance": START})
+    table.insert({"id": 7, "balance": START})
+    key.armed = True
+    record = table.get(key.twin())  # the stored key's == runs, and with it the transaction
+    assert not key.armed
+    assert record is not None
+    assert record["balance"] == START
+    time.sleep(0.3)  # the transaction ends (rolled back)
+    assert [r["balance"] for r in table.select()] == [START, START]

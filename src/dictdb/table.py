@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from dictdb._core import lock as _corelock
 from dictdb._core import records as _records
 from dictdb.batch import prepare as prepare_batch
 from dictdb.commit import Change
@@ -405,26 +406,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
 
     # -- reads --------------------------------------------------------------------------------------------
 
-    def get(self, pk: Any, default: Any = None) -> Any:
-        """A copy of the record with primary key ``pk``, or ``default``; O(1).
-
-        Example:
-            >>> from dictdb import Table
-            >>> t = Table("t")
-            >>> t.insert({"x": 1})
-            1
-            >>> t.get(1), t.get(2), t.get(2, "none")
-            ({'x': 1, 'id': 1}, None, 'none')
-        """
-        # The read lock taken inline, not by @reads: a get is so small that the decorator's generic wrapper
-        # would cost more than the lookup and the copy together.
-        lock = self._lock
-        lock.acquire_read()
-        try:
-            found = self.records.get(pk)
-            return default if found is None else _records.copy_record(found)
-        finally:
-            lock.release_read()
+    #: ``get(pk, default=None)``: a copy of the record with primary key ``pk``, or ``default``; O(1). A C
+    #: function in the compiled core (the method call, the read lock, the lookup and the copy in one step).
+    get = _corelock.read_record
 
     @reads
     def select(

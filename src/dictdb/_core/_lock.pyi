@@ -1,8 +1,9 @@
 from types import TracebackType
+from typing import Any
 
 from typing_extensions import disjoint_base
 
-__all__ = ["RWLock"]
+__all__ = ["RWLock", "read_record"]
 
 @disjoint_base
 class RWLock:
@@ -23,3 +24,5 @@ class _Guard:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None: ...
+
+def read_record(table: Any, pk: Any, default: Any = None) -> Any: ...

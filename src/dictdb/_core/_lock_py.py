@@ -19,8 +19,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
-__all__ = ["RWLock"]
+from ._records_py import copy_record
+
+__all__ = ["RWLock", "read_record"]
 
 
 class RWLock:
@@ -172,3 +175,25 @@ class _Guard:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self._release()
+
+
+def read_record(table: Any, pk: Any, default: Any = None) -> Any:
+    """A copy of the record with primary key ``pk``, or ``default``; O(1). ``Table.get`` itself.
+
+    Example:
+        >>> from dictdb import Table
+        >>> t = Table("t")
+        >>> t.insert({"x": 1})
+        1
+        >>> t.get(1), t.get(2), t.get(2, "none")
+        ({'x': 1, 'id': 1}, None, 'none')
+    """
+    # Always under the shared lock: here the lookup and the copy are bytecodes, between which another thread
+    # may run.
+    lock = table._lock
+    lock.acquire_read()
+    try:
+        found = table.records.get(pk)
+        return default if found is None else copy_record(found)
+    finally:
+        lock.release_read()
