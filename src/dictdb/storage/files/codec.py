@@ -10,6 +10,11 @@ value.
 Encoding is a pass over the values that runs before the file is opened, so an unsupported value raises
 before any byte is written. Decoding is ``decode_hook``, the ``object_hook`` of ``json.loads``: the JSON
 parser calls it for each object, innermost first, so a tag's payload is already decoded when it runs.
+
+The hot part runs in the core (``dictdb._core.codec``, compiled or its pure twin): ``encode_records``
+walks each record once there and hands this module only the records it cannot encode itself (the rare
+tags, and every error), and ``object_hook`` decodes the frequent tags there and the rest with
+``decode_hook``. Both give what this module's own functions give, byte for byte and error for error.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import base64
 import binascii
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from dictdb._core import codec as _kernel
 from dictdb.exceptions import UnsupportedValueError
 
 __all__ = [
@@ -33,7 +39,9 @@ __all__ = [
     "decode_hook",
     "encode",
     "encode_record",
+    "encode_records",
     "is_plain_mapping",
+    "object_hook",
 ]
 
 #: Values nest at most this deep (a record is depth 1, a list in one of its fields depth 2). Deeper values,
@@ -120,6 +128,23 @@ def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
         raise UnsupportedValueError(
             f"cannot save {where}: {reason}", table=table, pk=pk, field=field, path=path[1:]
         ) from None
+
+
+def encode_records(records: Iterable[dict[Any, Any]], *, table: Any, pk_field: Any) -> list[Any]:
+    """``encode_record`` of each record, in order, in one call to the core: the error of the first record
+    that cannot be saved, raised before any later record is looked at.
+
+    Example:
+        >>> import datetime
+        >>> from dictdb.storage.files.codec import encode_records
+        >>> encode_records([{"id": 1}, {"id": 2, "d": datetime.date(2024, 2, 29)}], table="t", pk_field="id")
+        [{'id': 1}, {'id': 2, 'd': {'$date': '2024-02-29'}}]
+    """
+
+    def slow(record: dict[Any, Any]) -> Any:
+        return encode_record(record, table=table, pk_field=pk_field)
+
+    return _kernel.encode_records(records if type(records) is list else list(records), slow)
 
 
 def _describe_path(path: tuple[Any, ...]) -> str:
@@ -381,6 +406,11 @@ def decode_hook(obj: dict[str, Any]) -> Any:
     except (TypeError, ValueError, LookupError, ArithmeticError, OSError, binascii.Error) as exc:
         # OSError: zoneinfo reading a tz database entry that is not a zone (a folder, an unreadable file).
         raise TagError(f"malformed {tag} value {_short(payload)}: {exc}") from None
+
+
+#: The ``object_hook`` the readers give ``json.loads``: ``decode_hook``'s values and errors, with the
+#: frequent tags (datetime, date, Decimal, bytes, UUID, tuple, set, frozenset) decoded in the core.
+object_hook: Callable[[dict[str, Any]], Any] = _kernel.make_decode_hook(decode_hook)
 
 
 def _short(payload: Any) -> str:
