@@ -1,11 +1,12 @@
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["INT_LIMIT", "MAX_DEPTH", "dump_records", "encode_records", "make_decode_hook"]
+__all__ = ["INT_LIMIT", "MAX_DEPTH", "dump_records", "encode_records", "make_decode_hook", "tag"]
 
 MAX_DEPTH: int
 INT_LIMIT: int
 
 def encode_records(records: list[Any], slow: Callable[[Any], Any]) -> list[Any]: ...
+def tag(value: Any) -> Any: ...
 def dump_records(records: list[Any], start: int, stop: int, encoder: Callable[[Any, int], Any]) -> str: ...
 def make_decode_hook(fallback: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]: ...

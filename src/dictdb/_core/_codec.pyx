@@ -126,7 +126,9 @@ def tag(value):
         if time_fold(value) == 0 and _default_offset(time_tzinfo(value)):
             return {"$time": _time_isoformat(value)}
     elif PyDelta_CheckExact(value):
-        return {"$timedelta": [timedelta_days(value), timedelta_seconds(value), timedelta_microseconds(value)]}
+        return {
+            "$timedelta": [timedelta_days(value), timedelta_seconds(value), timedelta_microseconds(value)]
+        }
     elif type(value) is _UUID:
         return {"$uuid": str(value)}
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
@@ -251,7 +253,7 @@ cdef object _encode(object value, int depth):
 
 
 cdef inline Py_ssize_t _digits(unsigned char* out, int value, int width) noexcept:
-    """Write ``value`` (>= 0) in ``width`` decimal digits, zero-padded, as ``%0*d`` does for values that fit."""
+    """Write ``value`` (>= 0) in ``width`` decimal digits, zero-padded (``%0*d`` for a value that fits)."""
     cdef int i
     for i in range(width - 1, -1, -1):
         out[i] = 48 + value % 10

@@ -279,7 +279,7 @@ def make_decode_hook(fallback: Callable[[dict[str, Any]], Any]) -> Callable[[dic
         if decoder is not None:
             try:
                 return decoder(payload)
-            except Exception:  # noqa: S110 - malformed: the codec's hook raises its error
+            except Exception:  # malformed: the codec's hook raises its error
                 pass
         return fallback(obj)
 
