@@ -129,3 +129,17 @@ def test_an_unsavable_record_after_tagged_ones_raises_the_codecs_error(tmp_path:
 class Odd(dt.tzinfo):
     def utcoffset(self, when: Any) -> dt.timedelta:
         return dt.timedelta(0)
+
+
+def test_without_the_c_encoder_the_bytes_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonfile, "_encoder", None)  # as on a Python whose json has no C encoder
+    snapshot = snapshot_of(("t", [varied(i) for i in range(1200)]))
+    path = tmp_path / "db.json"
+    jsonfile.write_json(snapshot, path)
+    assert path.read_bytes() == reference_text(snapshot).encode("ascii")
+
+
+def test_the_c_encoder_is_used_here() -> None:
+    assert jsonfile._encoder is not None

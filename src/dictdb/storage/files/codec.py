@@ -42,6 +42,7 @@ __all__ = [
     "encode_records",
     "is_plain_mapping",
     "object_hook",
+    "tag",
 ]
 
 #: Values nest at most this deep (a record is depth 1, a list in one of its fields depth 2). Deeper values,
@@ -131,14 +132,20 @@ def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
 
 
 def encode_records(records: Iterable[dict[Any, Any]], *, table: Any, pk_field: Any) -> list[Any]:
-    """``encode_record`` of each record, in order, in one call to the core: the error of the first record
-    that cannot be saved, raised before any later record is looked at.
+    """Each record ready for a JSON encoder whose ``default`` is ``tag``, in one call to the core: the
+    record itself when its values are plain or of the types ``tag`` converts as the encoder meets them
+    (datetime, date, time, timedelta, Decimal, UUID, bytes), else ``encode_record``'s encoded copy. Raises
+    the error of the first record that cannot be saved, as ``encode_record`` does.
 
     Example:
-        >>> import datetime
-        >>> from dictdb.storage.files.codec import encode_records
-        >>> encode_records([{"id": 1}, {"id": 2, "d": datetime.date(2024, 2, 29)}], table="t", pk_field="id")
-        [{'id': 1}, {'id': 2, 'd': {'$date': '2024-02-29'}}]
+        >>> import datetime, json
+        >>> from dictdb.storage.files.codec import encode_records, tag
+        >>> records = [{"id": 1, "d": datetime.date(2024, 2, 29)}, {"id": 2, "t": (1, 2)}]
+        >>> encoded = encode_records(records, table="t", pk_field="id")
+        >>> encoded[0] is records[0], encoded[1]
+        (True, {'id': 2, 't': {'$tuple': [1, 2]}})
+        >>> json.dumps(encoded[0], default=tag)
+        '{"id": 1, "d": {"$date": "2024-02-29"}}'
     """
 
     def slow(record: dict[Any, Any]) -> Any:
@@ -407,6 +414,10 @@ def decode_hook(obj: dict[str, Any]) -> Any:
         # OSError: zoneinfo reading a tz database entry that is not a zone (a folder, an unreadable file).
         raise TagError(f"malformed {tag} value {_short(payload)}: {exc}") from None
 
+
+#: The ``default`` of the JSON encoder that writes what ``encode_records`` returns: the tagged form of a
+#: datetime, date, time, timedelta, Decimal, UUID or bytes it left in a record (``TypeError`` for others).
+tag: Callable[[Any], Any] = _kernel.tag
 
 #: The ``object_hook`` the readers give ``json.loads``: ``decode_hook``'s values and errors, with the
 #: frequent tags (datetime, date, Decimal, bytes, UUID, tuple, set, frozenset) decoded in the core.

@@ -36,7 +36,7 @@ _dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=False, check_circular=Fal
 # The records: the same settings, and the core's ``tag`` for the values ``codec.encode_records`` left in
 # them (datetimes, dates, Decimals...): they are tagged as they are written, with no copy of their record.
 _dump_record = json.JSONEncoder(
-    ensure_ascii=True, allow_nan=False, check_circular=False, default=kernel.tag
+    ensure_ascii=True, allow_nan=False, check_circular=False, default=codec.tag
 ).encode
 
 
@@ -49,7 +49,7 @@ def _record_encoder() -> Any:
     try:
         # markers, default, string encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan
         encoder = make(
-            None, kernel.tag, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+            None, codec.tag, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
         )
         sample = {"a": [1, 2.5, None, True, "\u00e9\n", b"\x00"], "b": {}}
         if "".join(encoder(sample, 0)) != _dump_record(sample):
