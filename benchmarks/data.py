@@ -7,7 +7,9 @@ rows, and answers the same queries below with every matching record as a dict.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from decimal import Decimal
 
 DEPTS = [f"dept{i}" for i in range(10)]
 CITIES = [f"city{i}" for i in range(50)]
@@ -47,6 +49,31 @@ def make_rows(n: int, seed: int = 42) -> list[dict[str, object]]:
         }
         for i in range(1, n + 1)
     ]
+
+
+#: The fields ``make_dated_rows`` adds to each record: dates and datetimes, which JSON has no type for.
+DATED_FIELDS = ("hired", "updated", "login")
+
+
+def make_dated_rows(n: int, seed: int = 42) -> list[dict[str, object]]:
+    """``make_rows(n)``, each record with 3 more fields, the datetime-heavy set: ``hired`` (a date),
+    ``updated`` (a naive datetime) and ``login`` (a datetime in UTC); every 10th record has a ``bonus``
+    (a Decimal) and every 25th an ``avatar`` (8 bytes)."""
+    rng = random.Random(seed + 1)
+    start = dt.datetime(2015, 1, 1, 8, 0)
+    rows = make_rows(n, seed)
+    for row in rows:
+        i = int(row["id"])  # type: ignore[call-overload]
+        row["hired"] = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(9000))
+        row["updated"] = start + dt.timedelta(seconds=rng.randrange(300_000_000), microseconds=i % 1000)
+        row["login"] = (start + dt.timedelta(seconds=rng.randrange(300_000_000))).replace(
+            tzinfo=dt.timezone.utc
+        )
+        if i % 10 == 0:
+            row["bonus"] = Decimal(rng.randrange(100_000)) / 100
+        if i % 25 == 0:
+            row["avatar"] = rng.randbytes(8)
+    return rows
 
 
 def shared_rows(n: int) -> list[dict[str, object]]:

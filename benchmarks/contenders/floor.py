@@ -11,12 +11,15 @@ hand-built indexes right through single inserts, updates and deletes is what a d
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import heapq
 import json
 import pickle
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -102,24 +105,72 @@ def select_distinct(store: Store, names: list[str]) -> list[Record]:
 
 
 def save_file(records: list[Record], path: Path, file_format: str) -> None:
-    """``json.dump`` (``pickle.dump``) of the list of records to an ordinary file: no snapshot, no tags,
-    no temp file, no fsync."""
+    """``f.write(json.dumps(records))`` (``pickle.dump``) of the list of records to an ordinary file: the
+    fastest plain way, one C call for the whole text; no snapshot, no tags, no temp file, no fsync."""
     if file_format == "json":
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(records, f)
+            f.write(json.dumps(records))
     else:
         with open(path, "wb") as f:
             pickle.dump(records, f)
 
 
 def load_file(path: Path, file_format: str) -> list[Record]:
-    """``json.load`` (``pickle.load``) of that file: no checks, no table rebuilt."""
+    """``json.loads(f.read())`` (``pickle.load``) of that file: no checks, no table rebuilt."""
     if file_format == "json":
         with open(path, encoding="utf-8") as f:
-            loaded: list[Record] = json.load(f)
+            loaded: list[Record] = json.loads(f.read())
     else:
         with open(path, "rb") as f:
             loaded = pickle.load(f)
+    return loaded
+
+
+def _tag(value: Any) -> Any:
+    """``default`` for ``json.dumps``: a datetime, date, Decimal or bytes as a one-key object, the JSON
+    types pass through the C encoder untouched."""
+    kind = type(value)
+    if kind is dt.datetime:
+        return {"$datetime": value.isoformat()}
+    if kind is dt.date:
+        return {"$date": value.isoformat()}
+    if kind is Decimal:
+        return {"$decimal": str(value)}
+    if kind is bytes:
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"cannot tag a {kind.__name__}")
+
+
+_UNTAG = {
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$decimal": Decimal,
+    "$bytes": base64.b64decode,
+}
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    """``object_hook`` for ``json.loads``: a one-key object keyed by a tag of ``_tag`` back to its value."""
+    if len(obj) == 1:
+        ((key, payload),) = obj.items()
+        restore = _UNTAG.get(key)
+        if restore is not None:
+            return restore(payload)
+    return obj
+
+
+def save_tagged(records: list[Record], path: Path) -> None:
+    """The floor of a JSON save of records holding datetimes, dates, Decimals and bytes: by hand,
+    ``f.write(json.dumps(records, default=_tag))``, each such value a ``{"$datetime": isoformat}``-style
+    object (no escaping of user dicts shaped like one, no other type, no checks)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(records, default=_tag))
+
+
+def load_tagged(path: Path) -> list[Record]:
+    """The floor of loading that file: ``json.loads(f.read(), object_hook=_untag)``."""
+    with open(path, encoding="utf-8") as f:
+        loaded: list[Record] = json.loads(f.read(), object_hook=_untag)
     return loaded
 
 

@@ -10,6 +10,11 @@ value.
 Encoding is a pass over the values that runs before the file is opened, so an unsupported value raises
 before any byte is written. Decoding is ``decode_hook``, the ``object_hook`` of ``json.loads``: the JSON
 parser calls it for each object, innermost first, so a tag's payload is already decoded when it runs.
+
+The hot part runs in the core (``dictdb._core.codec``, compiled or its pure twin): ``encode_records``
+walks each record once there and hands this module only the records it cannot encode itself (the rare
+tags, and every error), and ``object_hook`` decodes the frequent tags there and the rest with
+``decode_hook``. Both give what this module's own functions give, byte for byte and error for error.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import base64
 import binascii
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from dictdb._core import codec as _kernel
 from dictdb.exceptions import UnsupportedValueError
 
 __all__ = [
@@ -33,7 +39,10 @@ __all__ = [
     "decode_hook",
     "encode",
     "encode_record",
+    "encode_records",
     "is_plain_mapping",
+    "object_hook",
+    "tag",
 ]
 
 #: Values nest at most this deep (a record is depth 1, a list in one of its fields depth 2). Deeper values,
@@ -120,6 +129,29 @@ def encode_record(record: dict[Any, Any], *, table: Any, pk_field: Any) -> Any:
         raise UnsupportedValueError(
             f"cannot save {where}: {reason}", table=table, pk=pk, field=field, path=path[1:]
         ) from None
+
+
+def encode_records(records: Iterable[dict[Any, Any]], *, table: Any, pk_field: Any) -> list[Any]:
+    """Each record ready for a JSON encoder whose ``default`` is ``tag``, in one call to the core: the
+    record itself when its values are plain or of the types ``tag`` converts as the encoder meets them
+    (datetime, date, time, timedelta, Decimal, UUID, bytes), else ``encode_record``'s encoded copy. Raises
+    the error of the first record that cannot be saved, as ``encode_record`` does.
+
+    Example:
+        >>> import datetime, json
+        >>> from dictdb.storage.files.codec import encode_records, tag
+        >>> records = [{"id": 1, "d": datetime.date(2024, 2, 29)}, {"id": 2, "t": (1, 2)}]
+        >>> encoded = encode_records(records, table="t", pk_field="id")
+        >>> encoded[0] is records[0], encoded[1]
+        (True, {'id': 2, 't': {'$tuple': [1, 2]}})
+        >>> json.dumps(encoded[0], default=tag)
+        '{"id": 1, "d": {"$date": "2024-02-29"}}'
+    """
+
+    def slow(record: dict[Any, Any]) -> Any:
+        return encode_record(record, table=table, pk_field=pk_field)
+
+    return _kernel.encode_records(records if type(records) is list else list(records), slow)
 
 
 def _describe_path(path: tuple[Any, ...]) -> str:
@@ -381,6 +413,15 @@ def decode_hook(obj: dict[str, Any]) -> Any:
     except (TypeError, ValueError, LookupError, ArithmeticError, OSError, binascii.Error) as exc:
         # OSError: zoneinfo reading a tz database entry that is not a zone (a folder, an unreadable file).
         raise TagError(f"malformed {tag} value {_short(payload)}: {exc}") from None
+
+
+#: The ``default`` of the JSON encoder that writes what ``encode_records`` returns: the tagged form of a
+#: datetime, date, time, timedelta, Decimal, UUID or bytes it left in a record (``TypeError`` for others).
+tag: Callable[[Any], Any] = _kernel.tag
+
+#: The ``object_hook`` the readers give ``json.loads``: ``decode_hook``'s values and errors, with the
+#: frequent tags (datetime, date, Decimal, bytes, UUID, tuple, set, frozenset) decoded in the core.
+object_hook: Callable[[dict[str, Any]], Any] = _kernel.make_decode_hook(decode_hook)
 
 
 def _short(payload: Any) -> str:

@@ -199,7 +199,8 @@ def _parse_table(name: Any, table: Any, version_: int, source: Source) -> TableS
     records = table["records"]
     if type(records) is not list:
         raise DatabaseFileError(source, f"{where}: 'records' must be an array, not {_kind(records)}")
-    for position, record in enumerate(records):
+    # One C-level pass over the types; the loop that names the first bad record runs only when there is one.
+    for position, record in enumerate(records if set(map(type, records)) - {dict} else ()):
         if type(record) is not dict:
             raise DatabaseFileError(
                 source, f"{where}, record #{position + 1} must be an object, not {_kind(record)}"

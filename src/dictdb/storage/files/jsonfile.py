@@ -1,12 +1,14 @@
 """JSON database files: the document of ``document.py``, values tagged by ``codec.py``, written through
 the atomic writer.
 
-Writing streams: the header, then the records one per line, in batches, each batch one C-level
-``json`` call; the whole text never exists in memory. Every record is encoded before the file is opened,
-so a value that cannot be saved raises before any byte is written.
+Writing streams: the header, then the records one per line, in batches of text made by one call to the
+core (``dictdb._core.codec.dump_records``), which hands each record to ``json``'s C encoder; the whole text
+never exists in memory. Every record is encoded (tagged, ``codec.encode_records``) before the file is
+opened, so a value that cannot be saved raises before any byte is written.
 
-Reading parses the whole file with ``json.loads``: peak memory is the file's text plus the records it
-decodes to (about 2-3x the file size for typical records), freed down to the records before returning.
+Reading parses the whole file with ``json.loads``, tags decoded by ``codec.object_hook``: peak memory is
+the file's text plus the records it decodes to (about 2-3x the file size for typical records), freed down
+to the records before returning.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 from typing import Any
 
+from dictdb._core import codec as kernel
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.storage.files import codec, document
 from dictdb.storage.files.atomic import atomic_write
@@ -30,6 +33,40 @@ _BATCH = 1000
 # allow_nan=False: the encoder already tagged NaN and the infinities, so a bare one here is a bug; the
 # JSON they would produce is not standard. check_circular=False: the encoder already bounded the depth.
 _dumps = json.JSONEncoder(ensure_ascii=True, allow_nan=False, check_circular=False).encode
+# The records: the same settings, and the core's ``tag`` for the values ``codec.encode_records`` left in
+# them (datetimes, dates, Decimals...): they are tagged as they are written, with no copy of their record.
+_dump_record = json.JSONEncoder(
+    ensure_ascii=True, allow_nan=False, check_circular=False, default=codec.tag
+).encode
+
+
+def _record_encoder() -> Any:
+    """``json``'s C encoder with ``_dump_record``'s settings, called once per record by ``dump_records``;
+    ``None`` where there is none (not CPython) or where it does not write what ``_dump_record`` writes."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        # markers, default, string encoder, indent, key and item separators, sort_keys, skipkeys, allow_nan
+        encoder = make(
+            None, codec.tag, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, False
+        )
+        sample = {"a": [1, 2.5, None, True, "\u00e9\n", b"\x00"], "b": {}}
+        if "".join(encoder(sample, 0)) != _dump_record(sample):
+            return None
+    except Exception:  # another signature (a future Python): the one-call-per-record path
+        return None
+    return encoder
+
+
+_encoder = _record_encoder()
+
+
+def _dump_batch(records: list[Any], start: int) -> str:
+    """Records ``start`` to ``start + _BATCH``, one JSON text per record, joined by ``",\\n"``."""
+    if _encoder is not None:
+        return kernel.dump_records(records, start, start + _BATCH, _encoder)
+    return ",\n".join(map(_dump_record, records[start : start + _BATCH]))
 
 
 def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
@@ -53,10 +90,9 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
             _member_start(table.name, pairs),
             # The header object, left open for its last member, the records.
             _dumps(codec.encode(document.table_header(table), table=table.name, what="settings"))[:-1],
-            [codec.encode_record(record, table=table.name, pk_field=table.primary_key) for record in records],
+            codec.encode_records(table.records, table=table.name, pk_field=table.primary_key),
         )
         for table in snapshot.tables
-        for records in [table.records]
     ]
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"_meta": ' + _dumps(document.meta()) + ',\n"tables": ')
@@ -66,7 +102,7 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
             out.write(start_member + open_header + ', "records": [')
             for start in range(0, len(records), _BATCH):
                 out.write(",\n" if start else "\n")
-                out.write(",\n".join(map(_dumps, records[start : start + _BATCH])))
+                out.write(_dump_batch(records, start))
             out.write("\n]}]" if pairs else "\n]}")
         out.write("\n]}}\n" if pairs else "\n}}\n")
 
@@ -144,7 +180,7 @@ def _parse(text: str, path: Path) -> Any:
 
 def _loads(text: str, path: Path, *, tags: bool) -> Any:
     try:
-        return json.loads(text, object_hook=codec.decode_hook if tags else None)
+        return json.loads(text, object_hook=codec.object_hook if tags else None)
     except json.JSONDecodeError as exc:
         if not text.strip():
             reason = "the file is empty"
