@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 MODULES = (
     "_aggregate",
     "_blocks",
+    "_buckets",
     "_column",
     "_column_aggregate",
     "_column_eval",
@@ -37,6 +38,7 @@ IMPLEMENTATION: Literal["cython", "python"]
 if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _aggregate_py as aggregate
     from . import _blocks_py as blocks
+    from . import _buckets_py as buckets
     from . import _column_aggregate_py as column_aggregate
     from . import _column_eval_py as column_eval
     from . import _column_py as column
@@ -52,6 +54,7 @@ else:
     try:
         from . import _aggregate as aggregate  # type: ignore[no-redef]
         from . import _blocks as blocks  # type: ignore[no-redef]
+        from . import _buckets as buckets  # type: ignore[no-redef]
         from . import _column as column  # type: ignore[no-redef]
         from . import _column_aggregate as column_aggregate  # type: ignore[no-redef]
         from . import _column_eval as column_eval  # type: ignore[no-redef]
@@ -66,6 +69,7 @@ else:
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
         from . import _aggregate_py as aggregate
         from . import _blocks_py as blocks
+        from . import _buckets_py as buckets
         from . import _column_aggregate_py as column_aggregate
         from . import _column_eval_py as column_eval
         from . import _column_py as column
@@ -84,6 +88,7 @@ __all__ = [
     "NO_EXTENSIONS",
     "aggregate",
     "blocks",
+    "buckets",
     "column",
     "column_aggregate",
     "column_eval",
