@@ -183,8 +183,8 @@ class Index(ABC):
         """Re-index ``pk`` from ``old_key`` to ``new_key``, keeping its place among ties."""
 
     def _move_many(self, old_keys: list[Any], new_keys: list[Any], pks: list[Any], seqs: list[int]) -> None:
-        """``_move`` each ``pks[i]`` from ``old_keys[i]`` to ``new_keys[i]`` (``seqs[i]``, its sequence number);
-        an index kind overrides it to edit its structures once for the whole batch."""
+        """``_move`` each ``pks[i]`` from ``old_keys[i]`` to ``new_keys[i]`` (``seqs[i]``, its sequence
+        number); an index kind overrides it to edit its structures once for the whole batch."""
         move = self._move
         for old_key, new_key, pk, seq in zip(old_keys, new_keys, pks, seqs, strict=True):
             if old_key is not new_key:
