@@ -194,6 +194,26 @@ class HashIndex(Index):
     def _add_many(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> None:
         _buckets.add_many(self._buckets, keys, pks, seqs, self._seq)
 
+    def _build(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> bool:
+        """Fill this new, empty index with the table's records (``pks``, in insertion order, and their
+        sequence numbers) in one batch, checking its rules after instead of key by key: True when it is
+        built; False, the index left empty, when a key breaks a rule (unhashable, or a non-null key that
+        several records hold in a unique index), so that the caller's key-by-key check names the first.
+        """
+        buckets = self._buckets
+        try:
+            _buckets.add_many(buckets, keys, pks, seqs, self._seq)
+        except TypeError:  # an unhashable key
+            buckets.clear()
+            return False
+        if self.unique:
+            composite = self.composite
+            for key in _buckets.shared_keys(buckets):  # the keys several records hold: few, if any
+                if not is_null_key(key, composite):
+                    buckets.clear()
+                    return False
+        return True
+
     def _remove(self, key: Any, pk: Any) -> None:
         buckets = self._buckets
         holders = buckets[key]
