@@ -101,6 +101,13 @@ def test_add_many_without_seqs_reads_only_shared_keys(core: SimpleNamespace) -> 
         core.buckets.add_many(buckets, ["a"], [3], None, {})
 
 
+def test_add_many_sequence_numbers_from_a_range_or_an_iterator(core: SimpleNamespace) -> None:
+    for seqs in (range(10, 16, 2), iter([10, 12, 14])):
+        buckets: dict[Any, Any] = {"c": 5}
+        core.buckets.add_many(buckets, ["a", "a", "c"], [1, 2, 3], seqs, {5: 0})
+        assert buckets == {"c": {5: 0, 3: 14}, "a": {1: 10, 2: 12}}
+
+
 def test_add_many_unhashable_key_raises_type_error(core: SimpleNamespace) -> None:
     buckets: dict[Any, Any] = {}
     with pytest.raises(TypeError):

@@ -36,27 +36,38 @@ def keys_of(records, fields):
 
 
 cdef class _Batch:
-    """The sequence numbers of a batch's records: ``seqs`` by position (or ``known``'s when ``seqs`` is
-    None), and of a key's one holder so far ``known``'s, or the batch's own for a record of this batch."""
+    """The sequence numbers of a batch's records: ``seqs`` by position (a list, or a range read without
+    making its ints until one is stored; ``known``'s when ``seqs`` is None), and of a key's one holder so far
+    ``known``'s, or the batch's own for a record of this batch."""
 
     cdef list pks
-    cdef list seqs
+    cdef object seqs
+    cdef list seq_list
+    cdef bint by_range
+    cdef Py_ssize_t start, step
     cdef object known
     cdef bint known_is_dict
     cdef dict by_pk
 
-    def __cinit__(self, list pks, list seqs, object known):
+    def __cinit__(self, list pks, object seqs, object known):
         self.pks = pks
         self.seqs = seqs
+        self.seq_list = seqs if type(seqs) is list else None
+        self.by_range = type(seqs) is range
+        if self.by_range:
+            self.start = seqs.start
+            self.step = seqs.step
         self.known = known
         self.known_is_dict = PyDict_CheckExact(known)
         self.by_pk = None
 
     cdef inline object of(self, Py_ssize_t i):
         """The sequence number of the batch's record ``i``."""
-        if self.seqs is None:
-            return self.known[<object>PyList_GET_ITEM(self.pks, i)]
-        return <object>PyList_GET_ITEM(self.seqs, i)
+        if self.seq_list is not None:
+            return <object>PyList_GET_ITEM(self.seq_list, i)
+        if self.by_range:
+            return self.start + i * self.step
+        return self.known[<object>PyList_GET_ITEM(self.pks, i)]
 
     cdef object holder(self, object pk):
         """The sequence number of ``pk``, a key's one holder so far."""
@@ -94,13 +105,20 @@ cdef list _as_list(object values):
     return values if type(values) is list else list(values)
 
 
+cdef object _as_sequence(object seqs):
+    """``seqs`` as a list, or the range it is: a range's ints are made only when stored."""
+    if seqs is None or type(seqs) is list or type(seqs) is range:
+        return seqs
+    return list(seqs)
+
+
 def add_many(dict buckets, keys, pks, seqs, known):
     """Index each ``pks[i]`` under ``keys[i]``; ``seqs[i]`` is its sequence number. With ``seqs=None`` the
     numbers are read from ``known``, which must then hold every pk of the batch, and only for the records
     that share a key (a unique index reads none)."""
     cdef list key_list = _as_list(keys)
     cdef list pk_list = _as_list(pks)
-    cdef list seq_list = None if seqs is None else _as_list(seqs)
+    cdef object seq_list = _as_sequence(seqs)
     cdef Py_ssize_t count = len(key_list), i
     if len(pk_list) != count or (seq_list is not None and len(seq_list) != count):
         raise ValueError(_lengths("add_many", keys=key_list, pks=pk_list, seqs=seq_list))
@@ -161,7 +179,7 @@ def move_many(dict buckets, old_keys, new_keys, pks, seqs, known):
     cdef list old_list = _as_list(old_keys)
     cdef list new_list = _as_list(new_keys)
     cdef list pk_list = _as_list(pks)
-    cdef list seq_list = _as_list(seqs)
+    cdef object seq_list = _as_sequence(seqs)
     cdef Py_ssize_t count = len(old_list), i
     cdef object old_key, new_key, pk
     if not len(new_list) == len(pk_list) == len(seq_list) == count:

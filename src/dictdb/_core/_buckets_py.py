@@ -69,7 +69,7 @@ def add_many(
         >>> buckets
         {'a': {1: 0, 3: 2}, 'b': 2}
     """
-    if seqs is not None and not isinstance(seqs, list):
+    if seqs is not None and not isinstance(seqs, (list, range)):
         seqs = list(seqs)
     if len(keys) != len(pks) or (seqs is not None and len(seqs) != len(pks)):
         raise ValueError(_lengths("add_many", keys=keys, pks=pks, seqs=seqs))
@@ -123,7 +123,7 @@ def move_many(
         >>> buckets
         {'a': 2, 'b': 1}
     """
-    if not isinstance(seqs, list):
+    if not isinstance(seqs, (list, range)):
         seqs = list(seqs)
     if not len(old_keys) == len(new_keys) == len(pks) == len(seqs):
         raise ValueError(_lengths("move_many", old_keys=old_keys, new_keys=new_keys, pks=pks, seqs=seqs))
@@ -146,7 +146,7 @@ class _Batch:
 
     __slots__ = ("by_pk", "known", "pks", "seqs")
 
-    def __init__(self, pks: Sequence[Any], seqs: list[int] | None, known: Mapping[Any, int]) -> None:
+    def __init__(self, pks: Sequence[Any], seqs: Sequence[int] | None, known: Mapping[Any, int]) -> None:
         self.pks = pks
         self.seqs = seqs
         self.known = known
