@@ -88,7 +88,7 @@ def test_ratio_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert ratios.main([str(compiled), str(pure)]) == 0
     out = capsys.readouterr().out
     table = out[out.index("Loading a file whose table has indexes") :]
-    assert "| pickle load, 5 indexes |" in table
+    assert "| pickle load, 5 indexes " in table
     assert "1.40x (<=1.5 met)" in table
     assert "2.50x |" in table
     assert "2.00x (<=1.5 MISSED)" in table
