@@ -9,6 +9,10 @@ of the files, make one row; when one was measured twice, the first file wins. Th
 and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
 DESIGN.md's operations at 100,000 rows (the README's table).
 
+Loads of a file whose table has indexes (``bench_load_indexes.py``: the op of the load without them plus
+``INDEX_LOAD_SUFFIX``) are also printed against those loads, with-indexes over without, for each core, and
+checked against docs/performance.md's bound (``INDEX_LOAD_BOUND``).
+
 Benchmarks that also carry ``extra_info["durable"]`` (``bench_durable.py``: the variant, such as
 ``"sync=normal"`` or ``"sqlite3 WAL FULL"``) are left out of that table and printed last, as their own: every
 (op, size) with one column per variant, then the durable-database targets (docs/performance.md), each marked
@@ -54,6 +58,11 @@ TARGETS: list[tuple[str, str, dict[str, float]]] = [
     ("JSON save", "json save", {"pure": 1.5, "floor": 1.5}),
     ("JSON load", "json load", {"pure": 1.5, "floor": 2}),
 ]
+
+#: bench_load_indexes.py's loads are named after the load without indexes plus this suffix ("pickle load" ->
+#: "pickle load, 5 indexes"); docs/performance.md's bound on their time over that load's.
+INDEX_LOAD_SUFFIX = ", 5 indexes"
+INDEX_LOAD_BOUND = 1.5
 
 
 # The durable benchmarks' variants, in the order of their columns.
@@ -225,6 +234,28 @@ def render_targets(times: Times) -> str:
     return grid(lines) if len(lines) > 1 else ""
 
 
+def render_index_loads(times: Times) -> str:
+    """Each load of a file with indexes against the same load without them: both times and their ratio for
+    each core measured, the compiled one's marked met or missed against ``INDEX_LOAD_BOUND``."""
+    impls = [impl for impl in ("cython", "python") if any(impl in row for row in times.values())]
+    lines = [["load (with / without indexes)", "n"]]
+    for impl in impls:
+        lines[0] += [f"{HEADS[impl]} without", f"{HEADS[impl]} with", f"{HEADS[impl]} ratio"]
+    for (op, size), row in sorted(times.items()):
+        if not op.endswith(INDEX_LOAD_SUFFIX):
+            continue
+        without = times.get((op.removesuffix(INDEX_LOAD_SUFFIX), size), {})
+        cells = [op, f"{size:,}"]
+        for impl in impls:
+            value = ratio(row.get(impl), without.get(impl))
+            verdict = ""
+            if impl == "cython" and value is not None:
+                verdict = f" (<={INDEX_LOAD_BOUND:g} {'met' if value <= INDEX_LOAD_BOUND else 'MISSED'})"
+            cells += [fmt_time(without.get(impl)), fmt_time(row.get(impl)), fmt_ratio(value) + verdict]
+        lines.append(cells)
+    return grid(lines) if len(lines) > 1 else ""
+
+
 def render_summary(times: Times) -> str:
     """DESIGN.md's operations at 100,000 rows, one row each: the README's table."""
     impls = [impl for impl in IMPLS if any(impl in row for row in times.values())]
@@ -352,6 +383,12 @@ def main(argv: list[str]) -> int:
     if targets:
         print("\nDESIGN.md's performance targets:\n")
         print(targets)
+    index_loads = render_index_loads(times)
+    if index_loads:
+        print(
+            "\nLoading a file whose table has indexes, over the load without them (bench_load_indexes.py):\n"
+        )
+        print(index_loads)
     if durable:
         print_durable(durable)
     return 0

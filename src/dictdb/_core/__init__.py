@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 MODULES = (
     "_aggregate",
     "_blocks",
+    "_buckets",
     "_codec",
     "_column",
     "_column_aggregate",
@@ -38,6 +39,7 @@ IMPLEMENTATION: Literal["cython", "python"]
 if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _aggregate_py as aggregate
     from . import _blocks_py as blocks
+    from . import _buckets_py as buckets
     from . import _codec_py as codec
     from . import _column_aggregate_py as column_aggregate
     from . import _column_eval_py as column_eval
@@ -54,6 +56,7 @@ else:
     try:
         from . import _aggregate as aggregate  # type: ignore[no-redef]
         from . import _blocks as blocks  # type: ignore[no-redef]
+        from . import _buckets as buckets  # type: ignore[no-redef]
         from . import _codec as codec  # type: ignore[no-redef]
         from . import _column as column  # type: ignore[no-redef]
         from . import _column_aggregate as column_aggregate  # type: ignore[no-redef]
@@ -69,6 +72,7 @@ else:
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
         from . import _aggregate_py as aggregate
         from . import _blocks_py as blocks
+        from . import _buckets_py as buckets
         from . import _codec_py as codec
         from . import _column_aggregate_py as column_aggregate
         from . import _column_eval_py as column_eval
@@ -89,6 +93,7 @@ __all__ = [
     "aggregate",
     "blocks",
     "codec",
+    "buckets",
     "column",
     "column_aggregate",
     "column_eval",

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from dictdb._core import buckets as _buckets
 from dictdb.exceptions import DuplicateKeyError
 
 __all__ = ["Index", "is_null_key"]
@@ -98,18 +99,14 @@ class Index(ABC):
         return tuple([record.get(field) for field in self.fields])
 
     def keys_of(self, records: Iterable[Record]) -> list[Any]:
-        """``key_of`` for each of ``records``, in one comprehension.
+        """``key_of`` for each of ``records``, in one pass of the core over them.
 
         Example:
             >>> from dictdb.index import SortedIndex
             >>> SortedIndex(("age",)).keys_of([{"age": 3}, {}])
             [3, None]
         """
-        if len(self.fields) == 1:
-            field = self.fields[0]
-            return [record.get(field) for record in records]
-        fields = self.fields
-        return [tuple([record.get(field) for field in fields]) for record in records]
+        return _buckets.keys_of(records, self.fields)
 
     @abstractmethod
     def search(self, value: Any) -> list[Any]:

@@ -93,11 +93,27 @@ class IndexCatalog:
             index = SortedIndex(fields, unique=unique, table_name=self.table_name)
         pks = list(records)
         keys = index.keys_of(records.values())
-        self._check_new(index, keys, pks, leaving=())
-        seq = self.seq
-        index._add_many(keys, pks, [seq[pk] for pk in pks])
+        seqs = self._sequence(pks)
+        # A hash index is built in one batch and checks its rules after (the fast path of a load); it
+        # says when a key breaks one, and the key-by-key check below then names the first.
+        if not (isinstance(index, HashIndex) and index._build(keys, pks, seqs)):
+            self._check_new(index, keys, pks, leaving=())
+            index._add_many(keys, pks, seqs)
         self._register(index)
         return index
+
+    def _sequence(self, pks: list[Any]) -> range | list[int]:
+        """The sequence numbers of ``pks``, every record of the table in insertion order.
+
+        Numbers grow along the table's order (a new record, or one whose primary key changes, takes the next
+        one, and comes last), so when the table holds as many records as numbers were ever given out they
+        are ``0, 1, 2...``: the usual case (a table loaded, or only ever inserted into), read without a
+        lookup per record.
+        """
+        seq = self.seq
+        if self._next_seq == len(pks) == len(seq):
+            return range(len(pks))
+        return list(map(seq.__getitem__, pks))
 
     def _create_column(
         self, fields: tuple[Hashable, ...], unique: bool, records: Mapping[Any, Record]

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
+from dictdb._core import buckets as _buckets
 from dictdb.index.base import Index, Record, is_null_key
 
 __all__ = ["HashIndex"]
@@ -191,21 +192,27 @@ class HashIndex(Index):
         self._add_many([key], [pk], [seq])
 
     def _add_many(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> None:
-        buckets, known = self._buckets, self._seq
-        batch: dict[Any, int] | None = None  # the sequence numbers of this batch, once a key is shared
-        for key, pk, seq in zip(keys, pks, seqs, strict=True):
-            holders = buckets.get(key, _NONE)
-            if holders is _NONE:
-                buckets[key] = pk
-            elif type(holders) is dict:
-                holders[pk] = seq
-            else:
-                first = known.get(holders)
-                if first is None:  # a record of this very batch
-                    if batch is None:
-                        batch = dict(zip(pks, seqs, strict=True))
-                    first = batch[holders]
-                buckets[key] = {holders: first, pk: seq}
+        _buckets.add_many(self._buckets, keys, pks, seqs, self._seq)
+
+    def _build(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> bool:
+        """Fill this new, empty index with the table's records (``pks``, in insertion order, and their
+        sequence numbers) in one batch, checking its rules after instead of key by key: True when it is
+        built; False, the index left empty, when a key breaks a rule (unhashable, or a non-null key that
+        several records hold in a unique index), so that the caller's key-by-key check names the first.
+        """
+        buckets = self._buckets
+        try:
+            _buckets.add_many(buckets, keys, pks, seqs, self._seq)
+        except TypeError:  # an unhashable key
+            buckets.clear()
+            return False
+        if self.unique:
+            composite = self.composite
+            for key in _buckets.shared_keys(buckets):  # the keys several records hold: few, if any
+                if not is_null_key(key, composite):
+                    buckets.clear()
+                    return False
+        return True
 
     def _remove(self, key: Any, pk: Any) -> None:
         buckets = self._buckets
@@ -220,15 +227,17 @@ class HashIndex(Index):
             buckets[key] = next(iter(holders))
 
     def _remove_many(self, keys: list[Any], pks: list[Any]) -> None:
-        remove = self._remove
-        for key, pk in zip(keys, pks, strict=True):
-            remove(key, pk)
+        # Each bucket left with one holder becomes its pk once, after the whole batch (the kernel).
+        _buckets.remove_many(self._buckets, keys, pks)
 
     def _move(self, old_key: Any, new_key: Any, pk: Any, seq: int) -> None:
         if old_key is new_key or _equals(old_key, new_key):
             return  # an equal key (1 -> 1.0): the record stays where it is
         self._remove(old_key, pk)
         self._add_many([new_key], [pk], [seq])
+
+    def _move_many(self, old_keys: list[Any], new_keys: list[Any], pks: list[Any], seqs: list[int]) -> None:
+        _buckets.move_many(self._buckets, old_keys, new_keys, pks, seqs, self._seq)
 
     def _clear(self) -> None:
         self._buckets.clear()

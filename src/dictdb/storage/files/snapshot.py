@@ -5,7 +5,8 @@ Of a database it uses ``db.tables`` and ``db.create_table(name, primary_key=...,
 composite index -> index object, definition read by ``_index_kind``) and ``_next_pk``; a restore hands a
 new table its records and counter through ``_fill(records, next_pk)``, and, when a table has them, calls
 ``validate_record(record)`` and ``create_index(field, kind, unique=...)`` (the protocols of
-``storage/tables.py``).
+``storage/tables.py``). A table whose ``schema`` is ``None`` is taken to accept any dict, as ``Table``'s
+``validate_record`` does: its records are checked to be dicts in one pass, without a call per record.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from itertools import repeat
 from operator import eq
 from typing import Any
 
@@ -174,7 +176,7 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
         if snap.shared:  # the records belong to a live table: this table must own its own dicts
             by_pk = dict(zip(by_pk, _records.copy_records(list(by_pk.values())), strict=True))
         validate = _method(table, "validate_record")
-        if validate is not None:
+        if validate is not None and not _plain_dicts(table, by_pk):
             for pk, record in by_pk.items():
                 try:
                     validate(record)
@@ -238,6 +240,12 @@ def keyed_records(snap: TableSnapshot, source: str | os.PathLike[str]) -> dict[A
             raise DatabaseFileError(source, f"{where}: its primary key {pk!r} is taken by an earlier record")
         seen[pk] = record
     return seen
+
+
+def _plain_dicts(table: TableLike, by_pk: dict[Any, Record]) -> bool:
+    """True when ``table`` has no schema and every record is a dict: all that ``validate_record`` asks
+    then, said in one C-level pass instead of a call per record."""
+    return table.schema is None and all(map(isinstance, by_pk.values(), repeat(dict)))
 
 
 def _next_pk(saved: int | None, by_pk: dict[Any, Record]) -> int:
