@@ -37,10 +37,11 @@ from ._cpython cimport (
     PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READY,
 )
 
-import base64
+# Imported under private names: the module's public names are its ``__all__`` (tests/test_build.py).
+import base64 as _base64
 import datetime as _dt
-from decimal import Decimal
-from uuid import UUID
+from decimal import Decimal as _PyDecimal
+from uuid import UUID as _PyUUID
 
 import_datetime()
 
@@ -62,12 +63,12 @@ cdef object _datetime_isoformat = _dt.datetime.isoformat
 cdef object _time_isoformat = _dt.time.isoformat
 cdef object _timezone = _dt.timezone
 cdef object _utc = _dt.timezone.utc
-cdef object _b64encode = base64.b64encode
-cdef object _b64decode = base64.b64decode
+cdef object _b64encode = _base64.b64encode
+cdef object _b64decode = _base64.b64decode
+cdef object _Decimal = _PyDecimal
+cdef object _UUID = _PyUUID
 cdef object _datetime_fromisoformat = _dt.datetime.fromisoformat
 cdef object _date_fromisoformat = _dt.date.fromisoformat
-cdef object _Decimal = Decimal
-cdef object _UUID = UUID
 
 
 # --- encoding ---------------------------------------------------------------------------------------
