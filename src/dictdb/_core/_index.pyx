@@ -168,34 +168,44 @@ cdef class SortedEntries:
             self._prune(group)
         self._next_seq += 1
 
-    def insert_many(self, pairs):
-        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order.
+    def insert_many(self, pairs, pks=None):
+        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order; or,
+        with ``pks``, each ``pks[i]`` under ``pairs[i]`` (two lists, and no pair built).
 
         Nothing is indexed when a pair is malformed.
 
         >>> index = SortedEntries()
         >>> index.insert_many([(2, "b"), (1, "a")])
+        >>> index.insert_many([0, 3], ["z", "c"])
         >>> index.first(5)
-        ['a', 'b']
+        ['z', 'a', 'b', 'c']
         """
-        cdef list batch = list(pairs)  # a copy: it keeps every value and pk alive while items borrow them
+        # Copies: they keep every value and pk alive while items borrow them.
+        cdef list batch = list(pairs)
+        cdef list keys = None if pks is None else list(pks)
         cdef Py_ssize_t count = len(batch), k, slot = -1
-        cdef Item* items = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
+        cdef Item* items
         cdef Probe probe
         cdef _Group group
         cdef _Group previous = None
         cdef list groups = []
+        if keys is not None and len(keys) != count:
+            raise ValueError(f"{count} values for {len(keys)} primary keys: give one value per primary key")
+        items = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         if items is NULL:
             raise MemoryError()
         try:
             # Every pair is unpacked and classified before anything is indexed.
             for k in range(count):
-                pair = batch[k]
-                if PyTuple_CheckExact(pair) and PyTuple_GET_SIZE(pair) == 2:
-                    value, pk = (<tuple>pair)[0], (<tuple>pair)[1]
+                if keys is not None:
+                    value, pk = batch[k], keys[k]
                 else:
-                    value, pk = pair
-                    batch[k] = (value, pk)
+                    pair = batch[k]
+                    if PyTuple_CheckExact(pair) and PyTuple_GET_SIZE(pair) == 2:
+                        value, pk = (<tuple>pair)[0], (<tuple>pair)[1]
+                    else:
+                        value, pk = pair
+                        batch[k] = (value, pk)
                 group = self._group(value, &probe, True)
                 if group is not previous:
                     if group not in groups:
@@ -271,19 +281,21 @@ cdef class SortedEntries:
             if old_group is not None:
                 self._prune(old_group)
 
-    def remove_many(self, pairs):
-        """Remove the entries of many ``(value, pk)`` pairs at once: each group's ties are walked once and
-        each block that loses entries is compacted once, instead of one search and one shift per entry.
+    def remove_many(self, values, pks):
+        """Remove the entries of many pks at once, ``pks[i]`` indexed under ``values[i]``: each group's ties
+        are walked once and each block that loses entries is compacted once, instead of one search and one
+        shift per entry.
 
-        ``KeyError`` (index unchanged) when a pair has no entry, naming the first such pair.
+        ``KeyError`` (index unchanged) when a pk has no entry under its value, naming the first such pair.
 
         >>> index = SortedEntries([(1, "a"), (2, "b"), (1, "c")])
-        >>> index.remove_many([(1, "c"), (2.0, "b")])
+        >>> index.remove_many([1, 2.0], ["c", "b"])
         >>> index.first(5)
         ['a']
         """
-        cdef list batch = _unpack(pairs, 2)
-        cdef Py_ssize_t count = len(batch), k
+        cdef list keep_pks = list(pks)  # copies: they keep every value and pk alive
+        cdef list keep_values = _same_length(values, keep_pks)
+        cdef Py_ssize_t count = len(keep_pks), k
         cdef Item* removed = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef int64_t* seqs = <int64_t*>PyMem_Malloc((count + 1) * sizeof(int64_t))
         cdef bint taken = False
@@ -291,7 +303,7 @@ cdef class SortedEntries:
         try:
             if removed is NULL or seqs is NULL:
                 raise MemoryError()
-            self._take_many(batch, 0, removed, seqs, groups)
+            self._take_many(keep_values, keep_pks, removed, seqs, groups)
             taken = True
         finally:
             for group in groups:
@@ -303,22 +315,24 @@ cdef class SortedEntries:
             PyMem_Free(removed)
             PyMem_Free(seqs)
 
-    def update_many(self, triples):
-        """Move many pks at once, each ``(old_value, new_value, pk)``: each keeps its place among its ties
-        (its sequence number), as ``update`` does. The old entries go as in ``remove_many``, the new ones are
-        merged in as in ``insert_many``.
+    def update_many(self, old_values, new_values, pks):
+        """Move many pks at once, ``pks[i]`` from ``old_values[i]`` to ``new_values[i]``: each keeps its place
+        among its ties (its sequence number), as ``update`` does. The old entries go as in ``remove_many``,
+        the new ones are merged in as in ``insert_many``.
 
         ``KeyError`` (index unchanged) when a pk is not indexed under its old value. A comparison that raises
         while the new values are placed (a type whose ``<`` raises) leaves the index partly moved, for its
         owner to rebuild (the table rebuilds its indexes from its records).
 
         >>> index = SortedEntries([(1, "a"), (2, "b"), (3, "c")])
-        >>> index.update_many([(1, 2, "a"), (3, 0, "c")])
+        >>> index.update_many([1, 3], [2, 0], ["a", "c"])
         >>> index.first(5)
         ['c', 'a', 'b']
         """
-        cdef list batch = _unpack(triples, 3)
-        cdef Py_ssize_t count = len(batch), k, slot = -1
+        cdef list keep_pks = list(pks)
+        cdef list olds = _same_length(old_values, keep_pks)
+        cdef list news = _same_length(new_values, keep_pks)
+        cdef Py_ssize_t count = len(keep_pks), k, slot = -1
         cdef Item* removed = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef Item* fresh = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef int64_t* seqs = <int64_t*>PyMem_Malloc((count + 1) * sizeof(int64_t))
@@ -334,7 +348,7 @@ cdef class SortedEntries:
             # The new values are classified first: no Python code runs between taking the old entries and
             # placing the new ones but their comparisons.
             for k in range(count):
-                group = self._group((<tuple>batch[k])[1], &probe, True)
+                group = self._group(news[k], &probe, True)
                 if group is not previous:
                     if group not in groups:
                         groups.append(group)
@@ -343,9 +357,9 @@ cdef class SortedEntries:
                 fresh[k].number = probe.number
                 fresh[k].exact = probe.exact
                 fresh[k].value = probe.value
-                fresh[k].pk = <PyObject*>(<tuple>batch[k])[2]
+                fresh[k].pk = <PyObject*>keep_pks[k]
                 fresh[k].slot = slot
-            self._take_many(batch, 1, removed, seqs, touched)
+            self._take_many(olds, keep_pks, removed, seqs, touched)
             taken = True
             for k in range(count):
                 fresh[k].seq = seqs[k]
@@ -366,13 +380,12 @@ cdef class SortedEntries:
             PyMem_Free(fresh)
             PyMem_Free(seqs)
 
-    cdef int _take_many(self, list batch, Py_ssize_t skip, Item* removed, int64_t* seqs,
-                        list groups) except -1:
-        """Remove the entry of each tuple of ``batch`` (its value first, its pk last; ``skip`` items between),
-        all or none: ``KeyError`` (nothing changed) for the first one without an entry. The removed entries
+    cdef int _take_many(self, list values, list pks, Item* removed, int64_t* seqs, list groups) except -1:
+        """Remove the entry of each ``pks[k]`` under ``values[k]``, all or none: ``KeyError`` (nothing
+        changed) for the first one without an entry. The removed entries
         go to ``removed`` (their references with them), each tuple's sequence number to ``seqs``. The groups
         it looked in are appended to ``groups``, for the caller to prune once it is done with them."""
-        cdef Py_ssize_t count = len(batch), k, g, first, n, ngroups, slot = -1, missing = count
+        cdef Py_ssize_t count = len(pks), k, g, first, n, ngroups, slot = -1, missing = count
         cdef _Group previous = None
         cdef Item* items = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef Item* parted = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
@@ -381,17 +394,15 @@ cdef class SortedEntries:
         cdef Py_ssize_t* starts = NULL
         cdef Probe probe
         cdef _Group group
-        cdef tuple entry
         try:
             if items is NULL or parted is NULL or found is NULL or spots is NULL:
                 raise MemoryError()
             for k in range(count):
-                entry = <tuple>batch[k]
-                group = self._group(entry[0], &probe, False)
+                group = self._group(values[k], &probe, False)
                 items[k].number = probe.number
                 items[k].exact = probe.exact
                 items[k].value = probe.value
-                items[k].pk = <PyObject*>entry[1 + skip]
+                items[k].pk = <PyObject*>pks[k]
                 items[k].seq = <int64_t><Py_ssize_t>items[k].pk
                 if group is None:
                     items[k].slot = -1
@@ -436,9 +447,8 @@ cdef class SortedEntries:
                         if found[k] < 0 and parted[k].slot < missing:
                             missing = parted[k].slot
             if missing < count:
-                entry = <tuple>batch[missing]
-                raise KeyError(f"SortedEntries has no entry for value {entry[0]!r} with primary key "
-                               f"{entry[1 + skip]!r}: remove and update need the value the key was "
+                raise KeyError(f"SortedEntries has no entry for value {values[missing]!r} with primary "
+                               f"key {pks[missing]!r}: remove and update need the value the key was "
                                "indexed under")
             # Nothing below can fail.
             for g in range(ngroups):
@@ -766,22 +776,13 @@ cdef int _order_runs(_Group group, Item* items, Py_ssize_t count) except -1:
     return 0
 
 
-cdef list _unpack(object given, Py_ssize_t size):
-    """The tuples of ``given`` as a list of exact tuples (a copy: it keeps every value and pk alive while
-    items borrow them), each unpacked, as the twin does, before anything changes."""
-    cdef list batch = list(given)
-    cdef Py_ssize_t k
-    for k in range(len(batch)):
-        item = batch[k]
-        if PyTuple_CheckExact(item) and PyTuple_GET_SIZE(item) == size:
-            continue
-        if size == 2:
-            first, last = item
-            batch[k] = (first, last)
-        else:
-            first, middle, last = item
-            batch[k] = (first, middle, last)
-    return batch
+cdef list _same_length(object given, list pks):
+    """``given`` as a list (a copy, which keeps its values alive while items borrow them); ``ValueError`` when
+    it is not as long as ``pks``."""
+    cdef list out = list(given)
+    if len(out) != len(pks):
+        raise ValueError(f"{len(out)} values for {len(pks)} primary keys: give one value per primary key")
+    return out
 
 
 def _rebuild(pairs, load):

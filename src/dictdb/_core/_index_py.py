@@ -88,17 +88,24 @@ class SortedEntries:
         self._entries.add(entry(value, self._next_seq, pk))
         self._next_seq += 1
 
-    def insert_many(self, pairs: Iterable[tuple[Any, Any]]) -> None:
-        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order.
+    def insert_many(self, pairs: Iterable[Any], pks: Iterable[Any] | None = None) -> None:
+        """Index many ``(value, pk)`` pairs at once (sorted once, not inserted one by one), in order; or,
+        with ``pks``, each ``pks[i]`` under ``pairs[i]`` (two lists, and no pair built).
 
         Nothing is indexed when a pair is malformed.
 
         >>> index = SortedEntries()
         >>> index.insert_many([(2, "b"), (1, "a")])
+        >>> index.insert_many([0, 3], ["z", "c"])
         >>> index.first(5)
-        ['a', 'b']
+        ['z', 'a', 'b', 'c']
         """
-        batch = [(value, pk) for value, pk in pairs]
+        if pks is None:
+            batch = [(value, pk) for value, pk in pairs]
+        else:
+            values, keys = list(pairs), list(pks)
+            _check_lengths(values, keys)
+            batch = list(zip(values, keys, strict=True))
         start = self._next_seq
         entries = [entry(value, start + offset, pk) for offset, (value, pk) in enumerate(batch)]
         self._entries.update(entries)
@@ -145,37 +152,44 @@ class SortedEntries:
             entries.add(old)
             raise
 
-    def remove_many(self, pairs: Iterable[tuple[Any, Any]]) -> None:
-        """Remove the entries of many ``(value, pk)`` pairs at once: each group's ties are walked once and
-        each block that loses entries is compacted once, instead of one search and one shift per entry.
+    def remove_many(self, values: Iterable[Any], pks: Iterable[Any]) -> None:
+        """Remove the entries of many pks at once, ``pks[i]`` indexed under ``values[i]``: each group's ties
+        are walked once and each block that loses entries is compacted once, instead of one search and one
+        shift per entry.
 
-        ``KeyError`` (index unchanged) when a pair has no entry, naming the first such pair.
+        ``KeyError`` (index unchanged) when a pk has no entry under its value, naming the first such pair.
 
         >>> index = SortedEntries([(1, "a"), (2, "b"), (1, "c")])
-        >>> index.remove_many([(1, "c"), (2.0, "b")])
+        >>> index.remove_many([1, 2.0], ["c", "b"])
         >>> index.first(5)
         ['a']
         """
-        self._take_many([(value, pk) for value, pk in pairs])
+        keys = list(pks)
+        olds = list(values)
+        _check_lengths(olds, keys)
+        self._take_many(list(zip(olds, keys, strict=True)))
 
-    def update_many(self, triples: Iterable[tuple[Any, Any, Any]]) -> None:
-        """Move many pks at once, each ``(old_value, new_value, pk)``: each keeps its place among its ties
-        (its sequence number), as ``update`` does. The old entries go as in ``remove_many``, the new ones are
-        merged in as in ``insert_many``.
+    def update_many(self, old_values: Iterable[Any], new_values: Iterable[Any], pks: Iterable[Any]) -> None:
+        """Move many pks at once, ``pks[i]`` from ``old_values[i]`` to ``new_values[i]``: each keeps its place
+        among its ties (its sequence number), as ``update`` does. The old entries go as in ``remove_many``,
+        the new ones are merged in as in ``insert_many``.
 
         ``KeyError`` (index unchanged) when a pk is not indexed under its old value. A comparison that raises
         while the new values are placed (a type whose ``<`` raises) leaves the index partly moved, for its
         owner to rebuild (the table rebuilds its indexes from its records).
 
         >>> index = SortedEntries([(1, "a"), (2, "b"), (3, "c")])
-        >>> index.update_many([(1, 2, "a"), (3, 0, "c")])
+        >>> index.update_many([1, 3], [2, 0], ["a", "c"])
         >>> index.first(5)
         ['c', 'a', 'b']
         """
-        batch = [(old, new, pk) for old, new, pk in triples]
+        keys = list(pks)
+        olds, news = list(old_values), list(new_values)
+        _check_lengths(olds, keys)
+        _check_lengths(news, keys)
         # The new values are classified first, as in the compiled twin.
-        fresh = [entry(new, 0, pk) for _, new, pk in batch]
-        removed = self._take_many([(old, pk) for old, _, pk in batch])
+        fresh = [entry(new, 0, pk) for new, pk in zip(news, keys, strict=True)]
+        removed = self._take_many(list(zip(olds, keys, strict=True)))
         self._entries.update(
             (item[0], item[1], old[2], item[3], item[4]) for item, old in zip(fresh, removed, strict=True)
         )
@@ -444,6 +458,11 @@ class SortedEntries:
                     total += sys.getsizeof(item[1])
         total += sys.getsizeof(self._entries._maxes) + sys.getsizeof(self._entries._index)
         return total
+
+
+def _check_lengths(values: list[Any], pks: list[Any]) -> None:
+    if len(values) != len(pks):
+        raise ValueError(f"{len(values)} values for {len(pks)} primary keys: give one value per primary key")
 
 
 def _rebuild(pairs: list[tuple[Any, Any]], load: int) -> SortedEntries:

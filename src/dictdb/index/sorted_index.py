@@ -169,28 +169,35 @@ class SortedIndex(Index):
 
     def _add_many(self, keys: list[Any], pks: list[Any], seqs: Iterable[int]) -> None:
         # The kernel numbers its own entries in this same order, so ties keep the table's order.
-        self._tree.insert_many(zip(keys, pks, strict=True))
+        self._tree.insert_many(keys, pks)
 
     def _remove(self, key: Any, pk: Any) -> None:
         self._tree.remove(key, pk)
 
     def _remove_many(self, keys: list[Any], pks: list[Any]) -> None:
-        self._tree.remove_many(zip(keys, pks, strict=True))
+        self._tree.remove_many(keys, pks)
 
     def _move(self, old_key: Any, new_key: Any, pk: Any, seq: int) -> None:
         self._tree.update(old_key, new_key, pk)
 
     def _move_many(self, old_keys: list[Any], new_keys: list[Any], pks: list[Any], seqs: list[int]) -> None:
-        moves = [
-            (old_key, new_key, pk, seq)
-            for old_key, new_key, pk, seq in zip(old_keys, new_keys, pks, seqs, strict=True)
-            if old_key is not new_key
+        if len(pks) == 1:
+            if old_keys[0] is not new_keys[0]:
+                self._move(old_keys[0], new_keys[0], pks[0], seqs[0])
+            return
+        # The kernel keeps each entry's own sequence number, so an entry keeps its place among ties. A key
+        # that is the very same object stays where it is.
+        same = [
+            position for position, (old, new) in enumerate(zip(old_keys, new_keys, strict=True)) if old is new
         ]
-        if len(moves) == 1:
-            self._move(*moves[0])
-        elif moves:
-            # The kernel keeps each entry's own sequence number, so an entry keeps its place among ties.
-            self._tree.update_many([move[:3] for move in moves])
+        if same:
+            kept = set(same)
+            moving = [position for position in range(len(pks)) if position not in kept]
+            old_keys = [old_keys[position] for position in moving]
+            new_keys = [new_keys[position] for position in moving]
+            pks = [pks[position] for position in moving]
+        if pks:
+            self._tree.update_many(old_keys, new_keys, pks)
 
     def _clear(self) -> None:
         self._tree.clear()
