@@ -333,7 +333,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
         pk_field = self.primary_key
-        merged = [{**row, **changes} for row in rows]
+        merged = _records.merge_each(rows, changes)
         if pk_field in changes:
             new_pk = changes[pk_field]
             self._keys.check(new_pk)
@@ -543,8 +543,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
             if len(removed) == len(records):
                 records.clear()
             else:
-                for pk in removed:
-                    del records[pk]
+                _records.delete_keys(records, removed)
             self._columns = None  # a field may have gone with the records; recounted on the next columns()
         records.update(written)
         self._next_pk = next_pk

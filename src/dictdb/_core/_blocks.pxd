@@ -18,6 +18,12 @@ ctypedef struct Block:
     PyObject** pks           # owned references
 
 
+# A removal's place: the entry's position (``position_of``) and the batch index it answers.
+ctypedef struct Spot:
+    int64_t position
+    Py_ssize_t index
+
+
 cdef bint equals(object stored, object value)
 
 
@@ -66,10 +72,12 @@ cdef class _Group:
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i)
     cdef Py_ssize_t memory(self) noexcept
     cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1
+    cdef void discard(self) noexcept
     cdef bint _same(self, Item* a, Item* b) except -1
     cdef bint _taken(self, int64_t* found, Py_ssize_t count, int64_t position) noexcept
     cdef Py_ssize_t _search(self, Block* block, Py_ssize_t low, Probe* probe) except -1
     cdef Py_ssize_t mark(self, Item* items, Py_ssize_t count, int64_t* found) except -1
+    cdef bint scan(self, Item* items, Py_ssize_t count, Spot* spots) except -1
     cdef Py_ssize_t _mark_equal(self, Item* items, Py_ssize_t r0, Py_ssize_t r1, int64_t* found,
                                 Py_ssize_t count, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t ties) except -1
     cdef void take(self, int64_t* positions, Py_ssize_t count, Item* out) noexcept

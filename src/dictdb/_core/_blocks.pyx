@@ -10,8 +10,8 @@ unboxed beside the value, so most comparisons of a search read two doubles.
 
 from cpython.list cimport PyList_New
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from libc.stdint cimport INT64_MAX, INT64_MIN
-from libc.string cimport memcpy, memmove
+from libc.stdint cimport INT64_MAX, INT64_MIN, uint64_t
+from libc.string cimport memcpy, memmove, memset
 
 from ._cpython cimport decref, incref, list_set, unicode_compare
 from ._order cimport (
@@ -412,7 +412,8 @@ cdef class _Group:
         return 0
 
     cdef int build(self, Item* items, Py_ssize_t count) except -1:
-        """Replace the entries with ``count`` sorted items, in full blocks of ``load``."""
+        """Replace the entries with ``count`` sorted items, in full blocks of ``load``; the blocks take over
+        the items' references (the caller holds one for each)."""
         cdef Py_ssize_t nblocks = (count + self.load - 1) // self.load
         cdef Py_ssize_t b, i, start, size
         cdef Block* block
@@ -430,8 +431,6 @@ cdef class _Group:
                 if self.numeric:
                     block.numbers[i] = items[start + i].number
                     block.exact[i] = items[start + i].exact
-                incref(block.values[i])
-                incref(block.pks[i])
             block.size = size
             self._touch(b)
         self.length = count
@@ -552,8 +551,8 @@ cdef class _Group:
     # -- bulk building ------------------------------------------------------------------------------------
 
     cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1:
-        """Insert ``count`` items of this group (their sequence numbers after every entry's): one by one when
-        they are few, else by sorting them, merging them with the entries and rebuilding full blocks."""
+        """Insert ``count`` items of this group, each placed by (value, sequence number): one by one when they
+        are few, else by sorting them, merging them with the entries and rebuilding full blocks."""
         cdef Py_ssize_t existing = self.length
         cdef Py_ssize_t total = existing + count
         cdef Py_ssize_t k
@@ -578,19 +577,36 @@ cdef class _Group:
             sort_items(self.kind, items + existing, scratch, count)
             if existing and cmp_items(self.kind, &items[existing - 1], &items[existing]) > 0:
                 merge_halves(self.kind, items, scratch, existing, total)
-            # The old blocks are freed only once the new ones are built, under a reference held here.
+            # The new blocks take over the entries' references, and one for each item of the batch, taken
+            # here in the batch's own order: the values and pks of records made one after the other lie one
+            # after the other in memory, where the sorted order would visit them at random.
+            for k in range(count):
+                incref(batch[k].value)
+                incref(batch[k].pk)
+            # The old blocks are let go only once the new ones are built.
             old = _Group(self.kind, self.load)
             _swap(old, self)
             try:
                 self.build(items, total)
             except BaseException:
-                self.free()
+                self.discard()
                 _swap(old, self)
+                for k in range(count):
+                    decref(batch[k].value)
+                    decref(batch[k].pk)
                 raise
+            old.discard()
         finally:
             PyMem_Free(items)
             PyMem_Free(scratch)
         return 0
+
+    cdef void discard(self) noexcept:
+        """Free the blocks but not the references their entries hold (other blocks own them now)."""
+        cdef Py_ssize_t b
+        for b in range(self.nblocks):
+            self.blocks[b].size = 0
+        self.free()
 
     # -- batches of removals ------------------------------------------------------------------------------
 
@@ -689,6 +705,70 @@ cdef class _Group:
             total += matched
             r0 = r1
         return total
+
+    cdef bint scan(self, Item* items, Py_ssize_t count, Spot* spots) except -1:
+        """``mark`` for a batch that removes a good share of the group, in one walk of its entries: each
+        entry's pk is looked up by address among the items' (a table of them), and taken when its value ties
+        with the item's. ``spots`` gets the positions in ascending order, each with its item's ``slot``.
+        False (and nothing to use) when an item is left unmatched or two items hold the same pk, for
+        ``mark`` to decide as it does."""
+        cdef Py_ssize_t bits = 4, size, k, b, i, taken = 0
+        cdef size_t mask, h
+        cdef uint64_t address
+        cdef uint64_t* addresses
+        cdef Py_ssize_t* owners
+        cdef unsigned char* done
+        cdef Block* block
+        cdef Probe probe
+        cdef bint complete = False
+        while (<Py_ssize_t>1 << bits) < 2 * count:
+            bits += 1
+        size = <Py_ssize_t>1 << bits
+        mask = <size_t>size - 1
+        addresses = <uint64_t*>PyMem_Malloc(size * sizeof(uint64_t))
+        owners = <Py_ssize_t*>PyMem_Malloc(size * sizeof(Py_ssize_t))
+        done = <unsigned char*>PyMem_Malloc(count + 1)
+        try:
+            if addresses is NULL or owners is NULL or done is NULL:
+                raise MemoryError()
+            memset(addresses, 0, size * sizeof(uint64_t))
+            memset(done, 0, count + 1)
+            for k in range(count):
+                address = <uint64_t><size_t>items[k].pk
+                h = _spread(address) & mask
+                while addresses[h] != 0:
+                    if addresses[h] == address:
+                        return False  # one pk twice: mark decides which entry each takes
+                    h = (h + 1) & mask
+                addresses[h] = address
+                owners[h] = k
+            for b in range(self.nblocks):
+                block = self.blocks[b]
+                for i in range(block.size):
+                    address = <uint64_t><size_t>block.pks[i]
+                    h = _spread(address) & mask
+                    while addresses[h] != 0 and addresses[h] != address:
+                        h = (h + 1) & mask
+                    if addresses[h] == 0:
+                        continue
+                    k = owners[h]
+                    if done[k]:
+                        continue
+                    probe.value = items[k].value
+                    probe.number = items[k].number
+                    probe.exact = items[k].exact
+                    if self._cmp(block, i, &probe) != 0:
+                        continue
+                    done[k] = 1
+                    spots[taken].position = position_of(b, i)
+                    spots[taken].index = items[k].slot
+                    taken += 1
+            complete = taken == count
+        finally:
+            PyMem_Free(addresses)
+            PyMem_Free(owners)
+            PyMem_Free(done)
+        return complete
 
     cdef Py_ssize_t _mark_equal(self, Item* items, Py_ssize_t r0, Py_ssize_t r1, int64_t* found,
                                 Py_ssize_t count, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t ties) except -1:
@@ -796,6 +876,11 @@ cdef class _Group:
                 self._merge(b if b + 1 < self.nblocks else b - 1)
             except MemoryError:
                 b += 1
+
+cdef inline size_t _spread(uint64_t address) noexcept:
+    """An object's address, spread over a table's slots (objects are 16-byte aligned)."""
+    return <size_t>((address >> 4) * <uint64_t>0x9E3779B97F4A7C15 >> 20)
+
 
 cdef int64_t position_of(Py_ssize_t b, Py_ssize_t i) noexcept:
     """A position in a group as one sortable number: the block, then the index within it."""

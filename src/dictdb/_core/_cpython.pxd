@@ -42,6 +42,11 @@ cdef extern from "Python.h":
     void* PyUnicode_DATA(object o)
     Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
 
+    # A container a loop fills or reads alone can be left out of the garbage collector's walks meanwhile.
+    bint PyObject_GC_IsTracked(object o)
+    void PyObject_GC_Track(object o) noexcept
+    void PyObject_GC_UnTrack(object o) noexcept
+
     int Py_EnterRecursiveCall(const char* where) except -1
     void Py_LeaveRecursiveCall() noexcept
 

@@ -15,7 +15,7 @@ from libc.stdint cimport INT64_MAX, INT64_MIN, int64_t
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp
 
-from ._blocks cimport Block, _Group, equals
+from ._blocks cimport Block, Spot, _Group, equals
 from ._cpython cimport (
     decref,
     PyByteArray_Check, PyBytes_Check, PyTuple_CheckExact, PyTuple_GET_SIZE, PyUnicode_Check,
@@ -37,6 +37,9 @@ __all__ = ["DEFAULT_LOAD", "SortedEntries"]
 DEFAULT_LOAD = 128
 
 cdef Py_ssize_t _MAX_SIZE = _sys.maxsize
+
+# A batch of removals at least 1/16 of a group's size finds its entries by one walk of the group.
+cdef Py_ssize_t _SCAN_SHARE = 16
 
 
 cdef int _bytes_startswith(object value, object prefix) noexcept:
@@ -433,11 +436,18 @@ cdef class SortedEntries:
                     parted[starts[g + 1]] = items[k]
                     parted[starts[g + 1]].slot = k
                     starts[g + 1] += 1
-            # starts[g] is now where group g's items begin, starts[g + 1] where they end.
+            # starts[g] is now where group g's items begin, starts[g + 1] where they end. A batch that takes a
+            # good share of a group finds its entries in one walk of the group (``scan``, whose spots come in
+            # order); others, or when it cannot tell, each run of tying values is searched (``mark``).
+            scanned = []
             for g in range(ngroups):
                 group = <_Group>groups[g]
                 first = starts[g]
                 n = starts[g + 1] - first
+                if n * _SCAN_SHARE >= group.length and group.scan(parted + first, n, spots + first):
+                    scanned.append(True)
+                    continue
+                scanned.append(False)
                 sort_items(group.kind, parted + first, items, n)
                 _order_runs(group, parted + first, n)
                 for k in range(n):
@@ -455,15 +465,16 @@ cdef class SortedEntries:
                 group = <_Group>groups[g]
                 first = starts[g]
                 n = starts[g + 1] - first
+                if not scanned[g]:
+                    for k in range(n):
+                        spots[first + k].position = found[first + k]
+                        spots[first + k].index = parted[first + k].slot
+                    qsort(spots + first, n, sizeof(Spot), _by_position)
                 for k in range(n):
-                    spots[k].position = found[first + k]
-                    spots[k].index = parted[first + k].slot
-                qsort(spots, n, sizeof(Spot), _by_position)
+                    found[first + k] = spots[first + k].position
+                group.take(found + first, n, removed + first)
                 for k in range(n):
-                    found[k] = spots[k].position
-                group.take(found, n, removed + first)
-                for k in range(n):
-                    seqs[spots[k].index] = removed[first + k].seq
+                    seqs[spots[first + k].index] = removed[first + k].seq
         finally:
             PyMem_Free(items)
             PyMem_Free(parted)
@@ -737,11 +748,6 @@ cdef int _bulk_insert_grouped(list groups, Item* items, Py_ssize_t count) except
         PyMem_Free(starts)
         PyMem_Free(parted)
     return 0
-
-
-ctypedef struct Spot:
-    int64_t position
-    Py_ssize_t index
 
 
 cdef int _by_position(const void* a, const void* b) noexcept nogil:

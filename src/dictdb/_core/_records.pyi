@@ -4,9 +4,11 @@ from typing import Any
 __all__ = [
     "copy_record",
     "copy_records",
+    "delete_keys",
     "distinct",
     "fetch",
     "in_sequence",
+    "merge_each",
     "project",
     "sort_keys",
     "sort_records",
@@ -14,6 +16,8 @@ __all__ = [
 
 def copy_record(record: dict[Any, Any]) -> dict[Any, Any]: ...
 def copy_records(records: Iterable[dict[Any, Any]]) -> list[dict[Any, Any]]: ...
+def merge_each(records: Iterable[dict[Any, Any]], changes: Mapping[Any, Any]) -> list[dict[Any, Any]]: ...
+def delete_keys(mapping: dict[Any, Any], keys: Iterable[Any]) -> None: ...
 def fetch(
     records: Mapping[Any, dict[Any, Any]], pks: Iterable[Any], copy: bool = False
 ) -> list[dict[Any, Any]]: ...

@@ -9,7 +9,7 @@ classified in one C pass, and a small ``limit`` is served by a C heap of positio
 each record's key once with the worst kept one.
 """
 
-from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetItem
+from cpython.dict cimport PyDict_DelItem, PyDict_GetItemWithError, PyDict_SetItem, PyDict_Update
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_New
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
@@ -21,8 +21,9 @@ from libc.string cimport memset
 
 from ._cpython cimport (
     EXACT_DOUBLE_INT, PyBytes_Check, PyDict_CheckExact, PyFloat_Check, PyFloat_CheckExact,
-    PyList_CheckExact, PyList_GET_ITEM, PyLong_Check, PyLong_CheckExact, PyUnicode_Check, incref,
-    list_set, lookup, prefetch_ahead, shallow_copy,
+    PyList_CheckExact, PyList_GET_ITEM, PyLong_Check, PyLong_CheckExact, PyObject_GC_IsTracked,
+    PyObject_GC_Track, PyObject_GC_UnTrack, PyUnicode_Check, incref, list_set, lookup, prefetch_ahead,
+    shallow_copy,
 )
 from ._order cimport BYTES, NULLS, NUMBERS, OTHERS, STRS
 
@@ -34,9 +35,11 @@ from ._order import order_ranks as _order_ranks
 __all__ = [
     "copy_record",
     "copy_records",
+    "delete_keys",
     "distinct",
     "fetch",
     "in_sequence",
+    "merge_each",
     "project",
     "sort_keys",
     "sort_records",
@@ -103,6 +106,54 @@ cdef list _copy_prefetched(list found):
         incref(<PyObject*>copied)
         list_set(out, i, <PyObject*>copied)
     return out
+
+
+def merge_each(records, changes):
+    """``{**record, **changes}`` for each of ``records`` (dicts), in order: what an update stores.
+
+    >>> merge_each([{"a": 1, "b": 2}, {"a": 3}], {"b": 0, "c": 1})
+    [{'a': 1, 'b': 0, 'c': 1}, {'a': 3, 'b': 0, 'c': 1}]
+    """
+    cdef list found = records if type(records) is list else list(records)
+    cdef dict extra = dict(changes)
+    cdef Py_ssize_t i, n = len(found)
+    cdef list out = PyList_New(n)
+    cdef object merged
+    # Each new dict counts towards the garbage collector's next pass, which would walk both lists each time
+    # (a cache miss per record): they are left out of its walks while they are filled and read here, since
+    # nothing but this loop can reach them meanwhile, and put back after.
+    cdef bint found_tracked = PyObject_GC_IsTracked(found)
+    PyObject_GC_UnTrack(out)
+    if found_tracked:
+        PyObject_GC_UnTrack(found)
+    try:
+        for i in range(n):
+            # The records an update changes lie scattered over the table's memory: those a few places ahead
+            # are prefetched while one is copied, as for the copies of a query's matches.
+            prefetch_ahead(found, i, n)
+            merged = shallow_copy(<object>PyList_GET_ITEM(found, i))
+            PyDict_Update(merged, extra)
+            incref(<PyObject*>merged)
+            list_set(out, i, <PyObject*>merged)
+    finally:
+        if found_tracked:
+            PyObject_GC_Track(found)
+        PyObject_GC_Track(out)
+    return out
+
+
+def delete_keys(mapping, keys):
+    """Delete each of ``keys`` from the dict ``mapping``, in order (``KeyError`` at the first one missing,
+    the earlier ones deleted): one call for a batch of deletions.
+
+    >>> table = {1: "a", 2: "b", 3: "c"}
+    >>> delete_keys(table, [3, 1])
+    >>> table
+    {2: 'b'}
+    """
+    cdef dict target = mapping
+    for key in keys:
+        PyDict_DelItem(target, key)
 
 
 def project(records, columns, distinct=False):

@@ -33,9 +33,11 @@ from ._order_py import order_ranks as _order_ranks
 __all__ = [
     "copy_record",
     "copy_records",
+    "delete_keys",
     "distinct",
     "fetch",
     "in_sequence",
+    "merge_each",
     "project",
     "sort_keys",
     "sort_records",
@@ -71,6 +73,34 @@ def fetch(records: Mapping[Any, Record], pks: Iterable[Any], copy: bool = False)
     """
     found = [records[pk] for pk in pks]
     return copy_records(found) if copy else found
+
+
+def merge_each(records: Iterable[Record], changes: Mapping[Any, Any]) -> list[Record]:
+    """``{**record, **changes}`` for each of ``records`` (dicts), in order: what an update stores.
+
+    >>> merge_each([{"a": 1, "b": 2}, {"a": 3}], {"b": 0, "c": 1})
+    [{'a': 1, 'b': 0, 'c': 1}, {'a': 3, 'b': 0, 'c': 1}]
+    """
+    extra = dict(changes)
+    out = []
+    for record in records:
+        merged = copy_record(record)
+        merged.update(extra)
+        out.append(merged)
+    return out
+
+
+def delete_keys(mapping: dict[Any, Any], keys: Iterable[Any]) -> None:
+    """Delete each of ``keys`` from the dict ``mapping``, in order (``KeyError`` at the first one missing,
+    the earlier ones deleted): one call for a batch of deletions.
+
+    >>> table = {1: "a", 2: "b", 3: "c"}
+    >>> delete_keys(table, [3, 1])
+    >>> table
+    {2: 'b'}
+    """
+    for key in keys:
+        del mapping[key]
 
 
 def project(

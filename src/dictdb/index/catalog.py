@@ -32,6 +32,7 @@ from typing import Any
 
 from dictdb._core import column as _column
 from dictdb._core import index as _kernel
+from dictdb._core import records as _records
 from dictdb.index.base import Index, is_null_key
 from dictdb.index.column_index import ColumnIndex
 from dictdb.index.hash_index import HashIndex
@@ -254,9 +255,7 @@ class IndexCatalog:
                 index._remove_many(index.keys_of(rows), pks)
             if store is not None:
                 store.remove_many(pks)
-        seq = self.seq
-        for pk in pks:
-            del seq[pk]
+        _records.delete_keys(self.seq, pks)
 
     def clear(self) -> None:
         """Every record was deleted."""
