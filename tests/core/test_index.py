@@ -341,6 +341,25 @@ def test_remove_many_matches_pks_as_remove_does(core: SimpleNamespace) -> None:
     assert index.first(5) == [1.0, ["a"]]
 
 
+def test_remove_many_of_a_large_share_walks_the_group(core: SimpleNamespace) -> None:
+    # Batches of 1/16 of a group or more find their entries in one walk of it: the same answers, including
+    # for a pk given twice, a pk under a value it does not hold, and an equal pk that is not the same object.
+    values = [i % 50 for i in range(2000)]
+    pks = [10**6 + i for i in range(2000)]
+    index = make(core, zip(values, pks, strict=True), load=16)
+    with pytest.raises(KeyError, match=f"no entry for value 3 with primary key {pks[4]}"):
+        index.remove_many([values[i] for i in range(500)] + [3], [*pks[:500], pks[4]])
+    with pytest.raises(KeyError, match=f"no entry for value 7 with primary key {pks[8]}"):
+        index.remove_many([*values[:8], 7], pks[:9])
+    assert len(index) == 2000
+    gone = range(0, 2000, 3)
+    index.remove_many([values[i] for i in gone], [int(str(pks[i])) if i % 2 else pks[i] for i in gone])
+    kept = [i for i in range(2000) if i % 3]
+    assert index.first(2000) == [pks[i] for i in sorted(kept, key=lambda i: (values[i], i))]
+    index.update_many([values[i] for i in kept[:600]], [-1] * 600, [pks[i] for i in kept[:600]])
+    assert index.equal(-1) == [pks[i] for i in kept[:600]]
+
+
 def test_update_many_keeps_places_among_ties(core: SimpleNamespace) -> None:
     index = make(core, [(i % 4, i) for i in range(40)], load=4)
     moved = list(range(39, -1, -3))  # given last first: places come from sequence numbers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from types import SimpleNamespace
 
@@ -181,3 +182,29 @@ def test_in_sequence_needs_every_key(core: SimpleNamespace) -> None:
         core.records.in_sequence({1: {}}, [1, 2], {1: 0, 2: 1})
     with pytest.raises(KeyError):
         core.records.in_sequence({1: {}, 2: {}}, [1, 2], {1: 0})
+
+
+def test_merge_each_is_the_update_merge(core: SimpleNamespace) -> None:
+    nested = [1]
+    rows = [{"id": i, "a": i, "tags": nested} for i in range(3000)]  # several collector passes' worth
+    changes = {"a": -1, "new": "x"}
+    merged = core.records.merge_each(rows, changes)
+    assert merged == [{**row, **changes} for row in rows]
+    assert list(merged[0]) == ["id", "a", "tags", "new"]
+    assert merged[5]["tags"] is nested and merged[5] is not rows[5]
+    assert rows[5] == {"id": 5, "a": 5, "tags": nested}  # the originals are untouched
+    assert gc.is_tracked(merged) and gc.is_tracked(rows)  # both lists are the collector's again
+    assert core.records.merge_each(iter(rows[:2]), [("a", 0)]) == [{**rows[0], "a": 0}, {**rows[1], "a": 0}]
+    assert core.records.merge_each([], changes) == []
+    with pytest.raises(TypeError, match="a record must be a dict"):
+        core.records.merge_each([{"a": 1}, "not a record"], changes)
+    assert gc.is_tracked(rows)
+
+
+def test_delete_keys(core: SimpleNamespace) -> None:
+    mapping = dict.fromkeys(range(10))
+    core.records.delete_keys(mapping, [3, 1, 7])
+    assert list(mapping) == [0, 2, 4, 5, 6, 8, 9]
+    with pytest.raises(KeyError):
+        core.records.delete_keys(mapping, iter([0, 3, 2]))
+    assert list(mapping) == [2, 4, 5, 6, 8, 9]  # the keys before the missing one are gone
