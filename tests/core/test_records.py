@@ -191,9 +191,11 @@ def test_merge_each_is_the_update_merge(core: SimpleNamespace) -> None:
     merged = core.records.merge_each(rows, changes)
     assert merged == [{**row, **changes} for row in rows]
     assert list(merged[0]) == ["id", "a", "tags", "new"]
-    assert merged[5]["tags"] is nested and merged[5] is not rows[5]
+    assert merged[5]["tags"] is nested
+    assert merged[5] is not rows[5]
     assert rows[5] == {"id": 5, "a": 5, "tags": nested}  # the originals are untouched
-    assert gc.is_tracked(merged) and gc.is_tracked(rows)  # both lists are the collector's again
+    assert gc.is_tracked(merged)  # both lists are the collector's again
+    assert gc.is_tracked(rows)
     assert core.records.merge_each(iter(rows[:2]), [("a", 0)]) == [{**rows[0], "a": 0}, {**rows[1], "a": 0}]
     assert core.records.merge_each([], changes) == []
     with pytest.raises(TypeError, match="a record must be a dict"):
