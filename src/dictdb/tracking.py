@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from dictdb._core import records as _records
+
 __all__ = ["ChangeTracker"]
 
 
@@ -70,11 +72,9 @@ class ChangeTracker:
         """Each of ``pks`` was deleted."""
         if self.dirty:  # moved is a subset of dirty: nothing to do there either when dirty is empty
             pks = list(pks)
-            for pk in pks:
-                self.dirty.pop(pk, None)
+            _records.delete_keys(self.dirty, pks, missing_ok=True)
             if self.moved:
-                for pk in pks:
-                    self.moved.pop(pk, None)
+                _records.delete_keys(self.moved, pks, missing_ok=True)
         self.deleted.update(dict.fromkeys(pks))
 
     def has_changes(self) -> bool:

@@ -210,3 +210,5 @@ def test_delete_keys(core: SimpleNamespace) -> None:
     with pytest.raises(KeyError):
         core.records.delete_keys(mapping, iter([0, 3, 2]))
     assert list(mapping) == [2, 4, 5, 6, 8, 9]  # the keys before the missing one are gone
+    core.records.delete_keys(mapping, [2, 3, 9], missing_ok=True)
+    assert list(mapping) == [4, 5, 6, 8]

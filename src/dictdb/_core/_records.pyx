@@ -9,7 +9,9 @@ classified in one C pass, and a small ``limit`` is served by a C heap of positio
 each record's key once with the worst kept one.
 """
 
-from cpython.dict cimport PyDict_DelItem, PyDict_GetItemWithError, PyDict_SetItem, PyDict_Update
+from cpython.dict cimport (
+    PyDict_Contains, PyDict_DelItem, PyDict_GetItemWithError, PyDict_SetItem, PyDict_Update,
+)
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.list cimport PyList_New
 from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
@@ -142,18 +144,24 @@ def merge_each(records, changes):
     return out
 
 
-def delete_keys(mapping, keys):
-    """Delete each of ``keys`` from the dict ``mapping``, in order (``KeyError`` at the first one missing,
-    the earlier ones deleted): one call for a batch of deletions.
+def delete_keys(mapping, keys, missing_ok=False):
+    """Delete each of ``keys`` from the dict ``mapping``, in order: one call for a batch of deletions. A key
+    missing raises ``KeyError`` (the earlier ones deleted), or is passed over with ``missing_ok``.
 
     >>> table = {1: "a", 2: "b", 3: "c"}
     >>> delete_keys(table, [3, 1])
+    >>> delete_keys(table, [1, 2], missing_ok=True)
     >>> table
-    {2: 'b'}
+    {}
     """
     cdef dict target = mapping
+    cdef bint tolerate = missing_ok
     for key in keys:
-        PyDict_DelItem(target, key)
+        if tolerate:
+            if PyDict_Contains(target, key):
+                PyDict_DelItem(target, key)
+        else:
+            PyDict_DelItem(target, key)
 
 
 def project(records, columns, distinct=False):

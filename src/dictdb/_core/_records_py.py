@@ -90,17 +90,21 @@ def merge_each(records: Iterable[Record], changes: Mapping[Any, Any]) -> list[Re
     return out
 
 
-def delete_keys(mapping: dict[Any, Any], keys: Iterable[Any]) -> None:
-    """Delete each of ``keys`` from the dict ``mapping``, in order (``KeyError`` at the first one missing,
-    the earlier ones deleted): one call for a batch of deletions.
+def delete_keys(mapping: dict[Any, Any], keys: Iterable[Any], missing_ok: bool = False) -> None:
+    """Delete each of ``keys`` from the dict ``mapping``, in order: one call for a batch of deletions. A key
+    missing raises ``KeyError`` (the earlier ones deleted), or is passed over with ``missing_ok``.
 
     >>> table = {1: "a", 2: "b", 3: "c"}
     >>> delete_keys(table, [3, 1])
+    >>> delete_keys(table, [1, 2], missing_ok=True)
     >>> table
-    {2: 'b'}
+    {}
     """
     for key in keys:
-        del mapping[key]
+        if missing_ok:
+            mapping.pop(key, None)
+        else:
+            del mapping[key]
 
 
 def project(

@@ -216,7 +216,7 @@ class IndexCatalog:
             moves.append((index, old_keys, new_keys))
         seq = self.seq
         with _Rebuild(moving, records, seq, store):
-            seqs = [seq[pk] for pk in pks] if moves else []
+            seqs = list(map(seq.__getitem__, pks)) if moves else []
             for index, old_keys, new_keys in moves:
                 index._move_many(old_keys, new_keys, pks, seqs)
             if store is not None:
