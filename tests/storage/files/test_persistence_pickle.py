@@ -239,3 +239,23 @@ def test_the_allow_list_holds_only_inert_names() -> None:
     ]
     for stand_in in stand_ins:
         assert [name for name in vars(stand_in) if not name.startswith("__")] == []
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ([3, 10, 7], 11),  # ints: their max
+        ([3, 10.5, 7], 8),  # a larger float does not count
+        ([3, True, "x"], 4),  # types that do not compare: the ints picked out
+        (["a", "b"], 5),  # no int key: the saved counter
+        ([False, True], 5),  # bools are not int keys
+    ],
+)
+def test_a_loaded_counter_never_lands_on_an_int_key(tmp_path: Path, keys: list[Any], expected: int) -> None:
+    db = DictDB()
+    table = db.create_table("t")
+    for key in keys:
+        table.insert({"id": key})
+    table._next_pk = 5  # what the file says, below some keys (an edited file)
+    db.save(tmp_path / "db.pickle", "pickle")
+    assert DictDB.load(tmp_path / "db.pickle", "pickle").get_table("t")._next_pk == max(expected, 5)

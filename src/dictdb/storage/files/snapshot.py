@@ -250,5 +250,12 @@ def _plain_dicts(table: TableLike, by_pk: dict[Any, Record]) -> bool:
 
 def _next_pk(saved: int | None, by_pk: dict[Any, Record]) -> int:
     """The saved counter, but never at or below an int key already taken (an edited or ``dctdb`` file)."""
-    taken = max((pk for pk in by_pk if type(pk) is int), default=0)
+    # The usual table has only int keys: their max in one C-level pass. Other keys (strs, mixed types, bools)
+    # give another max, or none, and the int keys are then picked out one by one.
+    try:
+        taken = max(by_pk, default=0)
+    except TypeError:  # keys of types that do not compare
+        taken = None
+    if type(taken) is not int:
+        taken = max((pk for pk in by_pk if type(pk) is int), default=0)
     return max(saved or 1, taken + 1)
