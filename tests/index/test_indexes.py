@@ -379,3 +379,21 @@ def test_a_copied_table_has_indexes_of_its_own(people: Table, how: str) -> None:
     with pytest.raises(DuplicateKeyError):
         clone.insert({"dept": "ops", "city": "Lima"})
     people.insert({"dept": "ops", "city": "Lima"})  # the original does not have it
+
+
+@pytest.mark.parametrize("value", ["a", "A", 1, 0, 2**70, "x"])
+def test_an_equality_answered_by_a_hash_bucket_keeps_what_the_predicate_keeps(value: Any) -> None:
+    # str and int equalities are answered by the bucket without testing each candidate: the same records
+    # as a scan, in the same order, copies or not.
+    values = ["a", "A", 1, 1.0, True, 0, False, 0.0, None, float("nan"), 2**70, float(2**70), "b", b"a", (1,)]
+    plain, indexed = Table("p"), Table("i")
+    for table in (plain, indexed):
+        table.insert([{"v": v, "n": i} for i, v in enumerate(values * 2)])
+    indexed.create_index("v")
+    for limit in (None, 0, 1, 3):
+        expected = plain.select(where=plain.v == value, limit=limit)
+        assert indexed.select(where=indexed.v == value, limit=limit) == expected
+        assert [r["n"] for r in indexed.select(where=indexed.v == value, limit=limit, copy=False)] == [
+            r["n"] for r in expected
+        ]
+    assert indexed.count(where=indexed.v == value) == plain.count(where=plain.v == value)

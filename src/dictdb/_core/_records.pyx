@@ -59,6 +59,8 @@ def copy_record(record):
 
 def copy_records(records):
     """Shallow copies of ``records``, in order."""
+    if type(records) is list:
+        return _copy_prefetched(<list>records)
     cdef list out = []
     cdef object record
     for record in records:

@@ -29,6 +29,9 @@ Clauses = tuple[tuple[Any, ...], ...]
 # Values a sorted index counts equal to in O(log n): those it keeps in a group where ties are equal values.
 _COUNTABLE = frozenset({int, float, str, bytes})
 
+# Values whose equality a hash bucket and the predicate decide alike.
+_EXACT = frozenset({int, str})
+
 
 class Access:
     """A way to the candidate records of a query."""
@@ -125,6 +128,20 @@ class Lookup(Access):
             self._fetched = None
             return fetched
         return self._fetch()
+
+    def answers(self, plan: tuple[Any, ...]) -> bool:
+        """True when the candidates are exactly the records ``plan`` matches, so that none needs testing: the
+        plan is this path's one clause, an equality on the one field of a hash index with a str or int value.
+        The bucket holds the records whose value hashes like it and compares equal to it, what the clause's
+        ``==`` keeps; for other values (None, NaN, a float, a type of one's own) the two may differ."""
+        return (
+            self.how == "equal"
+            and type(self.args[0]) in _EXACT
+            and isinstance(self.index, HashIndex)
+            and len(self.index.fields) == 1
+            and len(self.clause) == 1
+            and self.clause[0] is plan
+        )
 
     def _fetch(self) -> Candidates:
         index, how, args = self.index, self.how, self.args

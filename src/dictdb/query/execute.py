@@ -14,7 +14,8 @@ into a ``Strategy`` (the access path, and whether an ``order_by`` + ``limit`` wa
   drops some.
 - **Column candidates** (``ColumnMatch``) come in insertion order already; when they are exactly the
   matches (the column store evaluated the whole predicate, no row unsure) they are only fetched and copied,
-  else re-checked like the others.
+  else re-checked like the others. A hash bucket answering the whole ``where`` (one equality on its field,
+  with a str or int value: ``Lookup.answers``) is not re-checked either.
 - **A walk** serves ``order_by`` one sorted-indexed field with a ``limit``: the index hands out primary keys
   already in the sort's order (the same total order, ties in insertion order, descending keeping ties in
   insertion order), so the first ``limit`` that pass the predicate are the answer. It is taken when it is
@@ -115,8 +116,18 @@ class Strategy:
             return _predicate.compile_plan(self.plan).filter(records.values(), copy=copy, limit=limit)
         if isinstance(access, ColumnMatch):
             return _column_rows(access, self.plan, records, copy, limit)
-        predicate = _predicate.compile_plan(self.plan)
         candidates = access.fetch()
+        if isinstance(access, Lookup) and access.answers(self.plan):  # no candidate needs testing
+            if limit is not None and limit <= 0:
+                return []
+            if len(candidates) <= 1:
+                found = [records[pk] for pk in candidates]
+            else:
+                order = candidates if isinstance(candidates, dict) else seq
+                assert order is not None, "the table builds its sequence numbers for plans that need them"
+                found = _records.in_sequence(records, candidates, order, limit)
+            return _records.copy_records(found) if copy else found
+        predicate = _predicate.compile_plan(self.plan)
         if len(candidates) <= 1:  # no order to restore (and no sequence numbers to ask for)
             return predicate.filter([records[pk] for pk in candidates], copy=copy, limit=limit)
         # A hash bucket carries its sequence numbers; other candidates take the table's.
@@ -162,7 +173,10 @@ class Strategy:
         else:
             path = access.describe()
             candidates = access.estimate
-        recheck = where is not None and not (isinstance(access, ColumnMatch) and access.exact)
+        recheck = where is not None and not (
+            (isinstance(access, ColumnMatch) and access.exact)
+            or (isinstance(access, Lookup) and access.answers(self.plan))
+        )
         order: dict[str, Any] | None = None
         if self.order:
             order = {"by": [("-" if descending else "") + str(field) for field, descending in self.order]}

@@ -18,7 +18,8 @@ Keys (docs/indexes.md shows examples):
 
   each with ``estimate``, the records it is expected to yield;
 - ``candidates``: how many records are expected to be tested against the whole predicate;
-- ``recheck``: whether they are (always when there is a ``where``, but after an exact column match);
+- ``recheck``: whether they are (always when there is a ``where``, but after an exact column match or a hash
+  index's bucket answering the whole ``where``: one equality with a str or int value);
 - ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, and ``method``:
   ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked, what it ``walks`` and the
   ``entries`` it expects to read first;
