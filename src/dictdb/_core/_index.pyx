@@ -183,44 +183,33 @@ cdef class SortedEntries:
         >>> index.first(5)
         ['z', 'a', 'b', 'c']
         """
-        # Copies: they keep every value and pk alive while items borrow them.
-        cdef list batch = list(pairs)
-        cdef list keys = None if pks is None else list(pks)
-        cdef Py_ssize_t count = len(batch), k, slot = -1
+        # Copies: they keep every value and pk alive while items borrow them. Every pair is unpacked, and
+        # every value classified, before anything is indexed.
+        cdef list values
+        cdef list keys
+        cdef Py_ssize_t count, k
         cdef Item* items
-        cdef Probe probe
-        cdef _Group group
-        cdef _Group previous = None
         cdef list groups = []
-        if keys is not None and len(keys) != count:
-            raise ValueError(f"{count} values for {len(keys)} primary keys: give one value per primary key")
+        if pks is None:
+            values, keys = [], []
+            for pair in pairs:
+                if PyTuple_CheckExact(pair) and PyTuple_GET_SIZE(pair) == 2:
+                    value, pk = (<tuple>pair)[0], (<tuple>pair)[1]
+                else:
+                    value, pk = pair
+                values.append(value)
+                keys.append(pk)
+        else:
+            keys = list(pks)
+            values = _same_length(pairs, keys)
+        count = len(keys)
         items = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         if items is NULL:
             raise MemoryError()
         try:
-            # Every pair is unpacked and classified before anything is indexed.
+            self._classify(values, keys, items, groups, True)
             for k in range(count):
-                if keys is not None:
-                    value, pk = batch[k], keys[k]
-                else:
-                    pair = batch[k]
-                    if PyTuple_CheckExact(pair) and PyTuple_GET_SIZE(pair) == 2:
-                        value, pk = (<tuple>pair)[0], (<tuple>pair)[1]
-                    else:
-                        value, pk = pair
-                        batch[k] = (value, pk)
-                group = self._group(value, &probe, True)
-                if group is not previous:
-                    if group not in groups:
-                        groups.append(group)
-                    slot = groups.index(group)
-                    previous = group
-                items[k].number = probe.number
-                items[k].exact = probe.exact
-                items[k].value = probe.value
-                items[k].pk = <PyObject*>pk
                 items[k].seq = self._next_seq + k
-                items[k].slot = slot
             if len(groups) == 1:
                 (<_Group>groups[0]).bulk_insert(items, count)
             elif groups:
@@ -230,6 +219,33 @@ cdef class SortedEntries:
             PyMem_Free(items)
             for group in groups:
                 self._prune(group)
+
+    cdef Py_ssize_t _classify(self, list values, list pks, Item* items, list groups, bint create) except -2:
+        """Fill ``items[k]`` with the probe of ``values[k]`` and with ``pks[k]`` (borrowed), its ``slot`` the
+        place of its group in ``groups`` (appended as they are met). Without ``create``, a value whose group
+        does not exist gets slot -1; returns the first such index (``len(values)`` when there is none)."""
+        cdef Py_ssize_t count = len(values), k, slot = -1, missing = count
+        cdef Probe probe
+        cdef _Group group
+        cdef _Group previous = None
+        for k in range(count):
+            group = self._group(values[k], &probe, create)
+            items[k].number = probe.number
+            items[k].exact = probe.exact
+            items[k].value = probe.value
+            items[k].pk = <PyObject*>pks[k]
+            if group is None:
+                items[k].slot = -1
+                if k < missing:
+                    missing = k
+                continue
+            if group is not previous:
+                if group not in groups:
+                    groups.append(group)
+                slot = groups.index(group)
+                previous = group
+            items[k].slot = slot
+        return missing
 
     def remove(self, value, pk):
         """Remove the entry of ``pk`` under ``value``; ``KeyError`` (index unchanged) if there is none.
@@ -298,7 +314,7 @@ cdef class SortedEntries:
         """
         cdef list keep_pks = list(pks)  # copies: they keep every value and pk alive
         cdef list keep_values = _same_length(values, keep_pks)
-        cdef Py_ssize_t count = len(keep_pks), k
+        cdef Py_ssize_t count = len(keep_pks)
         cdef Item* removed = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef int64_t* seqs = <int64_t*>PyMem_Malloc((count + 1) * sizeof(int64_t))
         cdef bint taken = False
@@ -312,9 +328,7 @@ cdef class SortedEntries:
             for group in groups:
                 self._prune(group)
             if taken:  # released last: a value's or pk's destructor may run Python code
-                for k in range(count):
-                    decref(removed[k].value)
-                    decref(removed[k].pk)
+                _release(removed, count)
             PyMem_Free(removed)
             PyMem_Free(seqs)
 
@@ -335,13 +349,10 @@ cdef class SortedEntries:
         cdef list keep_pks = list(pks)
         cdef list olds = _same_length(old_values, keep_pks)
         cdef list news = _same_length(new_values, keep_pks)
-        cdef Py_ssize_t count = len(keep_pks), k, slot = -1
+        cdef Py_ssize_t count = len(keep_pks), k
         cdef Item* removed = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef Item* fresh = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef int64_t* seqs = <int64_t*>PyMem_Malloc((count + 1) * sizeof(int64_t))
-        cdef Probe probe
-        cdef _Group group
-        cdef _Group previous = None
         cdef list groups = []
         cdef list touched = []
         cdef bint taken = False
@@ -350,18 +361,7 @@ cdef class SortedEntries:
                 raise MemoryError()
             # The new values are classified first: no Python code runs between taking the old entries and
             # placing the new ones but their comparisons.
-            for k in range(count):
-                group = self._group(news[k], &probe, True)
-                if group is not previous:
-                    if group not in groups:
-                        groups.append(group)
-                    slot = groups.index(group)
-                    previous = group
-                fresh[k].number = probe.number
-                fresh[k].exact = probe.exact
-                fresh[k].value = probe.value
-                fresh[k].pk = <PyObject*>keep_pks[k]
-                fresh[k].slot = slot
+            self._classify(news, keep_pks, fresh, groups, True)
             self._take_many(olds, keep_pks, removed, seqs, touched)
             taken = True
             for k in range(count):
@@ -376,48 +376,29 @@ cdef class SortedEntries:
             for group in groups + touched:
                 self._prune(group)
             if taken:
-                for k in range(count):
-                    decref(removed[k].value)
-                    decref(removed[k].pk)
+                _release(removed, count)
             PyMem_Free(removed)
             PyMem_Free(fresh)
             PyMem_Free(seqs)
 
     cdef int _take_many(self, list values, list pks, Item* removed, int64_t* seqs, list groups) except -1:
         """Remove the entry of each ``pks[k]`` under ``values[k]``, all or none: ``KeyError`` (nothing
-        changed) for the first one without an entry. The removed entries
-        go to ``removed`` (their references with them), each tuple's sequence number to ``seqs``. The groups
-        it looked in are appended to ``groups``, for the caller to prune once it is done with them."""
-        cdef Py_ssize_t count = len(pks), k, g, first, n, ngroups, slot = -1, missing = count
-        cdef _Group previous = None
+        changed) for the first one without an entry. The removed entries go to ``removed`` (their
+        references with them), each one's sequence number to ``seqs``. The groups it looked in are appended
+        to ``groups``, for the caller to prune once it is done with them."""
+        cdef Py_ssize_t count = len(pks), k, g, first, n, ngroups, missing
         cdef Item* items = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef Item* parted = <Item*>PyMem_Malloc((count + 1) * sizeof(Item))
         cdef int64_t* found = <int64_t*>PyMem_Malloc((count + 1) * sizeof(int64_t))
         cdef Spot* spots = <Spot*>PyMem_Malloc((count + 1) * sizeof(Spot))
         cdef Py_ssize_t* starts = NULL
-        cdef Probe probe
         cdef _Group group
         try:
             if items is NULL or parted is NULL or found is NULL or spots is NULL:
                 raise MemoryError()
+            missing = self._classify(values, pks, items, groups, False)
             for k in range(count):
-                group = self._group(values[k], &probe, False)
-                items[k].number = probe.number
-                items[k].exact = probe.exact
-                items[k].value = probe.value
-                items[k].pk = <PyObject*>pks[k]
-                items[k].seq = <int64_t><Py_ssize_t>items[k].pk
-                if group is None:
-                    items[k].slot = -1
-                    if k < missing:
-                        missing = k
-                    continue
-                if group is not previous:
-                    if group not in groups:
-                        groups.append(group)
-                    slot = groups.index(group)
-                    previous = group
-                items[k].slot = slot
+                items[k].seq = <int64_t><Py_ssize_t>items[k].pk  # the pk's address orders a run (mark)
             # Split by group, stably; from here on ``slot`` is the batch index.
             ngroups = len(groups)
             starts = <Py_ssize_t*>PyMem_Malloc((ngroups + 2) * sizeof(Py_ssize_t))
@@ -780,6 +761,14 @@ cdef int _order_runs(_Group group, Item* items, Py_ssize_t count) except -1:
             qsort(items + r0, r1 - r0, sizeof(Item), _by_address)
         r0 = r1
     return 0
+
+
+cdef void _release(Item* items, Py_ssize_t count) noexcept:
+    """Give back the references ``count`` taken entries hold."""
+    cdef Py_ssize_t k
+    for k in range(count):
+        decref(items[k].value)
+        decref(items[k].pk)
 
 
 cdef list _same_length(object given, list pks):

@@ -13,14 +13,11 @@ twin cannot lean on the GIL that way (its steps are bytecodes), so it takes the 
 
 import threading as _threading
 
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
 from cpython.pythread cimport PyThread_get_thread_ident
 
 from ._cpython cimport shallow_copy
-
-
-cdef extern from "Python.h":
-    PyObject* PyDict_GetItemWithError(object mapping, object key) except? NULL
 
 __all__ = ["RWLock", "read_record"]
 
@@ -245,15 +242,17 @@ def read_record(table, pk, default=None):
     cdef RWLock lock = table._lock
     cdef dict records = table.records
     cdef unsigned long long writes = lock._writes
-    cdef PyObject* found
     if lock._writer is None:
-        found = PyDict_GetItemWithError(records, pk)
-        result = default if found is NULL else shallow_copy(<object>found)
+        result = _copy_of(records, pk, default)
         if lock._writer is None and lock._writes == writes:
             return result
     lock._acquire_read()
     try:
-        found = PyDict_GetItemWithError(records, pk)
-        return default if found is NULL else shallow_copy(<object>found)
+        return _copy_of(records, pk, default)
     finally:
         lock._release_read()
+
+
+cdef inline object _copy_of(dict records, object pk, object default):
+    cdef PyObject* found = PyDict_GetItemWithError(records, pk)
+    return default if found is NULL else shallow_copy(<object>found)

@@ -181,22 +181,17 @@ class SortedIndex(Index):
         self._tree.update(old_key, new_key, pk)
 
     def _move_many(self, old_keys: list[Any], new_keys: list[Any], pks: list[Any], seqs: list[int]) -> None:
-        if len(pks) == 1:
-            if old_keys[0] is not new_keys[0]:
-                self._move(old_keys[0], new_keys[0], pks[0], seqs[0])
-            return
-        # The kernel keeps each entry's own sequence number, so an entry keeps its place among ties. A key
-        # that is the very same object stays where it is.
-        same = [
-            position for position, (old, new) in enumerate(zip(old_keys, new_keys, strict=True)) if old is new
-        ]
-        if same:
-            kept = set(same)
-            moving = [position for position in range(len(pks)) if position not in kept]
-            old_keys = [old_keys[position] for position in moving]
-            new_keys = [new_keys[position] for position in moving]
-            pks = [pks[position] for position in moving]
-        if pks:
+        # A key that is the very same object stays where it is; the others move in one call of the kernel,
+        # which keeps each entry's own sequence number, so an entry keeps its place among ties.
+        moving = [i for i, (old, new) in enumerate(zip(old_keys, new_keys, strict=True)) if old is not new]
+        if len(moving) == 1:
+            i = moving[0]
+            self._move(old_keys[i], new_keys[i], pks[i], seqs[i])
+        elif moving:
+            if len(moving) < len(pks):
+                old_keys = [old_keys[i] for i in moving]
+                new_keys = [new_keys[i] for i in moving]
+                pks = [pks[i] for i in moving]
             self._tree.update_many(old_keys, new_keys, pks)
 
     def _clear(self) -> None:

@@ -117,23 +117,17 @@ class Strategy:
         if isinstance(access, ColumnMatch):
             return _column_rows(access, self.plan, records, copy, limit)
         candidates = access.fetch()
-        if isinstance(access, Lookup) and access.answers(self.plan):  # no candidate needs testing
-            if limit is not None and limit <= 0:
-                return []
-            if len(candidates) <= 1:
-                found = [records[pk] for pk in candidates]
-            else:
-                order = candidates if isinstance(candidates, dict) else seq
-                assert order is not None, "the table builds its sequence numbers for plans that need them"
-                found = _records.in_sequence(records, candidates, order, limit)
-            return _records.copy_records(found) if copy else found
-        predicate = _predicate.compile_plan(self.plan)
+        # A hash bucket that answers the whole plan holds exactly the matches: none needs testing.
+        exact = isinstance(access, Lookup) and access.answers(self.plan)
+        predicate = None if exact else _predicate.compile_plan(self.plan)
         if len(candidates) <= 1:  # no order to restore (and no sequence numbers to ask for)
-            return predicate.filter([records[pk] for pk in candidates], copy=copy, limit=limit)
+            return _keep(predicate, [records[pk] for pk in candidates], copy, limit)
         # A hash bucket carries its sequence numbers; other candidates take the table's.
         if isinstance(candidates, dict):
             seq = candidates
         assert seq is not None, "the table builds its sequence numbers for plans that need them"
+        if predicate is None:
+            return _keep(None, _records.in_sequence(records, candidates, seq, limit), copy, limit)
         if limit is not None and 0 < limit * _HEAP_FRACTION < len(candidates):
             head = _records.in_sequence(records, candidates, seq, limit)
             rows = predicate.filter(head, copy=copy, limit=limit)
@@ -259,6 +253,17 @@ def _walk_for(planner: Planner, access: Access | None, order: Order, limit: int 
         return None
     walk.first_chunk = min(walk.span, max(limit, expected + expected // 2))
     return walk
+
+
+def _keep(predicate: Any, rows: list[Record], copy: bool, limit: int | None) -> list[Record]:
+    """The rows ``predicate`` keeps, at most ``limit``, copied or not; every row when there is no predicate
+    (the candidates are the matches)."""
+    if predicate is not None:
+        kept: list[Record] = predicate.filter(rows, copy=copy, limit=limit)
+        return kept
+    if limit is not None and len(rows) > limit:
+        rows = rows[: max(limit, 0)]
+    return _records.copy_records(rows) if copy else rows
 
 
 def _range_on(access: Access, index: SortedIndex) -> Lookup | None:
