@@ -30,6 +30,7 @@ MODULES = (
     "_order",
     "_predicate",
     "_records",
+    "_value",
 )
 
 NO_EXTENSIONS = bool(os.environ.get("DICTDB_NO_EXTENSIONS")) or platform.python_implementation() != "CPython"
@@ -50,6 +51,7 @@ if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _order_py as order
     from . import _predicate_py as predicate
     from . import _records_py as records
+    from . import _value_py as value
 
     IMPLEMENTATION = "python"
 else:
@@ -67,6 +69,7 @@ else:
         from . import _order as order  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
+        from . import _value as value  # type: ignore[no-redef]
 
         IMPLEMENTATION = "cython"
     except ImportError:  # not built (no compiler, pure wheel): the twins behave the same, only slower
@@ -83,6 +86,7 @@ else:
         from . import _order_py as order
         from . import _predicate_py as predicate
         from . import _records_py as records
+        from . import _value_py as value
 
         IMPLEMENTATION = "python"
 
@@ -103,4 +107,5 @@ __all__ = [
     "order",
     "predicate",
     "records",
+    "value",
 ]

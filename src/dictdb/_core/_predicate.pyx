@@ -23,6 +23,7 @@ from ._cpython cimport (
     PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READY, lookup,
     prefetch_ahead, shallow_copy,
 )
+from ._value cimport _ValueNode, compile_node
 
 __all__ = ["COMPARISONS", "Predicate", "compile_plan"]
 
@@ -100,8 +101,33 @@ cdef class _Node:
         raise NotImplementedError
 
 
-cdef class _Compare(_Node):
+cdef class _Leaf(_Node):
+    """A test of one value: the record's field, or (under ``_Of``) a computed value."""
+
     cdef object field
+
+    cdef int test(self, object record) except -1:
+        return self.check(lookup(record, self.field))
+
+    cdef int check(self, object current) except -1:
+        raise NotImplementedError
+
+
+cdef int _compare_objects(object current, object value, int op) except -1:
+    """Python's comparison under the query rules: an ordering with ``None``, NaN or an incomparable type
+    is never a match and never raises."""
+    if op == Py_EQ or op == Py_NE:
+        return bool(PyObject_RichCompare(current, value, op))
+    if current is None or value is None:
+        return False
+    try:
+        return bool(PyObject_RichCompare(current, value, op))
+    except (TypeError, ArithmeticError):
+        # Incomparable types, or a Decimal NaN (which raises InvalidOperation): never a match.
+        return False
+
+
+cdef class _Compare(_Leaf):
     cdef object value
     cdef int op
     cdef bint ordering
@@ -117,8 +143,7 @@ cdef class _Compare(_Node):
         self.value_is_number = _as_exact_double(value, &self.number)
         self.value_is_str = PyUnicode_CheckExact(value)
 
-    cdef int test(self, object record) except -1:
-        cdef object current = lookup(record, self.field)
+    cdef int check(self, object current) except -1:
         cdef double number
         if self.value_is_number and _as_exact_double(current, &number):
             return _compare_doubles(number, self.number, self.op)
@@ -130,21 +155,56 @@ cdef class _Compare(_Node):
                 if PyUnicode_GET_LENGTH(current) != PyUnicode_GET_LENGTH(self.value):
                     return self.op == Py_NE
             return _compare_order(PyUnicode_Compare(current, self.value), self.op)
-        if not self.ordering:
-            return bool(PyObject_RichCompare(current, self.value, self.op))
-        if current is None:
-            return False
-        try:
-            return bool(PyObject_RichCompare(current, self.value, self.op))
-        except (TypeError, ArithmeticError):
-            # Incomparable types, or a Decimal NaN (which raises InvalidOperation): never a match.
-            return False
+        return _compare_objects(current, self.value, self.op)
 
 
-cdef class _Never(_Node):
+cdef class _Never(_Leaf):
     # An ordering against None: nothing is ordered against None, so the node is constant.
     cdef int test(self, object record) except -1:
         return False
+
+    cdef int check(self, object current) except -1:
+        return False
+
+
+cdef class _CompareValues(_Node):
+    # Two computed values compared (``table.a < table.b``): the rules of a comparison with a constant.
+    cdef _ValueNode left
+    cdef _ValueNode right
+    cdef int op
+
+    def __cinit__(self, _ValueNode left, _ValueNode right, int op):
+        self.left = left
+        self.right = right
+        self.op = op
+
+    cdef int test(self, object record) except -1:
+        cdef object left = self.left.compute(record)
+        cdef object right = self.right.compute(record)
+        cdef double x, y
+        if _as_exact_double(left, &x) and _as_exact_double(right, &y):
+            return _compare_doubles(x, y, self.op)
+        if PyUnicode_CheckExact(left) and PyUnicode_CheckExact(right):
+            return _compare_order(PyUnicode_Compare(left, right), self.op)
+        return _compare_objects(left, right, self.op)
+
+
+cdef class _Of(_Node):
+    # One-value tests applied to a computed value (``(table.price * table.qty) > 100``); between is two.
+    cdef _ValueNode value
+    cdef tuple leaves
+
+    def __cinit__(self, _ValueNode value, tuple leaves):
+        self.value = value
+        self.leaves = leaves
+
+    cdef int test(self, object record) except -1:
+        cdef object current = self.value.compute(record)
+        cdef object leaf
+        for leaf in self.leaves:
+            if not (<_Leaf>leaf).check(current):
+                return False
+        return True
 
 
 cdef class _Always(_Node):
@@ -152,10 +212,9 @@ cdef class _Always(_Node):
         return True
 
 
-cdef class _In(_Node):
+cdef class _In(_Leaf):
     # Hashable operands go in a set (one lookup per record); unhashable ones are scanned. A record value
     # that cannot be hashed is looked for in the whole tuple, as Python's ``in`` would.
-    cdef object field
     cdef tuple values
     cdef frozenset lookup
     cdef tuple scan
@@ -175,8 +234,7 @@ cdef class _In(_Node):
         self.lookup = frozenset(hashable)
         self.scan = tuple(unhashable)
 
-    cdef int test(self, object record) except -1:
-        cdef object current = lookup(record, self.field)
+    cdef int check(self, object current) except -1:
         cdef int found
         try:
             # ``in``, not PySet_Contains: like Python's, it looks an unhashable set up as a frozenset.
@@ -188,8 +246,7 @@ cdef class _In(_Node):
         return len(self.scan) > 0 and PySequence_Contains(self.scan, current)
 
 
-cdef class _Contains(_Node):
-    cdef object field
+cdef class _Contains(_Leaf):
     cdef object item
     cdef bint item_is_str
 
@@ -198,8 +255,7 @@ cdef class _Contains(_Node):
         self.item = item
         self.item_is_str = PyUnicode_CheckExact(item)
 
-    cdef int test(self, object record) except -1:
-        cdef object current = lookup(record, self.field)
+    cdef int check(self, object current) except -1:
         if self.item_is_str and PyUnicode_CheckExact(current):
             return PyUnicode_Contains(current, self.item)
         if current is None:
@@ -212,10 +268,9 @@ cdef class _Contains(_Node):
             return False
 
 
-cdef class _StrTest(_Node):
+cdef class _StrTest(_Leaf):
     # The str C API ignores overrides, as the twin's unbound str methods do: a str subclass is matched
     # as the str it holds.
-    cdef object field
     cdef str text
     cdef int mode
     cdef bint fold
@@ -226,8 +281,7 @@ cdef class _StrTest(_Node):
         self.mode = mode
         self.fold = fold
 
-    cdef int test(self, object record) except -1:
-        cdef object current = lookup(record, self.field)
+    cdef int check(self, object current) except -1:
         if not PyUnicode_Check(current):
             return False
         if self.fold:
@@ -290,8 +344,7 @@ cdef inline bint _segment_at(
     return True
 
 
-cdef class _Like(_Node):
-    cdef object field
+cdef class _Like(_Leaf):
     cdef bint fold
     cdef Py_ssize_t count    # segments
     cdef Py_UCS4* chars      # every segment, back to back
@@ -322,8 +375,7 @@ cdef class _Like(_Node):
         PyMem_Free(self.chars)
         PyMem_Free(self.starts)
 
-    cdef int test(self, object record) except -1:
-        cdef object current = lookup(record, self.field)
+    cdef int check(self, object current) except -1:
         if not PyUnicode_Check(current):
             return False
         if self.fold:
@@ -358,16 +410,15 @@ cdef class _Like(_Node):
         return True
 
 
-cdef class _Null(_Node):
-    cdef object field
+cdef class _Null(_Leaf):
     cdef bint is_null
 
     def __cinit__(self, object field, bint is_null):
         self.field = field
         self.is_null = is_null
 
-    cdef int test(self, object record) except -1:
-        return (lookup(record, self.field) is None) == self.is_null
+    cdef int check(self, object current) except -1:
+        return (current is None) == self.is_null
 
 
 cdef class _AllOf(_Node):
@@ -479,23 +530,16 @@ cdef _Node _compile(object plan):
         raise ValueError(f"a predicate plan must be a non-empty tuple, not {plan!r}")
     kind = plan[0]
     size = len(plan)
-    if kind in COMPARISONS and size == 3:
-        return _compile_comparison(kind, plan[1], plan[2])
-    if kind == "between" and size == 4:
-        return _AllOf(
-            (_compile_comparison("ge", plan[1], plan[2]), _compile_comparison("le", plan[1], plan[3]))
-        )
-    if kind == "in" and size == 3:
-        return _In(plan[1], _operand_tuple(plan))
-    if kind == "contains" and size == 3:
-        return _Contains(plan[1], plan[2])
-    if kind in _STRING_TESTS and size == 3:
-        return _compile_string_test(kind, plan[1], _operand_str(plan, plan[2]))
-    if kind == "like" and size == 5:
-        fold = _fold(plan)
-        return _Like(plan[1], _like_segments(_operand_str(plan, plan[2]), _escape(plan), fold), fold)
-    if kind in ("is_null", "is_not_null") and size == 2:
-        return _Null(plan[1], kind == "is_null")
+    cdef tuple leaves = _compile_leaves(plan)
+    if leaves is not None:
+        return leaves[0] if len(leaves) == 1 else _AllOf(leaves)
+    if kind == "cmp" and size == 4 and plan[1] in COMPARISONS:
+        return _CompareValues(compile_node(plan[2]), compile_node(plan[3]), _OPERATORS[plan[1]])
+    if kind == "of" and size == 3:
+        leaves = _compile_leaves(plan[2])
+        if leaves is None:
+            raise ValueError(f"predicate plan node {plan!r}: a computed value takes a one-field test")
+        return _Of(compile_node(plan[1]), leaves)
     if kind in ("and", "or") and size == 2:
         children = tuple([_compile(child) for child in _operand_tuple(plan)])
         if not children:
@@ -506,6 +550,30 @@ cdef _Node _compile(object plan):
     if kind == "true" and size == 1:
         return _Always()
     raise ValueError(f"unknown predicate plan node {plan!r}")
+
+
+cdef tuple _compile_leaves(object plan):
+    """The one-value tests of a one-field node (two for ``between``), or ``None`` for any other node."""
+    if not isinstance(plan, tuple) or not plan:
+        return None
+    kind = plan[0]
+    size = len(plan)
+    if kind in COMPARISONS and size == 3:
+        return (_compile_comparison(kind, plan[1], plan[2]),)
+    if kind == "between" and size == 4:
+        return (_compile_comparison("ge", plan[1], plan[2]), _compile_comparison("le", plan[1], plan[3]))
+    if kind == "in" and size == 3:
+        return (_In(plan[1], _operand_tuple(plan)),)
+    if kind == "contains" and size == 3:
+        return (_Contains(plan[1], plan[2]),)
+    if kind in _STRING_TESTS and size == 3:
+        return (_compile_string_test(kind, plan[1], _operand_str(plan, plan[2])),)
+    if kind == "like" and size == 5:
+        fold = _fold(plan)
+        return (_Like(plan[1], _like_segments(_operand_str(plan, plan[2]), _escape(plan), fold), fold),)
+    if kind in ("is_null", "is_not_null") and size == 2:
+        return (_Null(plan[1], kind == "is_null"),)
+    return None
 
 
 cdef tuple _operand_tuple(tuple plan):
@@ -536,14 +604,14 @@ cdef bint _fold(tuple plan) except -1:
     return fold
 
 
-cdef _Node _compile_comparison(object kind, object field, object value):
+cdef _Leaf _compile_comparison(object kind, object field, object value):
     cdef int op = _OPERATORS[kind]
     if op != Py_EQ and op != Py_NE and value is None:
         return _Never()
     return _Compare(field, value, op)
 
 
-cdef _Node _compile_string_test(object kind, object field, str text):
+cdef _Leaf _compile_string_test(object kind, object field, str text):
     cdef bint fold = kind.startswith("i")
     cdef object base = kind[1:] if fold else kind
     cdef int mode = {"equals": _EQUALS, "contains": _CONTAINS, "startswith": _STARTS, "endswith": _ENDS}[base]

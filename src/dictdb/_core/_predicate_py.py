@@ -17,6 +17,10 @@ Plan nodes (the first item names the node; ``field`` is any hashable record key)
 - ``("and", (plan, plan, ...))``, ``("or", (plan, plan, ...))``: short-circuit, left to right
 - ``("not", plan)``
 - ``("true",)``: every record
+- ``("cmp", op, left, right)``: two value plans (``dictdb._core._value_py``) compared with ``op``, one of
+  the six comparisons above, under the same rules (``table.a < table.b``)
+- ``("of", value, test)``: a one-field node above (its field slot unused) applied to the value plan's
+  result (``(table.price * table.qty) > 100``)
 
 Semantics shared by both cores:
 
@@ -37,6 +41,8 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from dictdb._core._value_py import compile_node
 
 __all__ = ["COMPARISONS", "Predicate", "compile_plan"]
 
@@ -64,6 +70,9 @@ _STRING_METHODS: dict[str, Callable[[str, str], bool]] = {
     "iendswith": str.endswith,
 }
 _STRING_TESTS = tuple(_STRING_METHODS)
+
+# The key under which a computed value is tested (``of`` nodes): no record field can be this object.
+_SLOT = object()
 
 
 class Predicate:
@@ -118,6 +127,38 @@ def _compile(plan: tuple[Any, ...]) -> Test:
         raise ValueError(f"a predicate plan must be a non-empty tuple, not {plan!r}")
     kind = plan[0]
     size = len(plan)
+    leaf = _compile_leaf(plan)
+    if leaf is not None:
+        return leaf
+    if kind == "cmp" and size == 4 and plan[1] in COMPARISONS:
+        return _compile_value_comparison(plan[1], compile_node(plan[2]), compile_node(plan[3]))
+    if kind == "of" and size == 3:
+        test = plan[2]
+        # The test reads its value from a one-field record holding the computed value.
+        leaf = _compile_leaf((test[0], _SLOT, *test[2:])) if isinstance(test, tuple) and test else None
+        if leaf is None:
+            raise ValueError(
+                f"predicate plan node {plan!r}: the test of a computed value must be a one-field test"
+            )
+        compute = compile_node(plan[1])
+        return lambda record: leaf({_SLOT: compute(record)})
+    if kind in ("and", "or") and size == 2:
+        children = tuple(_compile(child) for child in _operand_tuple(plan))
+        if not children:
+            raise ValueError(f"predicate plan node {kind!r} needs at least one operand")
+        return _all_of(children) if kind == "and" else _any_of(children)
+    if kind == "not" and size == 2:
+        inner = _compile(plan[1])
+        return lambda record: not inner(record)
+    if kind == "true" and size == 1:
+        return lambda record: True
+    raise ValueError(f"unknown predicate plan node {plan!r}")
+
+
+def _compile_leaf(plan: tuple[Any, ...]) -> Test | None:
+    """The test of a one-field node, or ``None`` for any other node."""
+    kind = plan[0]
+    size = len(plan)
     if kind in COMPARISONS and size == 3:
         return _compile_comparison(kind, plan[1], plan[2])
     if kind == "between" and size == 4:
@@ -134,17 +175,7 @@ def _compile(plan: tuple[Any, ...]) -> Test:
         return _compile_like(plan[1], _operand_str(plan, plan[2]), _escape(plan), _fold(plan))
     if kind in ("is_null", "is_not_null") and size == 2:
         return _compile_null(plan[1], kind == "is_null")
-    if kind in ("and", "or") and size == 2:
-        children = tuple(_compile(child) for child in _operand_tuple(plan))
-        if not children:
-            raise ValueError(f"predicate plan node {kind!r} needs at least one operand")
-        return _all_of(children) if kind == "and" else _any_of(children)
-    if kind == "not" and size == 2:
-        inner = _compile(plan[1])
-        return lambda record: not inner(record)
-    if kind == "true" and size == 1:
-        return lambda record: True
-    raise ValueError(f"unknown predicate plan node {plan!r}")
+    return None
 
 
 def _operand_tuple(plan: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -198,6 +229,27 @@ def _compile_comparison(kind: str, field: Any, value: Any) -> Test:
             return False
 
     return ordering
+
+
+def _compile_value_comparison(
+    kind: str, left: Callable[[Record], Any], right: Callable[[Record], Any]
+) -> Test:
+    compare = _OPERATORS[kind]
+    ordering = kind not in ("eq", "ne")
+
+    def comparison(record: Record) -> bool:
+        current = left(record)
+        value = right(record)
+        if not ordering:
+            return bool(compare(current, value))
+        if current is None or value is None:
+            return False
+        try:
+            return bool(compare(current, value))
+        except (TypeError, ArithmeticError):
+            return False
+
+    return comparison
 
 
 def _compile_membership(field: Any, values: tuple[Any, ...]) -> Test:

@@ -229,4 +229,38 @@ def render(plan: Plan) -> str:
         return f"~({inner})" if plan[1][0] in _SYMBOLS else f"~{inner}"
     if kind == "true":
         return "TRUE"
+    if kind == "cmp":
+        return f"{render_value(plan[2])} {_SYMBOLS[plan[1]]} {render_value(plan[3])}"
+    if kind == "of":
+        # The test, with the computed value written where a field name goes.
+        test = plan[2]
+        return render((test[0], render_value(plan[1]), *test[2:]))
     return repr(plan)
+
+
+_ARITHMETIC = {"add": "+", "sub": "-", "mul": "*", "div": "/", "floordiv": "//", "mod": "%"}
+_PARTS = ("year", "month", "day")
+
+
+def render_value(plan: Plan) -> str:
+    """A readable form of a value plan.
+
+    Example:
+        >>> from dictdb import Field
+        >>> render_value(((Field("price") * Field("qty") - 1).round(2)).value_plan)
+        '((price * qty) - 1).round(2)'
+    """
+    kind = plan[0]
+    if kind == "field":
+        return str(plan[1]) if isinstance(plan[1], str) else repr(plan[1])
+    if kind == "const":
+        return repr(plan[1])
+    if kind in _ARITHMETIC:
+        return f"({render_value(plan[1])} {_ARITHMETIC[kind]} {render_value(plan[2])})"
+    if kind == "neg":
+        return f"-{render_value(plan[1])}"
+    if kind in _PARTS:
+        return f"{render_value(plan[1])}.{kind}"
+    if kind == "round":
+        return f"{render_value(plan[1])}.round({plan[2]})"
+    return f"{render_value(plan[1])}.{kind}()"
