@@ -26,6 +26,7 @@ from dictdb.query import aggregates as _aggregates
 from dictdb.query import execute as _execute
 from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
+from dictdb.query.value import ValueExpr, compile_changes
 from dictdb.schema import Schema
 from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
@@ -311,9 +312,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
     def update(self, changes: Record, where: Any = None) -> int:
         """Apply ``changes`` to the records matching ``where`` (all when ``None``); returns how many.
 
-        ``RecordNotFoundError`` when nothing matches. Every merged record is validated before any is
-        stored. Changing the primary key re-keys the record (which then comes last in insertion order);
-        ``DuplicateKeyError`` if the new key is taken or would go to several records.
+        ``RecordNotFoundError`` when nothing matches. A change may be a value expression (``t.bal - 1``),
+        computed for each record from the record as it was before this update. Every merged record is
+        validated before any is stored. Changing the primary key re-keys the record (which then comes last
+        in insertion order); ``DuplicateKeyError`` if the new key is taken or would go to several records.
 
         Example:
             >>> from dictdb import Table
@@ -326,6 +328,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
             1
             >>> [r["id"] for r in t.select()]
             [2, 3, 7]
+            >>> t.update({"x": t.x * 10 + 1}, where=t.x >= 2)
+            2
+            >>> [r["x"] for r in t.select()]
+            [21, 31, 1]
         """
         if not isinstance(changes, dict):
             raise TypeError(f"changes must be a dict of field -> new value, not {type(changes).__name__}")
@@ -333,9 +339,14 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
         pk_field = self.primary_key
-        merged = _records.merge_each(rows, changes)
+        merged = _records.merge_each(rows, compile_changes(changes))
         if pk_field in changes:
-            new_pk = changes[pk_field]
+            if isinstance(changes[pk_field], ValueExpr) and len(rows) > 1:
+                raise ValueError(
+                    f"a computed primary key ({pk_field!r}) changes one record at a time: {len(rows)} "
+                    f"records of table {self.table_name!r} match; narrow where= to one record"
+                )
+            new_pk = merged[0][pk_field]
             self._keys.check(new_pk)
             old_pk = rows[0][pk_field]
             if len(rows) > 1 or new_pk != old_pk:

@@ -24,10 +24,10 @@ from libc.string cimport memset
 from ._cpython cimport (
     EXACT_DOUBLE_INT, PyBytes_Check, PyDict_CheckExact, PyFloat_Check, PyFloat_CheckExact,
     PyList_CheckExact, PyList_GET_ITEM, PyLong_Check, PyLong_CheckExact, PyObject_GC_IsTracked,
-    PyObject_GC_Track, PyObject_GC_UnTrack, PyUnicode_Check, incref, list_set, lookup, prefetch_ahead,
-    shallow_copy,
+    PyObject_GC_Track, PyObject_GC_UnTrack, PyUnicode_Check, incref, list_set, prefetch_ahead, shallow_copy,
 )
 from ._order cimport BYTES, NULLS, NUMBERS, OTHERS, STRS
+from ._value cimport Value, read
 
 from decimal import Decimal as _Decimal
 
@@ -115,14 +115,19 @@ cdef list _copy_prefetched(list found):
 def merge_each(records, changes):
     """``{**record, **changes}`` for each of ``records`` (dicts), in order: what an update stores.
 
+    A change whose value is a compiled ``Value`` (``dictdb._core.value``) is computed from each record as it
+    was before the merge.
+
     >>> merge_each([{"a": 1, "b": 2}, {"a": 3}], {"b": 0, "c": 1})
     [{'a': 1, 'b': 0, 'c': 1}, {'a': 3, 'b': 0, 'c': 1}]
     """
     cdef list found = records if type(records) is list else list(records)
     cdef dict extra = dict(changes)
+    cdef list computed = [(field, value) for field, value in extra.items() if type(value) is Value]
     cdef Py_ssize_t i, n = len(found)
     cdef list out = PyList_New(n)
     cdef object merged
+    cdef object record
     # Each new dict counts towards the garbage collector's next pass, which would walk both lists each time
     # (a cache miss per record): they are left out of its walks while they are filled and read here, since
     # nothing but this loop can reach them meanwhile, and put back after.
@@ -135,8 +140,11 @@ def merge_each(records, changes):
             # The records an update changes lie scattered over the table's memory: those a few places ahead
             # are prefetched while one is copied, as for the copies of a query's matches.
             prefetch_ahead(found, i, n)
-            merged = shallow_copy(<object>PyList_GET_ITEM(found, i))
+            record = <object>PyList_GET_ITEM(found, i)
+            merged = shallow_copy(record)
             PyDict_Update(merged, extra)
+            if computed:
+                _compute_changes(merged, record, computed)
             incref(<PyObject*>merged)
             list_set(out, i, <PyObject*>merged)
     finally:
@@ -144,6 +152,12 @@ def merge_each(records, changes):
             PyObject_GC_Track(found)
         PyObject_GC_Track(out)
     return out
+
+
+cdef void _compute_changes(dict merged, object record, list computed) except *:
+    # Overwriting keys the merge just set keeps them where ``changes`` put them, as the twin's loop does.
+    for field, value in computed:
+        PyDict_SetItem(merged, field, (<Value>value)._root.compute(record))
 
 
 def delete_keys(mapping, keys, missing_ok=False):
@@ -188,7 +202,7 @@ def project(records, columns, distinct=False):
         for record in records:
             row = {}
             for i in range(width):
-                PyDict_SetItem(row, aliases[i], lookup(record, fields[i]))
+                PyDict_SetItem(row, aliases[i], read(record, fields[i]))
             out.append(row)
         return out
     cdef list rows = [_values(record, fields, width) for record in records]
@@ -206,7 +220,7 @@ cdef tuple _values(object record, list fields, Py_ssize_t width):
     cdef list values = [None] * width
     cdef Py_ssize_t i
     for i in range(width):
-        values[i] = lookup(record, fields[i])
+        values[i] = read(record, fields[i])
     return tuple(values)
 
 
@@ -239,7 +253,7 @@ def sort_keys(records, field):
     cdef int groups = 0  # a bit per group seen
     cdef object value
     for record in records:
-        value = lookup(record, field)
+        value = read(record, field)
         groups |= 1 << _plain_group(value)
         values.append(value)
     if groups == 0 or groups == 1 << NUMBERS or groups == 1 << STRS or groups == 1 << BYTES:
@@ -410,7 +424,7 @@ cdef object _top_k_numbers(list records, object field, Py_ssize_t limit, bint de
         raise MemoryError()
     try:
         for position in range(count):
-            if not _plain_number(lookup(<object>PyList_GET_ITEM(records, position), field), &entry.key):
+            if not _plain_number(read(<object>PyList_GET_ITEM(records, position), field), &entry.key):
                 return None
             entry.position = position
             if size < limit:

@@ -29,6 +29,7 @@ from typing import Any
 
 from ._order_py import BYTES, NULLS, NUMBERS, OTHERS, STRS
 from ._order_py import order_ranks as _order_ranks
+from ._value_py import Value, read
 
 __all__ = [
     "copy_record",
@@ -78,14 +79,20 @@ def fetch(records: Mapping[Any, Record], pks: Iterable[Any], copy: bool = False)
 def merge_each(records: Iterable[Record], changes: Mapping[Any, Any]) -> list[Record]:
     """``{**record, **changes}`` for each of ``records`` (dicts), in order: what an update stores.
 
+    A change whose value is a compiled ``Value`` (``dictdb._core.value``) is computed from each record as it
+    was before the merge.
+
     >>> merge_each([{"a": 1, "b": 2}, {"a": 3}], {"b": 0, "c": 1})
     [{'a': 1, 'b': 0, 'c': 1}, {'a': 3, 'b': 0, 'c': 1}]
     """
     extra = dict(changes)
+    computed = [(field, value) for field, value in extra.items() if type(value) is Value]
     out = []
     for record in records:
         merged = copy_record(record)
         merged.update(extra)
+        for field, value in computed:
+            merged[field] = value.value(record)
         out.append(merged)
     return out
 
@@ -118,9 +125,11 @@ def project(
     # Unpacked up front (not dict(columns)), so a malformed pair fails before any work, saying so.
     pairs = list({alias: field for alias, field in columns}.items())  # noqa: C416
     if not distinct:
+        if any(type(field) is Value for _, field in pairs):
+            return [{alias: read(record, field) for alias, field in pairs} for record in records]
         return [{alias: record.get(field) for alias, field in pairs} for record in records]
     aliases = [alias for alias, _ in pairs]
-    rows = [tuple([record.get(field) for _, field in pairs]) for record in records]
+    rows = [tuple([read(record, field) for _, field in pairs]) for record in records]
     # Rows of one set of aliases are equal dicts exactly when their value tuples are equal.
     kept = _first_occurrences(rows, _values_key)
     return [dict(zip(aliases, rows[position], strict=True)) for position in kept]
@@ -151,7 +160,9 @@ def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
     values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
     sorted index's order (``_order.order_ranks``), so a sort and a walk of the index never disagree.
     """
-    values = [record.get(field) for record in records]
+    values = [read(record, field) for record in records] if type(field) is Value else [
+        record.get(field) for record in records
+    ]
     groups = {_plain_group(value) for value in values}
     if len(groups) <= 1 and not groups & {NULLS, OTHERS}:
         return values

@@ -231,9 +231,10 @@ cdef class _Round(_ValueNode):
 
 
 cdef class Value:
-    """A compiled value plan: ``value`` computes it for one record, ``values`` for each of many."""
+    """A compiled value plan: ``value`` computes it for one record, ``values`` for each of many.
 
-    cdef _ValueNode _root
+    Kernels that read a field per record (projection, sort keys) take a ``Value`` in a field's place.
+    """
 
     def value(self, record):
         """The value for ``record`` (``None`` when an operand is ``None`` or refused)."""
@@ -249,6 +250,7 @@ def compile_value(plan):
     """Compile a value plan into a ``Value``; ``ValueError`` names a malformed node."""
     cdef Value value = Value.__new__(Value)
     value._root = compile_node(plan)
+    value.plan = plan
     return value
 
 

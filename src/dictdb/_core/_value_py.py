@@ -60,12 +60,17 @@ _OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 class Value:
-    """A compiled value plan: ``value`` computes it for one record, ``values`` for each of many."""
+    """A compiled value plan: ``value`` computes it for one record, ``values`` for each of many.
 
-    __slots__ = ("_compute",)
+    Kernels that read a field per record (projection, sort keys) take a ``Value`` in a field's place.
+    """
 
-    def __init__(self, compute: Compute) -> None:
+    __slots__ = ("_compute", "plan")
+
+    def __init__(self, compute: Compute, plan: tuple[Any, ...]) -> None:
         self._compute = compute
+        #: The value plan compiled.
+        self.plan = plan
 
     def value(self, record: Record) -> Any:
         """The value for ``record`` (``None`` when an operand is ``None`` or refused)."""
@@ -77,9 +82,16 @@ class Value:
         return [compute(record) for record in records]
 
 
+def read(record: Record, field: Any) -> Any:
+    """``record.get(field)``, or the computed value when ``field`` is a compiled ``Value``."""
+    if type(field) is Value:
+        return field.value(record)
+    return record.get(field)
+
+
 def compile_value(plan: tuple[Any, ...]) -> Value:
     """Compile a value plan into a ``Value``; ``ValueError`` names a malformed node."""
-    return Value(compile_node(plan))
+    return Value(compile_node(plan), plan)
 
 
 def compile_node(plan: tuple[Any, ...]) -> Compute:

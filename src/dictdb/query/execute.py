@@ -31,11 +31,12 @@ from typing import Any, overload
 from dictdb._core import column as _column
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
+from dictdb._core import value as _value
 from dictdb.index import IndexCatalog, SortedIndex
 from dictdb.query import aggregates as _aggregates
 from dictdb.query.access import Access, ColumnMatch, Intersect, Lookup, Scan
 from dictdb.query.explain import QueryPlan
-from dictdb.query.expr import render
+from dictdb.query.expr import render, render_value
 from dictdb.query.planner import Planner, looks_up
 
 __all__ = [
@@ -173,7 +174,7 @@ class Strategy:
         )
         order: dict[str, Any] | None = None
         if self.order:
-            order = {"by": [("-" if descending else "") + str(field) for field, descending in self.order]}
+            order = {"by": [("-" if descending else "") + _shown(field) for field, descending in self.order]}
             if self.walk is not None:
                 order.update(self.walk.describe())
             else:
@@ -190,6 +191,11 @@ class Strategy:
             order=order,
             compute=None,
         )
+
+
+def _shown(field: Any) -> str:
+    """An order key as ``explain`` shows it: a field's name, or a computed value's text."""
+    return render_value(field.plan) if isinstance(field, _value.Value) else str(field)
 
 
 def _column_rows(

@@ -19,9 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from dictdb._core import records as _records
+from dictdb._core import value as _value
 from dictdb.index import IndexCatalog
 from dictdb.query.execute import match
+from dictdb.query.expr import render_value
 from dictdb.query.field import Field
+from dictdb.query.value import ValueExpr
 
 Record = dict[Any, Any]
 Columns = list[tuple[Any, Any]]
@@ -31,11 +34,15 @@ Order = list[tuple[Any, bool]]
 def parse_columns(columns: Any) -> Columns | None:
     """``(alias, field)`` pairs from a list of names, a ``{alias: field}`` dict or ``(alias, field)`` pairs.
 
-    A ``Field`` stands for its name. ``None`` means whole records.
+    A ``Field`` stands for its name; a value expression (``table.price * table.qty``) becomes its compiled
+    ``dictdb._core.value.Value``, which the record kernels compute in a field's place; without an alias, its
+    text names the column. ``None`` means whole records.
 
     Example:
         >>> parse_columns(["name", ("years", "age")])
         [('name', 'name'), ('years', 'age')]
+        >>> [alias for alias, _ in parse_columns([Field("price") * 2])]
+        ['(price * 2)']
     """
     if columns is None:
         return None
@@ -53,6 +60,8 @@ def parse_columns(columns: Any) -> Columns | None:
             if len(column) != 2:
                 raise ValueError(f"a column pair must be (alias, field), not {column!r}")
             pairs.append((column[0], _field_name(column[1])))
+        elif isinstance(column, ValueExpr) and not isinstance(column, Field):
+            pairs.append((render_value(column.value_plan), _field_name(column)))
         else:
             name = _field_name(column)
             pairs.append((name, name))
@@ -62,6 +71,8 @@ def parse_columns(columns: Any) -> Columns | None:
 def _field_name(field: Any) -> Any:
     if isinstance(field, Field):
         return field.name
+    if isinstance(field, ValueExpr):
+        return _value.compile_value(field.value_plan)
     try:
         hash(field)
     except TypeError:
@@ -70,31 +81,51 @@ def _field_name(field: Any) -> Any:
 
 
 def parse_order(order_by: Any) -> Order:
-    """``(field, descending)`` pairs from a name, a ``Field``, or a list of them (``"-name"``: descending).
+    """``(field, descending)`` pairs from the keys of ``order_by``: a name (``"-name"`` descending), a
+    ``Field`` or a value expression (``-expr`` descending), an ``(item, "asc" | "desc")`` pair, or a list of
+    those. A value expression becomes its compiled ``dictdb._core.value.Value``.
 
     Example:
-        >>> parse_order(["dept", "-salary"])
-        [('dept', False), ('salary', True)]
+        >>> parse_order(["dept", "-salary", (Field("age"), "desc"), -Field("pay")])
+        [('dept', False), ('salary', True), ('age', True), ('pay', True)]
     """
     if order_by is None:
         return []
-    items = order_by if isinstance(order_by, (list, tuple)) else [order_by]
-    order: Order = []
-    for item in items:
-        if isinstance(item, Field):
-            order.append((item.name, False))
-        elif isinstance(item, str):
-            descending = item.startswith("-")
-            name = item[1:] if descending else item
-            if not name:
-                raise ValueError(f"order_by names a field, not {item!r}")
-            order.append((name, descending))
-        else:
-            raise TypeError(
-                "order_by must be a field name ('-name' for descending), a Field, or a list of them, "
-                f"not {type(item).__name__}"
-            )
-    return order
+    if isinstance(order_by, list) or (isinstance(order_by, tuple) and not _is_direction_pair(order_by)):
+        items = list(order_by)
+    else:
+        items = [order_by]
+    return [_order_key(item) for item in items]
+
+
+def _is_direction_pair(item: Any) -> bool:
+    return isinstance(item, tuple) and len(item) == 2 and item[1] in ("asc", "desc")
+
+
+def _order_key(item: Any) -> tuple[Any, bool]:
+    if _is_direction_pair(item):
+        key, descending = _order_key(item[0])
+        return key, descending != (item[1] == "desc")
+    if isinstance(item, Field):
+        return item.name, False
+    if isinstance(item, ValueExpr):
+        plan = item.value_plan
+        if plan[0] == "neg":
+            # -expr reads as "descending by expr", as "-name" does (not as the order of negated values,
+            # which would put values -expr refuses, such as strs, among the NULLs).
+            inner = plan[1]
+            return (inner[1] if inner[0] == "field" else _value.compile_value(inner)), True
+        return _value.compile_value(plan), False
+    if isinstance(item, str):
+        descending = item.startswith("-")
+        name = item[1:] if descending else item
+        if not name:
+            raise ValueError(f"order_by names a field, not {item!r}")
+        return name, descending
+    raise TypeError(
+        "order_by must be a field name ('-name' for descending), a Field or value expression (-expr for "
+        f"descending), an (item, 'asc' | 'desc') pair, or a list of them, not {type(item).__name__}"
+    )
 
 
 def parse_window(limit: Any, offset: Any) -> tuple[int | None, int]:

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from dictdb._core import value as _value
 from dictdb.query.expr import PredicateExpr, render_value
 
-__all__ = ["Computed", "ValueExpr", "check_name", "value_plan"]
+__all__ = ["Computed", "ValueExpr", "check_name", "compile_changes", "value_plan"]
 
 Plan = tuple[Any, ...]
 
@@ -404,6 +404,30 @@ def _escaped_last(pattern: str, escape: str) -> bool:
     """True when the pattern's last character is itself escaped (``"a!!"`` with ``!``)."""
     run = len(pattern) - len(pattern.rstrip(escape))
     return run % 2 == 0
+
+
+def compile_changes(changes: dict[Any, Any]) -> dict[Any, Any]:
+    """An update's ``changes`` with each value expression compiled (a ``dictdb._core.value.Value``, which
+    ``merge_each`` computes per record); the same dict when there is none. ``TypeError`` for a predicate.
+
+    Example:
+        >>> from dictdb import Field
+        >>> compile_changes({"x": 1}) == {"x": 1}
+        True
+        >>> type(compile_changes({"bal": Field("bal") - 1})["bal"]).__name__
+        'Value'
+    """
+    if not any(isinstance(value, (ValueExpr, PredicateExpr)) for value in changes.values()):
+        return changes
+    compiled = {}
+    for field, value in changes.items():
+        if isinstance(value, PredicateExpr):
+            raise TypeError(
+                f"the change of {field!r} is a predicate ({value!r}), not a value: an update stores values "
+                "and value expressions such as table.bal - 1"
+            )
+        compiled[field] = _value.compile_value(value.value_plan) if isinstance(value, ValueExpr) else value
+    return compiled
 
 
 def check_name(name: Any) -> Any:
