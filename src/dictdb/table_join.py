@@ -18,8 +18,8 @@ from typing import Any
 from dictdb._core import join as _join
 from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
-from dictdb.query import plan_of, render
 from dictdb.query import execute as _execute
+from dictdb.query import plan_of, render
 from dictdb.query.execute import decide, planner
 from dictdb.query.explain import QueryPlan
 from dictdb.query.join import Probe, Split, choose_probe, parse_how, parse_on, split_where
@@ -141,7 +141,9 @@ class TableJoin:
         try:
             right_plan = _explain_side(right, query.split.right)
             kept = None if right_plan is None else right_plan["candidates"]
-            probe: Probe = choose_probe(right.records, right.primary_key, _indexes(right), query.right_field, kept)
+            probe: Probe = choose_probe(
+                right.records, right.primary_key, _indexes(right), query.right_field, kept
+            )
             right_rows = len(right.records)
         finally:
             lock.release_read()
@@ -169,11 +171,13 @@ class _Query:
             raise TypeError(f"join takes a Table to join with, not {type(right).__name__}")
         self.left_field, self.right_field = parse_on(on)
         self.how = parse_how(how)
-        for table, field in ((left, self.left_field), (right, self.right_field)):
+        sides: list[tuple[Any, Any]] = [(left, self.left_field), (right, self.right_field)]
+        for table, field in sides:
             schema = table.schema
             if schema is not None and field not in schema:
                 raise ValueError(
-                    f"table {table.table_name!r} has no field {field!r} to join on; its fields: {list(schema)!r}"
+                    f"table {table.table_name!r} has no field {field!r} to join on; "
+                    f"its fields: {list(schema)!r}"
                 )
         self.order = parse_order(order_by)
         self.limit, _ = parse_window(limit, 0)
@@ -185,7 +189,7 @@ class _Query:
             plan,
             plan_fields,
             set(left.columns()),
-            set(right.columns()),
+            set(sides[1][0].columns()),
             left.primary_key,
             right.table_name,
             self.how,
@@ -197,7 +201,7 @@ def _indexes(table: Any) -> Any:
 
 
 def _matches(table: Any, plan: tuple[Any, ...]) -> list[Record]:
-    """The stored records of ``table`` that ``plan`` keeps, through its planner (the caller holds its lock)."""
+    """The stored records of ``table`` that ``plan`` keeps, through its planner; the caller holds its lock."""
     return _execute.match(table.records, table.primary_key, table._indexing_for(plan), plan)
 
 
@@ -224,4 +228,3 @@ def _explain_side(table: Any, plan: tuple[Any, ...] | None) -> QueryPlan | None:
         return route.explain(table.table_name, len(table.records))
     finally:
         lock.release_read()
-

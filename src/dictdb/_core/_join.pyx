@@ -95,8 +95,9 @@ def join_rows(lefts, field, lookup, bint many, str prefix, bint keep, limit=None
     [{'id': 7, 'cid': 1, 'customers.id': 1, 'name': 'ada'}, {'id': 8, 'cid': 2}]
     """
     cdef list out = []
-    cdef Py_ssize_t cap = -1 if limit is None else limit
-    if cap == 0 or cap < -1:
+    cdef bint capped = limit is not None
+    cdef Py_ssize_t cap = limit if capped else 0
+    if capped and cap <= 0:
         return out
     cdef dict renames = {}
     cdef bint in_dict = PyDict_CheckExact(lookup)
@@ -116,16 +117,16 @@ def join_rows(lefts, field, lookup, bint many, str prefix, bint keep, limit=None
         if found is None or (many and not found):
             if keep:
                 out.append(shallow_copy(left))
-                if len(out) == cap:
+                if capped and len(out) >= cap:
                     return out
             continue
         if not many:
             out.append(_merged(<dict>left, <dict>found, prefix, renames))
-            if len(out) == cap:
+            if capped and len(out) >= cap:
                 return out
             continue
         for right in found:
             out.append(_merged(<dict>left, <dict>right, prefix, renames))
-            if len(out) == cap:
+            if capped and len(out) >= cap:
                 return out
     return out

@@ -131,7 +131,9 @@ def split_where(
     return Split(_all_of(sides["left"]), _all_of(sides["right"]), _all_of(sides["rows"]))
 
 
-def _side(name: Any, left_fields: Collection[Any], right_fields: Collection[Any], left_pk: Any, prefix: str) -> str:
+def _side(
+    name: Any, left_fields: Collection[Any], right_fields: Collection[Any], left_pk: Any, prefix: str
+) -> str:
     clash = _clashing(name, prefix, left_fields, right_fields)
     if name in left_fields:
         if clash is not None:  # the left's own field and a renamed right one: ambiguous
@@ -152,7 +154,9 @@ def _clashing(name: Any, prefix: str, left_fields: Collection[Any], right_fields
     return None
 
 
-def _unqualified(part: Plan, prefix: str, left_fields: Collection[Any], right_fields: Collection[Any]) -> Plan:
+def _unqualified(
+    part: Plan, prefix: str, left_fields: Collection[Any], right_fields: Collection[Any]
+) -> Plan:
     """``part`` with each ``"<right>.<field>"`` field name put back to the right table's own ``field`` (the
     plan forms ``dictdb.query.names`` lists; constants are left alone)."""
 
@@ -245,14 +249,20 @@ def choose_probe(
 
 def _index_probe(records: Mapping[Any, Record], index: Any, field: Any) -> Callable[[Any], list[Record]]:
     search = index.search
-    if isinstance(index, HashIndex):
-        # A hash index holds hashable, non-null keys only, and the join sends it only usable ones.
-        return lambda key: [records[pk] for pk in search(key)]
     usable = _join.usable_key
+    sorted_index = isinstance(index, SortedIndex)
+    # Many left rows share a key (orders of one customer): each distinct key is searched once.
+    seen: dict[Any, list[Record]] = {}
 
-    # A sorted index also holds keys the join never matches (bytearray equals bytes, but is unhashable).
     def probe(key: Any) -> list[Record]:
-        found = [records[pk] for pk in search(key)]
-        return [record for record in found if usable(record.get(field))]
+        found = seen.get(key)
+        if found is None:
+            found = [records[pk] for pk in search(key)]
+            if sorted_index:
+                # A sorted index also holds keys the join never matches (bytearray equals bytes, but is
+                # unhashable); a hash index holds hashable, non-null keys only.
+                found = [record for record in found if usable(record.get(field))]
+            seen[key] = found
+        return found
 
     return probe
