@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import doctest
 import math
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -266,4 +267,11 @@ def test_a_join_inside_a_transaction_sees_its_writes() -> None:
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_joins_guide_examples() -> None:
+    guide = Path(__file__).resolve().parents[2] / "docs" / "joins.md"
+    result = doctest.testfile(str(guide), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5
     assert result.failed == 0
