@@ -55,6 +55,8 @@ TARGETS: list[tuple[str, str, dict[str, float]]] = [
     ("delete 10% of rows", "delete 10% of rows", {"pure": 3, "sqlite": 1.5}),
     ("group by one field, count + avg", "aggregate group-by", {"pure": 3, "sqlite": 3}),
     ("group by a column-indexed field, count + avg", "aggregate by column", {"duckdb": 1}),
+    ("join 100,000 x 1,000 by primary key", "join orders x customers (pk)", {"sqlite": 1, "floor": 1.5}),
+    ("join 100,000 x 1,000 by a hash index", "join orders x customers (hash", {"sqlite": 1, "floor": 1.5}),
     ("JSON save", "json save", {"pure": 1.5, "floor": 1.5}),
     ("JSON load", "json load", {"pure": 1.5, "floor": 1.3}),
 ]

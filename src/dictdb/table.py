@@ -32,6 +32,7 @@ from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
 from dictdb.table_info import TableInfo
 from dictdb.table_interop import TableInterop
+from dictdb.table_join import TableJoin
 from dictdb.tracking import ChangeTracker
 from dictdb.transaction import Transaction
 from dictdb.undo import EVERY_FIELD as _EVERY_FIELD
@@ -46,7 +47,7 @@ Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
 
 
-class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
+class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).

@@ -26,6 +26,7 @@ MODULES = (
     "_column_eval",
     "_column_vector",
     "_index",
+    "_join",
     "_lock",
     "_order",
     "_predicate",
@@ -47,6 +48,7 @@ if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _column_py as column
     from . import _column_vector_py as column_vector
     from . import _index_py as index
+    from . import _join_py as join
     from . import _lock_py as lock
     from . import _order_py as order
     from . import _predicate_py as predicate
@@ -65,6 +67,7 @@ else:
         from . import _column_eval as column_eval  # type: ignore[no-redef]
         from . import _column_vector as column_vector  # type: ignore[no-redef]
         from . import _index as index  # type: ignore[no-redef]
+        from . import _join as join  # type: ignore[no-redef]
         from . import _lock as lock  # type: ignore[no-redef]
         from . import _order as order  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
@@ -82,6 +85,7 @@ else:
         from . import _column_py as column
         from . import _column_vector_py as column_vector
         from . import _index_py as index
+        from . import _join_py as join
         from . import _lock_py as lock
         from . import _order_py as order
         from . import _predicate_py as predicate
@@ -103,6 +107,7 @@ __all__ = [
     "column_eval",
     "column_vector",
     "index",
+    "join",
     "lock",
     "order",
     "predicate",
