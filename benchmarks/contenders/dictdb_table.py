@@ -67,6 +67,11 @@ def update_equal(table: Table, field: str, value: Any, changes: Record) -> int:
     return table.update(changes, where=table.field(field) == value)
 
 
+def update_computed(table: Table, field: str, value: Any, target: str) -> int:
+    """``target -= 1`` on the records whose ``field`` equals ``value``, computed per record."""
+    return table.update({target: table.field(target) - 1}, where=table.field(field) == value)
+
+
 def delete_equal(table: Table, field: str, value: Any) -> int:
     return table.delete(where=table.field(field) == value)
 

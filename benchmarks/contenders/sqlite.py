@@ -95,6 +95,12 @@ def update_equal(con: sqlite3.Connection, field: str, value: Any, changes: Recor
     return count
 
 
+def update_computed(con: sqlite3.Connection, field: str, value: Any, target: str) -> int:
+    count = con.execute(f"UPDATE employees SET {target} = {target} - 1 WHERE {field} = ?", (value,)).rowcount
+    con.commit()
+    return count
+
+
 def delete_equal(con: sqlite3.Connection, field: str, value: Any) -> int:
     count = con.execute(f"DELETE FROM employees WHERE {field} = ?", (value,)).rowcount
     con.commit()
