@@ -30,6 +30,7 @@ from typing import Any
 from dictdb._core import join as _join
 from dictdb.index import HashIndex, SortedIndex
 from dictdb.query.field import Field
+from dictdb.query.names import rename_fields
 
 __all__ = ["HOWS", "Probe", "Split", "parse_how", "parse_on", "split_where"]
 
@@ -157,36 +158,13 @@ def _clashing(name: Any, prefix: str, left_fields: Collection[Any], right_fields
 def _unqualified(
     part: Plan, prefix: str, left_fields: Collection[Any], right_fields: Collection[Any]
 ) -> Plan:
-    """``part`` with each ``"<right>.<field>"`` field name put back to the right table's own ``field`` (the
-    plan forms ``dictdb.query.names`` lists; constants are left alone)."""
+    """``part`` with each ``"<right>.<field>"`` field name put back to the right table's own ``field``."""
 
     def field(name: Any) -> Any:
         clash = _clashing(name, prefix, left_fields, right_fields)
         return name if clash is None else clash
 
-    def value(plan: Plan) -> Plan:
-        kind = plan[0]
-        if kind == "field":
-            return (kind, field(plan[1]))
-        if kind == "const":
-            return plan
-        return (kind, *(value(item) if isinstance(item, tuple) else item for item in plan[1:]))
-
-    def predicate(plan: Plan) -> Plan:
-        kind = plan[0]
-        if kind in ("and", "or"):
-            return (kind, tuple(predicate(child) for child in plan[1]))
-        if kind == "not":
-            return (kind, predicate(plan[1]))
-        if kind == "cmp":
-            return (kind, plan[1], value(plan[2]), value(plan[3]))
-        if kind == "of":
-            return (kind, value(plan[1]), plan[2])
-        if kind == "true":
-            return plan
-        return (kind, field(plan[1]), *plan[2:])
-
-    return predicate(part)
+    return rename_fields(part, field)
 
 
 def _all_of(parts: list[Plan]) -> Plan | None:

@@ -15,9 +15,10 @@ the first that is a tuple) are value plans, e.g. ``("mul", ("field", "price"), (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["plan_fields", "value_fields"]
+__all__ = ["plan_fields", "rename_fields", "value_fields"]
 
 Plan = tuple[Any, ...]
 
@@ -49,6 +50,38 @@ def value_fields(plan: Plan) -> list[Any]:
     names: dict[Any, None] = {}
     _collect_value(plan, names)
     return list(names)
+
+
+def rename_fields(plan: Plan, rename: Callable[[Any], Any]) -> Plan:
+    """``plan`` with each field name ``name`` it reads replaced by ``rename(name)`` (constants untouched).
+
+    Example:
+        >>> from dictdb import Field
+        >>> where = (Field("c.id") == 2) & (Field("c.age") > Field("n"))
+        >>> rename_fields(where.plan, lambda name: name.removeprefix("c."))
+        ('and', (('eq', 'id', 2), ('cmp', 'gt', ('field', 'age'), ('field', 'n'))))
+    """
+    kind = plan[0]
+    if kind in _BRANCHES:
+        return (kind, tuple(rename_fields(child, rename) for child in plan[1]))
+    if kind == "not":
+        return (kind, rename_fields(plan[1], rename))
+    if kind == "cmp":
+        return (kind, plan[1], _rename_value(plan[2], rename), _rename_value(plan[3], rename))
+    if kind == "of":
+        return (kind, _rename_value(plan[1], rename), plan[2])
+    if kind in _NO_FIELD:
+        return plan
+    return (kind, rename(plan[1]), *plan[2:])
+
+
+def _rename_value(plan: Plan, rename: Callable[[Any], Any]) -> Plan:
+    kind = plan[0]
+    if kind == "field":
+        return (kind, rename(plan[1]))
+    if kind == "const":
+        return plan
+    return (kind, *(_rename_value(item, rename) if isinstance(item, tuple) else item for item in plan[1:]))
 
 
 def _collect_predicate(plan: Plan, names: dict[Any, None]) -> None:
