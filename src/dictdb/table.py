@@ -24,8 +24,10 @@ from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
 from dictdb.query import execute as _execute
+from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
+from dictdb.query.table_field import TableField
 from dictdb.schema import Schema
 from dictdb.table_changes import TableChanges
 from dictdb.table_indexes import TableIndexes
@@ -49,6 +51,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
+    With a schema, a field name the schema does not have (in a query, an index, an update) raises
+    ``UnknownFieldError``, a ``ValueError``, before anything changes.
 
     Example:
         >>> from dictdb import Table
@@ -109,7 +113,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         # not, so copy, pickle and friends see a normal object.
         if name.startswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return Field(name)
+        return TableField(name, self.table_name, type(self))
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy (copy.deepcopy, pickle) is an in-memory table: it does not write to the folder's journal.
@@ -128,7 +132,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
             >>> t.select(where=t.field("count") == 3)
             [{'count': 3, 'id': 1}]
         """
-        return Field(name)
+        return TableField(name, self.table_name, type(self))
 
     # -- schema -------------------------------------------------------------------------------------------
 
@@ -329,6 +333,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         """
         if not isinstance(changes, dict):
             raise TypeError(f"changes must be a dict of field -> new value, not {type(changes).__name__}")
+        check_fields(self, changes, "update")
         rows = self._match(where)
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
@@ -442,6 +447,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         """
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
         plan = ALL if where is None else plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
+            check_fields(self, [field for _, field in query[0] or ()], "columns")
+            check_fields(self, [field for field, _ in query[1]], "order_by")
         source = (self.records, self.primary_key, self._indexing_for(plan), plan)
         rows = run_select(*source, *query, copy=copy, distinct=distinct)
         _logs.event("select", self.table_name, len(rows))
@@ -451,6 +460,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies (with
         ``copy=True``, copies; with ``limit``, at most that many). The planner picks the indexes."""
         plan = ALL if where is None else plan_of(where)
+        check_where(self, plan)
         return _execute.match(
             self.records, self.primary_key, self._indexing_for(plan), plan, copy=copy, limit=limit
         )
@@ -504,6 +514,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
     @reads
     def _count(self, where: Any) -> int:
         plan = plan_of(where)
+        check_where(self, plan)
         return _execute.count(self.records, self.primary_key, self._indexing_for(plan), plan)
 
     # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------
@@ -657,6 +668,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
             [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
         """
         plan = ALL if where is None else plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
+            check_aggregate(self, *_aggregates.shape(group_by, aggregations))
         indexing = self._indexing_for(plan)
         result = _execute.aggregate(
             self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit
