@@ -53,9 +53,9 @@ class TableIndexes:
 
         Building over the table's records is all-or-nothing: a record that breaks the index's rules (a
         duplicate for a unique index, an unhashable value for a hash index) raises and no index is created.
-        Calling it again for a field that has an index does nothing, whatever the type: ``drop_index`` first
-        to change it. With a schema, a field the schema does not have raises ``UnknownFieldError`` (a
-        ``ValueError``).
+        Calling it again with the same definition (kind and ``unique``) does nothing; with another definition
+        it raises ``ValueError`` naming both: ``drop_index`` first to change it. With a schema, a field the
+        schema does not have raises ``UnknownFieldError`` (a ``ValueError``).
 
         Example:
             >>> from dictdb import Table
@@ -77,7 +77,14 @@ class TableIndexes:
         name = fields[0] if len(fields) == 1 else fields
         indexing = self._indexing
         if indexing is not None and name in indexing.indexes:
-            return
+            existing = indexing.indexes[name]
+            if (existing.kind, existing.unique) == (kind, bool(unique)):
+                return
+            wanted = f"unique {kind}" if unique else kind
+            raise ValueError(
+                f"table {self.table_name!r} already has a {existing.definition} index on {name!r}, not a "
+                f"{wanted} one; drop_index({name!r}) first to change it"
+            )
         before = indexing
         if indexing is None:
             indexing = IndexCatalog(self.table_name, self.records)
