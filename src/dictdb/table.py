@@ -449,8 +449,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         plan = ALL if where is None else plan_of(where)
         if self._schema_spec is not None:
             check_where(self, plan)
-            check_fields(self, [field for _, field in query[0] or ()], "columns")
-            check_fields(self, [field for field, _ in query[1]], "order_by")
+            if query[0] is not None:
+                check_fields(self, [field for _, field in query[0]], "columns")
+            if query[1]:
+                check_fields(self, [field for field, _ in query[1]], "order_by")
         source = (self.records, self.primary_key, self._indexing_for(plan), plan)
         rows = run_select(*source, *query, copy=copy, distinct=distinct)
         _logs.event("select", self.table_name, len(rows))
@@ -460,7 +462,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies (with
         ``copy=True``, copies; with ``limit``, at most that many). The planner picks the indexes."""
         plan = ALL if where is None else plan_of(where)
-        check_where(self, plan)
+        if self._schema_spec is not None:
+            check_where(self, plan)
         return _execute.match(
             self.records, self.primary_key, self._indexing_for(plan), plan, copy=copy, limit=limit
         )
@@ -514,7 +517,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop):
     @reads
     def _count(self, where: Any) -> int:
         plan = plan_of(where)
-        check_where(self, plan)
+        if self._schema_spec is not None:
+            check_where(self, plan)
         return _execute.count(self.records, self.primary_key, self._indexing_for(plan), plan)
 
     # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------

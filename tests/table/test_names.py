@@ -54,6 +54,8 @@ ROLES = [
     ("aggregate 'high'", lambda t: t.aggregate(high=Max("ages")), "ages", "age"),
     ("where", lambda t: t.aggregate(where=t.agee > 1, n=Count()), "agee", "age"),
     ("where", lambda t: t.count(t.citty == "Oslo"), "citty", "city"),
+    ("where", lambda t: t.count((t.age > 1) | (t.nmae == "x")), "nmae", "name"),
+    ("where", lambda t: t.count((t.age > 1) & ((t.city == "Oslo") | t.nam.is_in(["x"]))), "nam", "name"),
     ("where", lambda t: t.delete(where=t.nam == "ada"), "nam", "name"),
     ("where", lambda t: t.update({"age": 1}, where=t.nam == "ada"), "nam", "name"),
     ("update", lambda t: t.update({"agee": 1}), "agee", "age"),
@@ -113,6 +115,8 @@ def test_known_names_and_the_primary_key_pass(users: Table) -> None:
     }
     users.create_index(["city", "id"], "sorted")
     assert users.count(users.city == "Oslo") == 2
+    assert users.count((users.age > 1) & ~((users.city == "Rome") | users.name.is_null())) == 2
+    assert users.delete(where=users.age.is_in([17]) & users.city.startswith("R")) == 1
     assert users.update({"age": 37}, where=users.name == "ada") == 1
 
 

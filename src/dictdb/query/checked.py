@@ -22,6 +22,10 @@ __all__ = ["check_aggregate", "check_fields", "check_where", "unknown_field"]
 
 Plan = tuple[Any, ...]
 
+_BRANCHES = ("and", "or")
+# Predicate nodes whose second slot is not a field name (dictdb.query.names lists the plan forms).
+_NOT_ON_A_FIELD = ("and", "or", "not", "cmp", "of", "true")
+
 
 class Named(Protocol):
     """What the checks read of a table: its name and its schema (``None`` without one)."""
@@ -65,9 +69,16 @@ def check_where(table: Named, plan: Plan, role: str = "where") -> None:
         ...
         dictdb.exceptions.UnknownFieldError: unknown field 'nmae' in table 't' (where); did you mean 'name'?
     """
-    if table._schema_spec is None:
+    fields = table._schema_spec
+    if fields is None or plan[0] == "true":
         return
-    check_fields(table, plan_fields(plan), role)
+    # The usual where, one test or an AND / OR of tests on fields, is read in place (a node on a field keeps
+    # it in its second slot); any other shape, or a name to report, goes through the walk of plan_fields.
+    children = plan[1] if plan[0] in _BRANCHES else (plan,)
+    for child in children:
+        if child[0] in _NOT_ON_A_FIELD or child[1] not in fields:
+            check_fields(table, plan_fields(plan), role)
+            return
 
 
 def check_aggregate(table: Named, group_fields: Iterable[Any], specs: Iterable[tuple[Any, str, Any]]) -> None:
