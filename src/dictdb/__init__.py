@@ -27,6 +27,7 @@ from dictdb.exceptions import (
     RecordNotFoundError,
     SchemaValidationError,
     TableNotFoundError,
+    UnknownFieldError,
     UnsupportedValueError,
 )
 from dictdb.log import configure_logging, logger
@@ -75,6 +76,7 @@ __all__ = [
     "Sum",
     "Table",
     "TableNotFoundError",
+    "UnknownFieldError",
     "UnsupportedValueError",
     "__version__",
     "configure_logging",

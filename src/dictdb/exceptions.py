@@ -41,6 +41,15 @@ class SchemaValidationError(DictDBError):
     """A record does not fit the table's schema."""
 
 
+class UnknownFieldError(SchemaValidationError, ValueError):
+    """A query, an index or an update names a field that the table's schema does not have.
+
+    Also a ``ValueError``. Raised before anything changes; the message names the field, the table, where the
+    name was used and the closest schema names. Tables without a schema never raise it (a missing field reads
+    as ``None``).
+    """
+
+
 class TableNotFoundError(DictDBError):
     """No table of that name exists in the database."""
 

@@ -24,8 +24,10 @@ from dictdb.log import Gate
 from dictdb.query import Field, plan_of
 from dictdb.query import aggregates as _aggregates
 from dictdb.query import execute as _execute
+from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
+from dictdb.query.table_field import TableField
 from dictdb.query.value import ValueExpr, compile_changes
 from dictdb.schema import Schema
 from dictdb.table_changes import TableChanges
@@ -51,6 +53,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     """A table of dict records keyed by a primary key.
 
     ``table.<name>`` is a ``Field`` for building predicates (``table.field(name)`` works for any name).
+    With a schema, a field name the schema does not have (in a query, an index, an update) raises
+    ``UnknownFieldError``, a ``ValueError``, before anything changes.
 
     Example:
         >>> from dictdb import Table
@@ -111,7 +115,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         # not, so copy, pickle and friends see a normal object.
         if name.startswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return Field(name)
+        return TableField(name, self.table_name, type(self))
 
     def __getstate__(self) -> dict[str, Any]:
         # A copy (copy.deepcopy, pickle) is an in-memory table: it does not write to the folder's journal.
@@ -130,7 +134,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             >>> t.select(where=t.field("count") == 3)
             [{'count': 3, 'id': 1}]
         """
-        return Field(name)
+        return TableField(name, self.table_name, type(self))
 
     # -- schema -------------------------------------------------------------------------------------------
 
@@ -336,6 +340,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         """
         if not isinstance(changes, dict):
             raise TypeError(f"changes must be a dict of field -> new value, not {type(changes).__name__}")
+        check_fields(self, [*changes, *(v for v in changes.values() if isinstance(v, ValueExpr))], "update")
         rows = self._match(where)
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
@@ -454,6 +459,12 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         """
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
         plan = ALL if where is None else plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
+            if query[0] is not None:
+                check_fields(self, [field for _, field in query[0]], "columns")
+            if query[1]:
+                check_fields(self, [field for field, _ in query[1]], "order_by")
         source = (self.records, self.primary_key, self._indexing_for(plan), plan)
         rows = run_select(*source, *query, copy=copy, distinct=distinct)
         _logs.event("select", self.table_name, len(rows))
@@ -463,6 +474,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         """The stored records matching ``where`` (all when ``None``), in insertion order; not copies (with
         ``copy=True``, copies; with ``limit``, at most that many). The planner picks the indexes."""
         plan = ALL if where is None else plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
         return _execute.match(
             self.records, self.primary_key, self._indexing_for(plan), plan, copy=copy, limit=limit
         )
@@ -516,6 +529,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     @reads
     def _count(self, where: Any) -> int:
         plan = plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
         return _execute.count(self.records, self.primary_key, self._indexing_for(plan), plan)
 
     # -- the commit point (dictdb.commit, dictdb.undo, dictdb.transaction, dictdb.durable) ------------------
@@ -669,6 +684,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
         """
         plan = ALL if where is None else plan_of(where)
+        if self._schema_spec is not None:
+            check_where(self, plan)
+            check_aggregate(self, *_aggregates.shape(group_by, aggregations))
         indexing = self._indexing_for(plan)
         result = _execute.aggregate(
             self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit

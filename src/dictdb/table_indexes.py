@@ -16,6 +16,7 @@ from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.locking import reads, writes
 from dictdb.query import plan_of
 from dictdb.query.aggregates import shape
+from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL, decide, describe, needs_sequence, planner
 from dictdb.query.explain import QueryPlan
 from dictdb.query.select import parse_order, parse_window
@@ -32,6 +33,7 @@ class TableIndexes:
     # The indexes and the records' insertion order; None until the table gets an index (or a query needs the
     # order), so a table without indexes pays nothing for them.
     _indexing: IndexCatalog | None
+    _schema_spec: dict[str, Any] | None
     _lock: Any
     _transaction: Any
     _journal: Any
@@ -51,8 +53,9 @@ class TableIndexes:
 
         Building over the table's records is all-or-nothing: a record that breaks the index's rules (a
         duplicate for a unique index, an unhashable value for a hash index) raises and no index is created.
-        Calling it again for a field that has an index does nothing, whatever the type: ``drop_index`` first
-        to change it.
+        Calling it again with the same definition (kind and ``unique``) does nothing; with another definition
+        it raises ``ValueError`` naming both: ``drop_index`` first to change it. With a schema, a field the
+        schema does not have raises ``UnknownFieldError`` (a ``ValueError``).
 
         Example:
             >>> from dictdb import Table
@@ -70,10 +73,18 @@ class TableIndexes:
         """
         fields = index_name(field)
         kind = index_kind(index_type)
+        check_fields(self, fields, "create_index")
         name = fields[0] if len(fields) == 1 else fields
         indexing = self._indexing
         if indexing is not None and name in indexing.indexes:
-            return
+            existing = indexing.indexes[name]
+            if (existing.kind, existing.unique) == (kind, bool(unique)):
+                return
+            wanted = f"unique {kind}" if unique else kind
+            raise ValueError(
+                f"table {self.table_name!r} already has a {existing.definition} index on {name!r}, not a "
+                f"{wanted} one; drop_index({name!r}) first to change it"
+            )
         before = indexing
         if indexing is None:
             indexing = IndexCatalog(self.table_name, self.records)
@@ -179,6 +190,7 @@ class TableIndexes:
             compute: count from the column vectors
         """
         plan = ALL if where is None else plan_of(where)
+        check_where(self, plan)
         limit, _ = parse_window(limit, 0)
         if count and (aggregates is not None or group_by is not None):
             raise ValueError("explain a count or an aggregate, not both: pass count=True or aggregates=")
@@ -187,6 +199,7 @@ class TableIndexes:
         indexing = self._indexing
         select = not count and aggregates is None
         order = parse_order(order_by) if select else []
+        check_fields(self, [field for field, _ in order], "order_by")
         route = decide(
             plan, planner(self.records, self.primary_key, indexing), order, limit if select else None
         )
@@ -195,6 +208,7 @@ class TableIndexes:
             explained["compute"] = describe(indexing, plan, "count")
         elif aggregates is not None:
             fields, specs = shape(group_by, aggregates)
+            check_aggregate(self, fields, specs)
             explained["compute"] = describe(indexing, plan, "aggregate", fields, specs)
             explained["compute"].update(order_by=order_by, limit=limit)
         return explained

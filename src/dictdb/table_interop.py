@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from dictdb.locking import reads
+from dictdb.query.checked import Named, check_fields
 from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.storage.tables import TableLike
 
@@ -19,7 +20,7 @@ __all__ = ["TableInterop"]
 Record = dict[Any, Any]
 
 
-class _Readable(TableLike, Protocol):
+class _Readable(TableLike, Named, Protocol):
     """What an export reads of its table: what storage reads, and the rows its ``where`` matches."""
 
     def _match(self, where: Any, *, copy: bool = ..., limit: int | None = ...) -> list[Record]: ...
@@ -41,7 +42,8 @@ class TableInterop:
     ) -> int:
         """Write the records matching ``where`` (or the given ``records``) to a CSV file; returns how many.
 
-        The header is ``columns`` (default: the schema's fields, else every field in first-seen order).
+        The header is ``columns`` (default: the schema's fields, else every field in first-seen order); a
+        column the schema does not have raises ``UnknownFieldError`` (a ``ValueError``).
         The file is replaced atomically (docs/csv.md).
 
         Example:
@@ -60,6 +62,8 @@ class TableInterop:
         """
         if records is not None and where is not None:
             raise ValueError("export_csv takes records= or where=, not both: filter the records you pass")
+        if records is None and isinstance(columns, (list, tuple)):
+            check_fields(self, columns, "export_csv columns")
         rows = self._match(where) if records is None else list(records)
         return csvfile.export_csv(
             self, filepath, rows, columns, delimiter, encoding, table_rows=records is None

@@ -8,12 +8,12 @@ from types import ModuleType
 
 import pytest
 
-from dictdb.query import expr, field, select
+from dictdb.query import checked, expr, field, select, table_field
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.mark.parametrize("module", [expr, field, select], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [checked, expr, field, select, table_field], ids=lambda m: m.__name__)
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0

@@ -93,7 +93,9 @@ def test_search_is_python_equality_on_any_value() -> None:
 
 def test_create_again_does_nothing_and_drop_removes_it(people: Table) -> None:
     people.create_index("age", "column")
-    people.create_index("age", "hash")  # already indexed: a no-op, whatever the type
+    people.create_index("age", "Column")  # already indexed so: a no-op
+    with pytest.raises(ValueError, match="already has a column index on 'age', not a hash one"):
+        people.create_index("age", "hash")
     assert people.indexes["age"].kind == "column"
     people.create_index("dept", "column")
     people.drop_index("age")

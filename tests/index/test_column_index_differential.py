@@ -16,6 +16,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -268,6 +269,11 @@ def test_column_indexes_change_nothing_but_speed(
     try:
         for op in ops + checks:
             if op[0] == "create_index":
+                existing = indexed.indexes.get(op[1])
+                if existing is not None and existing.kind != op[2]:  # another kind: drop_index first
+                    with pytest.raises(ValueError, match="drop_index"):
+                        indexed.create_index(op[1], op[2])
+                    continue
                 indexed.create_index(op[1], op[2])
                 continue
             if op[0] == "drop_index":

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -236,7 +237,13 @@ def test_indexes_change_nothing_but_speed(
                 fields, index_type, unique = op[1]
                 name = fields[0] if len(fields) == 1 else fields
                 if indexed.has_index(list(fields)):
-                    indexed.create_index(list(fields), index_type, unique=unique)  # a no-op
+                    existing = indexed.indexes[name]
+                    if (existing.kind, existing.unique) == (index_type, unique):
+                        indexed.create_index(list(fields), index_type, unique=unique)  # a no-op
+                    else:  # another definition: refused, the index kept
+                        with pytest.raises(ValueError, match="drop_index"):
+                            indexed.create_index(list(fields), index_type, unique=unique)
+                    assert indexed.indexes[name] is existing
                     continue
                 expected = broken_rule(reference, [(fields, index_type, unique)])
                 try:
@@ -299,6 +306,9 @@ def test_queries_agree_on_random_tables(
         try:
             indexed.create_index(list(fields), kind)
         except TypeError:  # an unhashable value for a hash index
+            continue
+        except ValueError:  # the fields have an index of another kind already
+            assert indexed.has_index(list(fields))
             continue
     with planner_mode(eager):
         for query in found:

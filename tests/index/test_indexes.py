@@ -60,11 +60,11 @@ def test_unknown_index_type_is_a_value_error(people: Table, bad: Any) -> None:
     assert people.indexes == {}
 
 
-def test_again_on_the_same_field_does_nothing(people: Table) -> None:
+def test_again_with_the_same_definition_does_nothing(people: Table) -> None:
     people.create_index("age", "sorted")
     index = people.indexes["age"]
-    people.create_index("age", "hash")
-    people.create_index("age", "sorted", unique=True)
+    people.create_index("age", "SORTED")
+    people.create_index(["age"], "sorted", unique=False)
     assert people.indexes["age"] is index
     assert index.kind == "sorted"
     assert index.unique is False

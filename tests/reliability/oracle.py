@@ -218,7 +218,9 @@ class ModelTable:
     def create_index(self, fields: tuple[str, ...], kind: str, unique: bool) -> None:
         name = fields[0] if len(fields) == 1 else fields
         if name in self.indexes:
-            return
+            if self.indexes[name][1:] == (kind, unique):
+                return
+            raise ValueError("model: the fields have an index of another definition; drop_index first")
         if kind == "column" and (unique or len(fields) > 1):
             raise ValueError("model: a column index is on one field and never unique")
         self.indexes[name] = (fields, kind, unique)

@@ -160,9 +160,11 @@ def sort_keys(records: Iterable[Record], field: Any) -> list[Any]:
     values themselves, so the sort compares them directly; otherwise each key is the value's rank in the
     sorted index's order (``_order.order_ranks``), so a sort and a walk of the index never disagree.
     """
-    values = [read(record, field) for record in records] if type(field) is Value else [
-        record.get(field) for record in records
-    ]
+    values = (
+        [read(record, field) for record in records]
+        if type(field) is Value
+        else [record.get(field) for record in records]
+    )
     groups = {_plain_group(value) for value in values}
     if len(groups) <= 1 and not groups & {NULLS, OTHERS}:
         return values
