@@ -13,8 +13,11 @@ Keys (docs/indexes.md shows examples):
     ``clause``;
   * ``"column"``: column indexes evaluate ``clause`` over their typed vectors: ``fields`` (the column
     fields it reads), ``whole`` (the clause is the whole predicate, not only part of an AND) and ``exact``
-    (no row was left unsure, so the candidates are the matches and are not re-checked);
-  * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins;
+    (no row was left unsure, so the candidates are the matches and are not re-checked); as an input of a
+    union or an intersection, ``whole`` and ``exact`` speak of the node it serves (an OR's branch), and its
+    candidates are re-checked with the others;
+  * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins (each branch's,
+    of any kind);
 
   each with ``estimate``, the records it is expected to yield;
 - ``candidates``: how many records are expected to be tested against the whole predicate;

@@ -281,7 +281,8 @@ class Planner:
             path = self._path(child, store is not None)
             if path is None:
                 return None
-            parts.append(path)
+            # A union in a union is flattened: its column branches then join the others' pass.
+            parts.extend(path.parts if isinstance(path, Union) else [path])
         # Branches on the vectors not read yet are read in one pass, as an OR of their clauses.
         waiting = [part for part in parts if isinstance(part, ColumnMatch) and part.pending]
         if store is not None and len(waiting) > 1:
