@@ -6,8 +6,11 @@ dict ``{pk: sequence number}`` when the path has the numbers at hand (a hash ind
 looking them up when the candidates are put back in insertion order.
 
 ``estimate`` is what a path expects to yield (exact for a hash bucket, a primary-key lookup and a sorted
-range; an upper bound for an intersection), known before anything is fetched. A ``ColumnMatch`` is the
-exception: it evaluates its clauses over the column store when it is made, and its estimate is the count.
+range; an upper bound for an intersection and a union), known before anything is fetched. A ``ColumnMatch``
+is the exception: its estimate is the count of its candidates, so asking for it evaluates its clauses over
+the column store (once: the candidates are kept for ``fetch``). Until then the path is ``pending``, and so
+is an intersection or a union holding it: the planner asks for such an estimate only when a pass over the
+vectors may pay.
 """
 
 from __future__ import annotations
@@ -36,9 +39,22 @@ _EXACT = frozenset({int, str})
 class Access:
     """A way to the candidate records of a query."""
 
-    __slots__ = ("estimate",)
+    __slots__ = ()
 
-    estimate: int
+    @property
+    def estimate(self) -> int:
+        """How many candidates the path expects to yield (see the module docstring)."""
+        raise NotImplementedError
+
+    @property
+    def pending(self) -> bool:
+        """True while the estimate needs a pass over the column vectors that has not run yet."""
+        return False
+
+    def passes(self) -> int:
+        """How many passes over the column vectors the path makes (each costs about the same, whatever it
+        yields)."""
+        return 0
 
     def fetch(self) -> Candidates:
         """The candidates' primary keys (see the module docstring)."""
@@ -49,13 +65,25 @@ class Access:
         raise NotImplementedError
 
 
-class Scan(Access):
+class _Counted(Access):
+    """A path whose estimate is known when it is made."""
+
+    __slots__ = ("_expected",)
+
+    _expected: int
+
+    @property
+    def estimate(self) -> int:
+        return self._expected
+
+
+class Scan(_Counted):
     """Every record is tested: no index serves the query (or none would be faster)."""
 
     __slots__ = ("reason",)
 
     def __init__(self, rows: int, reason: str) -> None:
-        self.estimate = rows
+        self._expected = rows
         self.reason = reason
 
     def fetch(self) -> Candidates:
@@ -65,7 +93,7 @@ class Scan(Access):
         return {"op": "scan", "rows": self.estimate, "reason": self.reason}
 
 
-class PkLookup(Access):
+class PkLookup(_Counted):
     """``pk == v`` or ``pk.is_in(values)``: straight from the table's dict of records."""
 
     __slots__ = ("clause", "keys", "records", "seq")
@@ -74,7 +102,7 @@ class PkLookup(Access):
         self.keys = keys
         self.records = records
         self.clause = clause
-        self.estimate = sum(1 for key in dict.fromkeys(keys) if key in records)
+        self._expected = sum(1 for key in dict.fromkeys(keys) if key in records)
 
     def fetch(self) -> Candidates:
         records = self.records
@@ -84,7 +112,7 @@ class PkLookup(Access):
         return {"op": "primary key", "clause": _render(self.clause), "estimate": self.estimate}
 
 
-class Lookup(Access):
+class Lookup(_Counted):
     """One index answering one clause (or a few, merged: ``age >= 30 & age < 40`` is one range).
 
     ``how`` says what is asked of the index:
@@ -105,7 +133,7 @@ class Lookup(Access):
         self.args = args
         self.clause = clause
         self._fetched: Candidates | None = None
-        self.estimate = self._estimate()
+        self._expected = self._estimate()
 
     def _estimate(self) -> int:
         index, how, args = self.index, self.how, self.args
@@ -184,7 +212,17 @@ class Intersect(Access):
 
     def __init__(self, parts: list[Access]) -> None:
         self.parts = parts  # most selective first
-        self.estimate = parts[0].estimate
+
+    @property
+    def estimate(self) -> int:
+        return self.parts[0].estimate
+
+    @property
+    def pending(self) -> bool:
+        return any(part.pending for part in self.parts)
+
+    def passes(self) -> int:
+        return sum(part.passes() for part in self.parts)
 
     def fetch(self) -> Candidates:
         current = self.parts[0].fetch()
@@ -202,13 +240,30 @@ class Intersect(Access):
 
 
 class Union(Access):
-    """OR, when every branch has a path: the candidates of all branches."""
+    """OR, when every branch has a path (of any kind: an index, a primary-key lookup, a column match, an
+    intersection, another union): the candidates of all branches."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "rows")
 
     def __init__(self, parts: list[Access], rows: int) -> None:
         self.parts = parts
-        self.estimate = min(rows, sum(part.estimate for part in parts))
+        self.rows = rows
+
+    @property
+    def estimate(self) -> int:
+        return min(self.rows, sum(part.estimate for part in self.parts))
+
+    @property
+    def pending(self) -> bool:
+        return any(part.pending for part in self.parts)
+
+    def passes(self) -> int:
+        return sum(part.passes() for part in self.parts)
+
+    def known(self) -> int:
+        """The estimate of the branches that need no pass over the column vectors to know theirs: a lower
+        bound of ``estimate`` that costs nothing."""
+        return min(self.rows, sum(part.estimate for part in self.parts if not part.pending))
 
     def fetch(self) -> Candidates:
         return _union([part.fetch() for part in self.parts])
@@ -220,22 +275,52 @@ class Union(Access):
 class ColumnMatch(Access):
     """Clauses on column-indexed fields evaluated over the table's typed vectors (``ColumnStore.match``).
 
-    ``plan`` is the whole predicate (``whole``) or the column-served children of its top-level AND. The
+    ``plan`` is the node of the predicate the path serves (the whole predicate, or an OR's branch, or an OR
+    of several branches: ``whole``), or the column-served children of an AND (not ``whole``). The
     candidates come in insertion order (the store's rows are), so they need no sort. ``exact`` is True when
-    they are exactly the query's matches: the whole predicate was evaluated and no row was left unsure (a
-    NaN, a big int, a Decimal... in a column); then they need no re-check either.
+    they are exactly the records that node matches: it was evaluated whole and no row was left unsure (a
+    NaN, a big int, a Decimal... in a column); when the node is the whole predicate, they then need no
+    re-check either. The vectors are read when the estimate, the candidates or ``exact`` are first asked
+    for (``pending`` until then).
     """
 
-    __slots__ = ("exact", "fields", "pks", "plan", "whole")
+    __slots__ = ("_exact", "_pks", "fields", "plan", "store", "whole")
 
     def __init__(self, store: _column.ColumnStore, plan: tuple[Any, ...], whole: bool) -> None:
+        self.store = store
         self.plan = plan
         self.whole = whole
         self.fields = _leaf_fields(plan)
-        pks, exact = store.match(plan)
-        self.pks: list[Any] = pks
-        self.exact = whole and exact
-        self.estimate = len(pks)
+        self._pks: list[Any] | None = None
+        self._exact = False
+
+    @property
+    def pending(self) -> bool:
+        return self._pks is None
+
+    def passes(self) -> int:
+        return 1
+
+    def _match(self) -> list[Any]:
+        pks = self._pks
+        if pks is None:
+            pks, exact = self.store.match(self.plan)
+            self._pks, self._exact = pks, self.whole and exact
+        return pks
+
+    @property
+    def pks(self) -> list[Any]:
+        """The candidates' primary keys, in insertion order."""
+        return self._match()
+
+    @property
+    def exact(self) -> bool:
+        self._match()
+        return self._exact
+
+    @property
+    def estimate(self) -> int:
+        return len(self.pks)
 
     def fetch(self) -> Candidates:
         return self.pks

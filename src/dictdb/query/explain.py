@@ -13,8 +13,11 @@ Keys (docs/indexes.md shows examples):
     ``clause``;
   * ``"column"``: column indexes evaluate ``clause`` over their typed vectors: ``fields`` (the column
     fields it reads), ``whole`` (the clause is the whole predicate, not only part of an AND) and ``exact``
-    (no row was left unsure, so the candidates are the matches and are not re-checked);
-  * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins;
+    (no row was left unsure, so the candidates are the matches and are not re-checked); as an input of a
+    union or an intersection, ``whole`` and ``exact`` speak of the node it serves (an OR's branch), and its
+    candidates are re-checked with the others;
+  * ``"intersect"`` / ``"union"``: ``inputs``, the paths an AND narrows with / an OR joins (each branch's,
+    of any kind);
 
   each with ``estimate``, the records it is expected to yield;
 - ``candidates``: how many records are expected to be tested against the whole predicate;
@@ -95,7 +98,9 @@ def _compute_line(compute: dict[str, Any]) -> str:
     return line
 
 
-def _path_lines(path: dict[str, Any], head: str, indent: str) -> list[str]:
+def _path_lines(path: dict[str, Any], head: str, indent: str, top: bool = True) -> list[str]:
+    """The lines of ``path``; ``top``: it is the whole access path, not an input of a union or an
+    intersection (only then does an exact column match spare the re-check)."""
     op = path["op"]
     if op == "all":
         return [f"{head}every record ({path['rows']:,})"]
@@ -110,16 +115,15 @@ def _path_lines(path: dict[str, Any], head: str, indent: str) -> list[str]:
         ]
     if op == "column":
         names = ", ".join(map(repr, path["fields"]))
-        how = (
-            "exact, no re-check"
-            if path["exact"]
-            else "whole predicate"
-            if path["whole"]
-            else "part of the AND"
-        )
+        if path["exact"]:
+            how = "exact, no re-check" if top else "exact"
+        elif path["whole"]:
+            how = "whole predicate" if top else "whole branch"
+        else:
+            how = "part of the AND"
         return [f"{head}column index {names}: {path['clause']} (~{path['estimate']:,}, {how})"]
     what = "intersect, starting from the first" if op == "intersect" else "union"
     lines = [f"{head}{what} (~{path['estimate']:,})"]
     for part in path["inputs"]:
-        lines.extend(_path_lines(part, indent + "- ", indent + "  "))
+        lines.extend(_path_lines(part, indent + "- ", indent + "  ", top=False))
     return lines

@@ -10,13 +10,18 @@ The rules, in the order they apply:
   leading fields, then maybe a range on the next one (sorted).
 - AND intersects: it starts from its most selective path and narrows it with the next ones while they are not
   much bigger; the clauses left are only re-checked. An AND with no indexable clause is a scan.
-- OR unions, only when every branch has a path; otherwise it is a scan. NOT never narrows.
-- A path that would yield more than a fraction of the table (``SCAN_FRACTION``) loses to a scan.
-- Column indexes (one ``ColumnStore`` per table) serve the largest part of the plan they can: all of it
-  when every clause is a supported comparison on a column-indexed field (through AND, OR and NOT), else the
-  supported children of a top-level AND. Evaluating it costs a pass over the vectors (~1 ns per row
-  compiled), so it loses only to a primary-key lookup and to an index path that yields fewer than
-  ``1 / COLUMN_RATIO`` of the rows; it never loses to a scan.
+- OR unions its branches' paths whatever serves each: an index lookup, a primary-key lookup, an intersection,
+  a column match, another union. A branch with no path makes the whole OR a scan. NOT never narrows (but
+  the column store evaluates it).
+- Column indexes (one ``ColumnStore`` per table) evaluate any node whose every clause is a supported
+  comparison on a column-indexed field (through AND, OR and NOT), and the supported children of any AND,
+  in one pass over the vectors each; the column-served branches of an OR are read in one pass together.
+  A pass costs about as much as fetching and re-checking ``rows / COLUMN_RATIO`` candidates (~1 ns per row
+  compiled), and its size is known only by making it: so it is not made where a path known without it is
+  cheaper (a primary-key lookup, or an index path yielding at most ``rows / COLUMN_RATIO``).
+- A path that would cost more than testing ``SCAN_FRACTION`` of the table (what it yields, plus its passes
+  over the vectors) loses to a scan, unless its candidates come from a pass over the vectors (in insertion
+  order, with no sort back): that never loses to a scan.
 
 Whatever the path, the candidates are re-checked against the whole predicate (``dictdb.query.execute``), so an
 index changes how fast a query runs, never what it returns.
@@ -43,7 +48,7 @@ from dictdb.index import HashIndex, Index, SortedIndex
 from dictdb.index.column_index import ColumnIndex
 from dictdb.query.access import Access, ColumnMatch, Intersect, Lookup, PkLookup, Scan, Union
 
-__all__ = ["COLUMN_RATIO", "SCAN_FRACTION", "Planner", "column_part", "looks_up", "range_safe"]
+__all__ = ["COLUMN_RATIO", "SCAN_FRACTION", "Planner", "looks_up", "range_safe"]
 
 Plan = tuple[Any, ...]
 
@@ -65,6 +70,8 @@ INTERSECT_RATIO = 2
 INTERSECT_FLOOR = 16
 
 _RANGES = {"lt", "le", "gt", "ge"}
+# The clause kinds an index may serve; any other node (NOT, a computed comparison...) has no index path.
+_SERVED = frozenset({"eq", "in", "is_null", *_RANGES, "between", "startswith", "like"})
 _SCALARS = (
     int,
     float,
@@ -111,27 +118,6 @@ def looks_up(plan: Plan, field: Any) -> bool:
     if kind in ("and", "or"):
         return any(looks_up(child, field) for child in plan[1])
     return kind in ("eq", "in") and plan[1] == field
-
-
-def column_part(store: _column.ColumnStore, plan: Plan) -> tuple[Plan | None, bool]:
-    """The largest part of ``plan`` the column ``store`` can evaluate, and whether it is the whole plan:
-    ``plan`` itself, else the supported children of a top-level AND (OR and NOT only whole), else None.
-
-    Example:
-        >>> from dictdb import Table
-        >>> t = Table("t")
-        >>> t.create_index("age", "column")
-        >>> store = t._indexing.store
-        >>> column_part(store, ((t.age > 3) & t.name.startswith("a")).plan)
-        (('gt', 'age', 3), False)
-    """
-    if store.supports(plan):
-        return plan, True
-    if plan[0] == "and":
-        served = tuple(child for child in plan[1] if store.supports(child))
-        if served:
-            return (served[0] if len(served) == 1 else ("and", served)), False
-    return None, False
 
 
 def _hashable(values: tuple[Any, ...]) -> bool:
@@ -245,50 +231,73 @@ class Planner:
         self.store = store
 
     def choose(self, plan: Plan) -> Access:
-        """The path for ``plan``: candidates from the table's dict, its indexes or its column store, or a
-        ``Scan``."""
+        """The path for ``plan``: candidates from the table's dict, its indexes or its column store (or a
+        mix of them, through intersections and unions), or a ``Scan``."""
         found = self._path(plan)
-        column = self._column(plan, found)
-        if column is not None:
-            return column
         if found is None:
             return Scan(self.rows, "no index serves the predicate")
-        if not isinstance(found, PkLookup) and found.estimate > SCAN_FRACTION * self.rows:
-            return Scan(
-                self.rows,
-                f"the best index path yields ~{found.estimate} of {self.rows} records: a scan is cheaper",
-            )
+        if isinstance(found, PkLookup) or _column_led(found):
+            # Candidates in insertion order from one pass over the vectors: never slower than a scan.
+            return found
+        limit = SCAN_FRACTION * self.rows
+        # A pass over the vectors costs about what fetching and re-checking rows / COLUMN_RATIO records does.
+        passes = found.passes() * self.rows / COLUMN_RATIO
+        # A union's branches whose sizes are known may yield too much already: then its column branches are
+        # never read.
+        expected = found.known() if isinstance(found, Union) else found.estimate
+        if expected + passes <= limit:
+            expected = found.estimate
+        if expected + passes > limit:
+            what = "the union" if isinstance(found, Union) else "the best index path"
+            return Scan(self.rows, f"{what} yields ~{expected} of {self.rows} records: a scan is cheaper")
         return found
 
-    def _column(self, plan: Plan, found: Access | None) -> ColumnMatch | None:
-        """The column store's path for ``plan``, unless ``found`` (the indexes' best path) is cheaper."""
-        store = self.store
-        if store is None:
-            return None
-        part, whole = column_part(store, plan)
-        if part is None:
-            return None
-        if found is not None and (isinstance(found, PkLookup) or found.estimate * COLUMN_RATIO <= self.rows):
-            return None
-        return ColumnMatch(store, part, whole)
-
-    def _path(self, node: Plan) -> Access | None:
+    def _path(self, node: Plan, columns: bool = True) -> Access | None:
+        """The best path for ``node``, or None when some part of it that must be served has no path.
+        ``columns``: whether the column store may serve parts of it."""
+        store = self.store if columns else None
+        if store is not None and store.supports(node):
+            # The whole node on the vectors, unless a path without them is cheaper than one pass.
+            found = self._path(node, columns=False)
+            return found if self._beats_column(found) else ColumnMatch(store, node, True)
         kind = node[0]
-        if kind == "and":
-            return self._and(node[1])
         if kind == "or":
-            parts = [self._path(child) for child in node[1]]
-            if any(part is None for part in parts):
+            return self._or(node[1], store)
+        return self._and(node[1] if kind == "and" else (node,), store)
+
+    def _beats_column(self, path: Access | None) -> bool:
+        """True when ``path`` is known, without a pass over the vectors, to be cheaper than one: a
+        primary-key lookup, or an index path yielding at most ``rows / COLUMN_RATIO``."""
+        if path is None or path.pending:
+            return False
+        return isinstance(path, PkLookup) or path.estimate * COLUMN_RATIO <= self.rows
+
+    # -- OR -----------------------------------------------------------------------------------------------
+
+    def _or(self, children: tuple[Plan, ...], store: _column.ColumnStore | None) -> Access | None:
+        """The union of the branches' paths, whatever serves each; None when a branch has none."""
+        parts: list[Access] = []
+        for child in children:
+            path = self._path(child, store is not None)
+            if path is None:
                 return None
-            return Union([part for part in parts if part is not None], self.rows)
-        # One clause is an AND of one: composite indexes are considered there.
-        return self._and((node,))
+            # A union in a union is flattened: its column branches then join the others' pass.
+            parts.extend(path.parts if isinstance(path, Union) else [path])
+        # Branches on the vectors not read yet are read in one pass, as an OR of their clauses.
+        waiting = [part for part in parts if isinstance(part, ColumnMatch) and part.pending]
+        if store is not None and len(waiting) > 1:
+            plans = ("or", tuple(part.plan for part in waiting))
+            merged = ColumnMatch(store, plans, all(part.whole for part in waiting))
+            first = parts.index(waiting[0])
+            parts = [part for part in parts if part not in waiting]
+            parts.insert(first, merged)
+        return parts[0] if len(parts) == 1 else Union(parts, self.rows)
 
     # -- one clause ---------------------------------------------------------------------------------------
 
     def _leaf(self, node: Plan) -> Access | None:
         kind = node[0]
-        if kind in ("not", "true") or len(node) < 2:
+        if kind not in _SERVED:
             return None
         field = node[1]
         clause = (node,)
@@ -329,25 +338,43 @@ class Planner:
 
     # -- AND ----------------------------------------------------------------------------------------------
 
-    def _and(self, children: tuple[Plan, ...]) -> Access | None:
+    def _and(self, children: tuple[Plan, ...], store: _column.ColumnStore | None) -> Access | None:
         paths: list[Access] = []
         equal: dict[Any, Plan] = {}  # field -> its first == clause
         ranges: dict[Any, _Bounds] = {}
+        served: list[Plan] = []  # the children the column store evaluates
         for child in children:
             kind = child[0]
+            on_columns = store is not None and store.supports(child)
+            if on_columns:
+                served.append(child)
             if kind == "eq":
                 equal.setdefault(child[1], child)
             if (kind in _RANGES or kind == "between") and all(range_safe(v) for v in child[2:]):
                 ranges.setdefault(child[1], _Bounds()).add(child)
                 continue
-            path = self._path(child) if kind in ("and", "or") else self._leaf(child)
-            if path is not None:
-                paths.append(path)
+            if kind in ("and", "or"):
+                if not on_columns:  # else it is read with the other served children, in one pass
+                    path = self._path(child, store is not None)
+                    if path is not None:
+                        paths.append(path)
+            else:
+                path = self._leaf(child)
+                if path is not None:
+                    paths.append(path)
         for field, bounds in ranges.items():
             index = self.indexes.get(field)
             if isinstance(index, SortedIndex):
                 paths.append(Lookup(index, "range", bounds.args(), tuple(bounds.clauses)))
         paths.extend(self._composites(equal, ranges))
+        if store is not None and served:
+            part = served[0] if len(served) == 1 else ("and", tuple(served))
+            paths.append(ColumnMatch(store, part, len(served) == len(children)))
+        known = [path for path in paths if not path.pending]
+        if known:
+            best = min(known, key=lambda path: path.estimate)
+            if self._beats_column(best):
+                paths = known  # cheaper than reading the vectors even once: they would not pay
         if not paths:
             return None
         paths.sort(key=lambda path: path.estimate)
@@ -388,6 +415,13 @@ class Planner:
             args = _composite_range(prefix, following, more=lead + 1 < len(fields))
             paths.append(Lookup(index, "range", args, tuple(clauses)))
         return paths
+
+
+def _column_led(path: Access) -> bool:
+    """True when ``path``'s candidates come from one pass over the column vectors (then maybe narrowed)."""
+    if isinstance(path, Intersect):
+        path = path.parts[0]
+    return isinstance(path, ColumnMatch)
 
 
 def _clauses(path: Access) -> set[int]:
