@@ -75,6 +75,8 @@ cdef inline bint _is_arithmetic(object value) except -1:
 cdef inline bint _is_nan(object value) except -1:
     if PyFloat_Check(value):
         return isnan(PyFloat_AS_DOUBLE(value))
+    if PyLong_Check(value):  # the frequent result, settled without an isinstance call
+        return False
     return isinstance(value, _Decimal) and value.is_nan()
 
 
