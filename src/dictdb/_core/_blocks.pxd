@@ -69,6 +69,8 @@ cdef class _Group:
                          Py_ssize_t limit)
     cdef void _back(self, Py_ssize_t* b, Py_ssize_t* i, Py_ssize_t steps) noexcept
     cdef list every(self, bint reverse, Py_ssize_t limit)
+    cdef void seek(self, Py_ssize_t position, Py_ssize_t* out_block, Py_ssize_t* out_index) noexcept
+    cdef list window(self, Py_ssize_t position, bint reverse, Py_ssize_t limit)
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i)
     cdef Py_ssize_t memory(self) noexcept
     cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1

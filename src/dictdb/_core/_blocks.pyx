@@ -535,6 +535,53 @@ cdef class _Group:
             return self.descending(0, 0, self.nblocks, 0, limit) if self.nblocks else []
         return self.ascending(0, 0, min(self.length, limit))
 
+    cdef void seek(self, Py_ssize_t position, Py_ssize_t* out_block, Py_ssize_t* out_index) noexcept:
+        """The place of the entry at ``position`` (0 to ``length``, the end) in ascending order, found by
+        summing block sizes from the nearer end of the group: O(blocks), each a read of one struct."""
+        cdef Py_ssize_t b, i, rest
+        if self.nblocks == 0:
+            out_block[0] = out_index[0] = 0
+            return
+        if position * 2 <= self.length:
+            b, i = 0, position
+            while b < self.nblocks - 1 and i >= self.blocks[b].size:
+                i -= self.blocks[b].size
+                b += 1
+        else:
+            b, rest = self.nblocks - 1, self.length - position  # entries from the position to the end
+            while b > 0 and rest > self.blocks[b].size:
+                rest -= self.blocks[b].size
+                b -= 1
+            i = self.blocks[b].size - rest
+        out_block[0], out_index[0] = b, i
+
+    cdef list window(self, Py_ssize_t position, bint reverse, Py_ssize_t limit):
+        """At most ``limit`` primary keys from ``position`` on (``position < length``), in ascending order or,
+        with ``reverse``, in descending order, each run of ties in insertion order."""
+        cdef Py_ssize_t b, i, b0, i0, b1, i1, at, before, after, take
+        cdef Probe probe
+        cdef list out
+        if not reverse:
+            self.seek(position, &b, &i)
+            take = self.length - position
+            return self.ascending(b, i, take if take < limit else limit)
+        # Descending order reverses the runs of ties, not the entries within one: the entry ``position``
+        # steps from the end lies in a run whose later entries come first.
+        at = self.length - 1 - position
+        self.seek(at, &b, &i)
+        self.probe_of(self.blocks[b], i, &probe)
+        self.lower_bound(&probe, INT64_MIN, &b0, &i0)
+        self.lower_bound(&probe, INT64_MAX, &b1, &i1)
+        before = self.distance(b0, i0, b, i)  # entries of the run before ``at``
+        after = self.distance(b, i, b1, i1)  # ``at`` and the entries of the run after it
+        # The page starts as far before the run's end as ``at`` is after the run's start.
+        take = before + 1 if before < limit else limit
+        self.seek(at + after - 1 - before, &b, &i)
+        out = self.ascending(b, i, take)
+        if take < limit:
+            out.extend(self.descending(0, 0, b0, i0, limit - take))
+        return out
+
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i):
         return <object>self.blocks[b].values[i]
 
