@@ -145,11 +145,13 @@ class TableIndexes:
         order_by: Any = None,
         *,
         limit: int | None = None,
+        offset: int = 0,
         count: bool = False,
         group_by: Any = None,
         aggregates: dict[str, Any] | None = None,
     ) -> QueryPlan:
-        """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
+        """How ``select(where=where, order_by=order_by, limit=limit, offset=offset)`` would find its rows,
+        without running.
 
         A ``QueryPlan``: a dict (``access``: which index serves which clause or what is scanned, with
         estimated counts; ``candidates``: records re-checked against the whole predicate; ``order``: sort,
@@ -179,7 +181,7 @@ class TableIndexes:
             compute: count from the column vectors
         """
         plan = ALL if where is None else plan_of(where)
-        limit, _ = parse_window(limit, 0)
+        limit, offset = parse_window(limit, offset)
         if count and (aggregates is not None or group_by is not None):
             raise ValueError("explain a count or an aggregate, not both: pass count=True or aggregates=")
         if aggregates is None and group_by is not None:
@@ -188,7 +190,11 @@ class TableIndexes:
         select = not count and aggregates is None
         order = parse_order(order_by) if select else []
         route = decide(
-            plan, planner(self.records, self.primary_key, indexing), order, limit if select else None
+            plan,
+            planner(self.records, self.primary_key, indexing),
+            order,
+            limit if select else None,
+            offset if select else 0,
         )
         explained = route.explain(self.table_name, len(self.records))
         if count:
