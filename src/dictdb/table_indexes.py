@@ -156,11 +156,13 @@ class TableIndexes:
         order_by: Any = None,
         *,
         limit: int | None = None,
+        offset: int = 0,
         count: bool = False,
         group_by: Any = None,
         aggregates: dict[str, Any] | None = None,
     ) -> QueryPlan:
-        """How ``select(where=where, order_by=order_by, limit=limit)`` would find its rows, without running.
+        """How ``select(where=where, order_by=order_by, limit=limit, offset=offset)`` would find its rows,
+        without running.
 
         A ``QueryPlan``: a dict (``access``: which index serves which clause or what is scanned, with
         estimated counts; ``candidates``: records re-checked against the whole predicate; ``order``: sort,
@@ -191,7 +193,7 @@ class TableIndexes:
         """
         plan = ALL if where is None else plan_of(where)
         check_where(self, plan)
-        limit, _ = parse_window(limit, 0)
+        limit, offset = parse_window(limit, offset)
         if count and (aggregates is not None or group_by is not None):
             raise ValueError("explain a count or an aggregate, not both: pass count=True or aggregates=")
         if aggregates is None and group_by is not None:
@@ -201,7 +203,11 @@ class TableIndexes:
         order = parse_order(order_by) if select else []
         check_fields(self, [field for field, _ in order], "order_by")
         route = decide(
-            plan, planner(self.records, self.primary_key, indexing), order, limit if select else None
+            plan,
+            planner(self.records, self.primary_key, indexing),
+            order,
+            limit if select else None,
+            offset if select else 0,
         )
         explained = route.explain(self.table_name, len(self.records))
         if count:

@@ -285,6 +285,72 @@ def test_first_last_and_nulls(core: SimpleNamespace) -> None:
         index.range(limit=-2)
 
 
+def first_and_last(index: Any) -> tuple[list[Any], list[Any]]:
+    return index.first(len(index)), index.last(len(index))
+
+
+def test_page_is_a_slice_of_the_whole_order(core: SimpleNamespace) -> None:
+    # Ties, the null bucket (None, NaN), numbers, str, bytes, then other types by name, over small blocks so
+    # that a page starts mid-block, at a block's edge, and in runs of ties that span blocks.
+    values = [None, 5, "b", 3, 5, NAN, b"x", 5.0, (1,), "a", 3, Decimal("NaN"), True, 5, (0,), {"k": 1}]
+    values += [{"j": 2}, datetime.date(2020, 1, 1), 5, None] + [7] * 9
+    index = make(core, [(v, i) for i, v in enumerate(values)], load=4)
+    ascending, descending = first_and_last(index)
+    n = len(values)
+    for offset in range(-3, n + 3):
+        for limit in (None, -1, 0, 1, 2, 5, n, n + 7):
+            start = max(offset, 0)
+            stop = None if limit is None or limit < 0 else start + limit
+            assert index.page(offset, limit) == ascending[start:stop], (offset, limit)
+            assert index.page(offset, limit, reverse=True) == descending[start:stop], (offset, limit)
+
+
+def test_page_of_the_descending_order_keeps_ties_in_insertion_order(core: SimpleNamespace) -> None:
+    index = make(core, [(5, "a"), (3, "b"), (5, "c"), (3.0, "d"), (4, "e"), (5, "f"), (None, "g")])
+    assert index.page(1, 3, reverse=True) == ["c", "f", "e"]
+    assert index.page(2, 3, reverse=True) == ["f", "e", "b"]
+    assert index.page(5, reverse=True) == ["d", "g"]
+    assert index.page(6, 5, reverse=True) == ["g"]
+    assert index.page(1, 2) == ["b", "d"]
+
+
+def test_page_of_an_empty_index_and_past_the_end(core: SimpleNamespace) -> None:
+    empty = make(core)
+    assert empty.page(0) == empty.page(3, 2, reverse=True) == []
+    index = make(core, [(1, "a"), (2, "b")])
+    assert index.page(2) == index.page(10**30, 5, reverse=True) == []
+    assert index.page(-(10**30), 10**30) == ["a", "b"]
+
+
+def test_page_after_changes_that_split_and_merge_blocks(core: SimpleNamespace) -> None:
+    rng = random.Random(7)
+    values = {k: rng.randrange(20) for k in range(300)}
+    index = make(core, load=4)
+    index.insert_many([(v, k) for k, v in values.items()])
+    gone = list(range(0, 300, 3))
+    index.remove_many([values.pop(k) for k in gone], gone)
+    for k in range(1, 300, 7):
+        if k not in values:
+            continue
+        index.update(values[k], 9, k)
+        values[k] = 9
+    ascending, descending = first_and_last(index)
+    for offset in range(0, len(index) + 1, 3):
+        assert index.page(offset, 11) == ascending[offset : offset + 11]
+        assert index.page(offset, 11, reverse=True) == descending[offset : offset + 11]
+
+
+def test_page_refuses_what_is_not_an_int(core: SimpleNamespace) -> None:
+    index = make(core, [(1, "a")])
+    for offset in (1.0, "1", None, True):
+        with pytest.raises(TypeError, match="offset must be an int"):
+            index.page(offset)
+    for limit in (2.5, "2", False):
+        with pytest.raises(TypeError, match="limit must be an int"):
+            index.page(0, limit)
+    assert index.page(0) == ["a"]
+
+
 def test_min_and_max_value(core: SimpleNamespace) -> None:
     index = make(core)
     assert index.min_value() is None
@@ -497,7 +563,7 @@ def test_twins_carry_the_same_docstrings(compiled_core: SimpleNamespace) -> None
     pure = load_core("python").index.SortedEntries
     compiled = compiled_core.index.SortedEntries
     names = [n for n in vars(pure) if not n.startswith("_")]
-    assert len(names) == 17
+    assert len(names) == 18
     for name in names:
         assert inspect.getdoc(getattr(pure, name)) in (inspect.getdoc(getattr(compiled, name)) or ""), name
     assert inspect.getdoc(pure) in (inspect.getdoc(compiled) or "")
@@ -641,6 +707,7 @@ queries = st.one_of(
     st.tuples(st.just("last"), st.integers(0, 12)),
     st.tuples(st.just("nulls")),
     st.tuples(st.just("minmax")),
+    st.tuples(st.just("page"), st.integers(-2, 14), st.one_of(st.none(), st.integers(-1, 6)), st.booleans()),
 )
 operations = st.lists(
     st.one_of(
@@ -677,6 +744,8 @@ def run_query(index: Any, query: tuple[Any, ...]) -> Any:
         )
     if kind == "minmax":
         return (index.min_value(), index.max_value())
+    if kind == "page":
+        return index.page(query[1], query[2], reverse=query[3])
     return getattr(index, kind)(*query[1:])
 
 
@@ -700,6 +769,11 @@ def oracle_query(oracle: Oracle, query: tuple[Any, ...]) -> Any:
         return [e[2] for e in oracle.descending()][: query[1]]
     if kind == "nulls":
         return [e[2] for e in oracle.entries if okey(e[0])[0] == 0]
+    if kind == "page":
+        _, offset, limit, reverse = query
+        start = max(offset, 0)
+        stop = None if limit is None or limit < 0 else start + limit
+        return [e[2] for e in (oracle.descending() if reverse else oracle.ascending())][start:stop]
     non_null = [e for e in oracle.ascending() if okey(e[0])[0] != 0]
     if not non_null:
         return (None, None)

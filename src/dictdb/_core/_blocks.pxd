@@ -67,8 +67,11 @@ cdef class _Group:
     cdef list ascending(self, Py_ssize_t b, Py_ssize_t i, Py_ssize_t count)
     cdef list descending(self, Py_ssize_t b0, Py_ssize_t i0, Py_ssize_t b1, Py_ssize_t i1,
                          Py_ssize_t limit)
+    cdef list _descend(self, Py_ssize_t b1, Py_ssize_t i1, Py_ssize_t remaining, Py_ssize_t limit)
     cdef void _back(self, Py_ssize_t* b, Py_ssize_t* i, Py_ssize_t steps) noexcept
     cdef list every(self, bint reverse, Py_ssize_t limit)
+    cdef void seek(self, Py_ssize_t position, Py_ssize_t* out_block, Py_ssize_t* out_index) noexcept
+    cdef list window(self, Py_ssize_t position, bint reverse, Py_ssize_t limit)
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i)
     cdef Py_ssize_t memory(self) noexcept
     cdef int bulk_insert(self, Item* batch, Py_ssize_t count) except -1

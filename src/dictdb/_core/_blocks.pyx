@@ -484,7 +484,11 @@ cdef class _Group:
                          Py_ssize_t limit):
         """Primary keys of ``[(b0, i0), (b1, i1))`` by descending key, each run of ties in insertion order;
         at most ``limit`` (a run cut by the limit keeps its earliest entries)."""
-        cdef Py_ssize_t remaining = self.distance(b0, i0, b1, i1)
+        return self._descend(b1, i1, self.distance(b0, i0, b1, i1), limit)
+
+    cdef list _descend(self, Py_ssize_t b1, Py_ssize_t i1, Py_ssize_t remaining, Py_ssize_t limit):
+        """``descending`` of the ``remaining`` entries before ``(b1, i1)``: a caller that knows how many there
+        are does not add up the sizes of the blocks they span."""
         cdef Py_ssize_t want = remaining if remaining < limit else limit
         cdef list out = PyList_New(want)
         cdef Py_ssize_t at = 0, run, take, rb, ri, pb, pi
@@ -532,8 +536,59 @@ cdef class _Group:
 
     cdef list every(self, bint reverse, Py_ssize_t limit):
         if reverse:
-            return self.descending(0, 0, self.nblocks, 0, limit) if self.nblocks else []
+            return self._descend(self.nblocks, 0, self.length, limit) if self.nblocks else []
         return self.ascending(0, 0, min(self.length, limit))
+
+    cdef void seek(self, Py_ssize_t position, Py_ssize_t* out_block, Py_ssize_t* out_index) noexcept:
+        """The place of the entry at ``position`` (0 to ``length``, the end) in ascending order, found by
+        summing block sizes from the nearer end of the group: O(blocks), each a read of one struct."""
+        cdef Py_ssize_t b, i, rest
+        if self.nblocks == 0:
+            out_block[0] = out_index[0] = 0
+            return
+        if position * 2 <= self.length:
+            b, i = 0, position
+            while b < self.nblocks - 1 and i >= self.blocks[b].size:
+                i -= self.blocks[b].size
+                b += 1
+        else:
+            b, rest = self.nblocks - 1, self.length - position  # entries from the position to the end
+            while b > 0 and rest > self.blocks[b].size:
+                rest -= self.blocks[b].size
+                b -= 1
+            i = self.blocks[b].size - rest
+        out_block[0], out_index[0] = b, i
+
+    cdef list window(self, Py_ssize_t position, bint reverse, Py_ssize_t limit):
+        """At most ``limit`` primary keys from ``position`` on (``position < length``), in ascending order or,
+        with ``reverse``, in descending order, each run of ties in insertion order."""
+        cdef Py_ssize_t b, i, b0, i0, b1, i1, at, before, after, take
+        cdef Probe probe
+        cdef list out
+        if not reverse:
+            self.seek(position, &b, &i)
+            take = self.length - position
+            return self.ascending(b, i, take if take < limit else limit)
+        # Descending order reverses the runs of ties, not the entries within one: the entry ``position``
+        # steps from the end lies in a run whose later entries come first.
+        at = self.length - 1 - position
+        self.seek(at, &b, &i)
+        self.probe_of(self.blocks[b], i, &probe)
+        self.lower_bound(&probe, INT64_MIN, &b0, &i0)
+        self.lower_bound(&probe, INT64_MAX, &b1, &i1)
+        before = self.distance(b0, i0, b, i)  # entries of the run before ``at``
+        after = self.distance(b, i, b1, i1)  # ``at`` and the entries of the run after it
+        # The page starts as far before the run's end as ``at`` is after the run's start: stepped to from the
+        # run's start, not sought from an end of the group.
+        take = before + 1 if before < limit else limit
+        b, i = b0, i0 + after - 1
+        while i >= self.blocks[b].size and b < self.nblocks - 1:
+            i -= self.blocks[b].size
+            b += 1
+        out = self.ascending(b, i, take)
+        if take < limit:
+            out.extend(self._descend(b0, i0, at - before, limit - take))
+        return out
 
     cdef object value_at(self, Py_ssize_t b, Py_ssize_t i):
         return <object>self.blocks[b].values[i]

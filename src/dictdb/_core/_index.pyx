@@ -654,6 +654,42 @@ cdef class SortedEntries:
             out.extend((<_Group>group).every(True, want - len(out)))
         return out
 
+    def page(self, offset, limit=None, *, reverse=False):
+        """The primary keys at positions ``offset`` to ``offset + limit`` of the whole index's order (all of
+        them from ``offset`` on when ``limit`` is None): ``first(n)[offset:offset + limit]``, or with
+        ``reverse``, ``last(n)[offset:offset + limit]``, without stepping over the first ``offset``.
+
+        A negative ``offset`` is 0, a negative ``limit`` is no limit. The start is found without walking the
+        entries before it: by position in the pure core's sorted list (O(log n)), by adding up block sizes
+        in the compiled one (O(n / load), a few microseconds for a million entries).
+
+        >>> index = SortedEntries([(2, "a"), (None, "b"), (1, "c"), (2, "d"), (3, "e")])
+        >>> index.page(1, 3), index.page(1, 3, reverse=True), index.page(4), index.page(9, 1)
+        (['c', 'a', 'd'], ['a', 'd', 'c'], ['e'], [])
+        """
+        cdef Py_ssize_t start, want
+        cdef _Group group
+        start, want = _window(offset, limit, len(self))
+        out = []
+        if not want:
+            return out
+        groups = self._ordered_groups()
+        if reverse:
+            groups.reverse()
+            groups.append(self._nulls)
+        else:
+            groups.insert(0, self._nulls)
+        # Whole groups are skipped by their length; the page starts in the group that holds ``start``.
+        for group in groups:
+            if start >= group.length:
+                start -= group.length
+                continue
+            out.extend(group.window(start, reverse, want - len(out)))
+            start = 0
+            if len(out) >= want:
+                break
+        return out
+
     def nulls(self):
         """Primary keys of the null bucket (``None``, float NaN, Decimal NaN), in insertion order.
 
@@ -701,6 +737,19 @@ cdef class SortedEntries:
         for group in [self._nulls, *self._ordered_groups()]:
             total += (<_Group>group).memory()
         return total
+
+
+cdef tuple _window(object offset, object limit, Py_ssize_t length):
+    """The first position and the number of entries of a page: a negative ``offset`` is 0, a ``limit`` of
+    None or below 0 is no limit (as ``select`` takes them); ``TypeError`` for anything but ints."""
+    for name, given in (("offset", offset), ("limit", limit)):
+        if isinstance(given, bool) or not (isinstance(given, int) or (name == "limit" and given is None)):
+            raise TypeError(f"{name} must be an int, not {type(given).__name__}")
+    cdef Py_ssize_t start = length if offset > length else (0 if offset < 0 else offset)
+    cdef Py_ssize_t rest = length - start
+    if limit is None or limit < 0 or limit > rest:
+        return start, rest
+    return start, <Py_ssize_t>limit
 
 
 # --- bulk building --------------------------------------------------------------------------------------

@@ -46,6 +46,17 @@ def _check_count(name: str, k: int) -> int:
     return k
 
 
+def _window(offset: Any, limit: Any, length: int) -> tuple[int, int]:
+    """The first position and the number of entries of a page: a negative ``offset`` is 0, a ``limit`` of
+    None or below 0 is no limit (as ``select`` takes them); ``TypeError`` for anything but ints."""
+    for name, given in (("offset", offset), ("limit", limit)):
+        if isinstance(given, bool) or not (isinstance(given, int) or (name == "limit" and given is None)):
+            raise TypeError(f"{name} must be an int, not {type(given).__name__}")
+    start = min(max(offset, 0), length)
+    rest = length - start
+    return start, rest if limit is None or limit < 0 else min(limit, rest)
+
+
 class SortedEntries:
     """Values mapped to primary keys, in DictDB's total order, with ties in insertion order.
 
@@ -410,6 +421,37 @@ class SortedEntries:
         if k == 0:
             return []
         return descending(self._entries.islice(0, len(self._entries), reverse=True), k)
+
+    def page(self, offset: int, limit: int | None = None, *, reverse: bool = False) -> list[Any]:
+        """The primary keys at positions ``offset`` to ``offset + limit`` of the whole index's order (all of
+        them from ``offset`` on when ``limit`` is None): ``first(n)[offset:offset + limit]``, or with
+        ``reverse``, ``last(n)[offset:offset + limit]``, without stepping over the first ``offset``.
+
+        A negative ``offset`` is 0, a negative ``limit`` is no limit. The start is found without walking the
+        entries before it: by position in the pure core's sorted list (O(log n)), by adding up block sizes
+        in the compiled one (O(n / load), a few microseconds for a million entries).
+
+        >>> index = SortedEntries([(2, "a"), (None, "b"), (1, "c"), (2, "d"), (3, "e")])
+        >>> index.page(1, 3), index.page(1, 3, reverse=True), index.page(4), index.page(9, 1)
+        (['c', 'a', 'd'], ['a', 'd', 'c'], ['e'], [])
+        """
+        entries = self._entries
+        start, count = _window(offset, limit, len(entries))
+        if not count:
+            return []
+        if not reverse:
+            return [item[3] for item in entries.islice(start, start + count)]
+        # Descending order reverses the runs of ties, not the entries within one: the entry ``start`` steps
+        # from the end lies in a run whose later entries come first.
+        position = len(entries) - 1 - start
+        top = entries[position]
+        run_start = entries.bisect_left((top[0], top[1], -1))
+        run_stop = entries.bisect_left((top[0], top[1], math.inf))
+        first = run_stop - 1 - (position - run_start)
+        head = [item[3] for item in entries.islice(first, min(run_stop, first + count))]
+        if len(head) < count:
+            head.extend(descending(entries.islice(0, run_start, reverse=True), count - len(head)))
+        return head
 
     def nulls(self) -> list[Any]:
         """Primary keys of the null bucket (``None``, float NaN, Decimal NaN), in insertion order.

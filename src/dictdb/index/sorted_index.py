@@ -113,6 +113,24 @@ class SortedIndex(Index):
         order), exactly what ``order_by="-field"`` gives."""
         return self._tree.last(k)
 
+    def page(self, offset: int, limit: int | None = None, *, reverse: bool = False) -> list[Any]:
+        """The primary keys at positions ``offset`` to ``offset + limit`` in ascending key order (descending
+        with ``reverse``, ties in insertion order; ``None``/NaN keys first ascending, last descending), read
+        from that position on, not stepped to: ``select(order_by=..., offset=..., limit=...)`` without a
+        ``where``. A negative ``offset`` is 0; ``limit=None`` or negative reads to the end.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"age": a} for a in (40, 25, None, 31, 25)])
+            [1, 2, 3, 4, 5]
+            >>> t.create_index("age", "sorted")
+            >>> index = t.indexes["age"]
+            >>> index.page(1, 2), index.page(1, 2, reverse=True), index.page(4)
+            ([2, 5], [4, 2], [1])
+        """
+        return self._tree.page(offset, limit, reverse=reverse)
+
     def nulls(self) -> list[Any]:
         """Primary keys whose key is ``None`` (or missing) or NaN, in insertion order."""
         return self._tree.nulls()

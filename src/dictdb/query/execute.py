@@ -18,9 +18,11 @@ into a ``Strategy`` (the access path, and whether an ``order_by`` + ``limit`` wa
   with a str or int value: ``Lookup.answers``) is not re-checked either.
 - **A walk** serves ``order_by`` one sorted-indexed field with a ``limit``: the index hands out primary keys
   already in the sort's order (the same total order, ties in insertion order, descending keeping ties in
-  insertion order), so the first ``limit`` that pass the predicate are the answer. It is taken when it is
-  expected to touch fewer entries than the query's candidates; it fetches a chunk, and four times more while
-  the predicate drops too many.
+  insertion order), so the first ``offset + limit`` that pass the predicate are the answer. It is taken when
+  it is expected to touch fewer entries than the query's candidates; it fetches a chunk, and four times more
+  while the predicate drops too many. Without a ``where`` every record is in the index, so the page is read
+  from its position (``SortedIndex.page``): the entries before ``offset`` are skipped, not read, and an
+  ``offset`` without a ``limit`` is served too.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ _HEAP_FRACTION = 8
 class Walk:
     """``order_by`` a sorted-indexed field with a limit, served by walking the index (or one range of it)."""
 
-    __slots__ = ("args", "descending", "first_chunk", "index", "span")
+    __slots__ = ("args", "descending", "first_chunk", "index", "offset", "span", "start")
 
     def __init__(self, index: SortedIndex, args: tuple[Any, ...] | None, descending: bool, span: int) -> None:
         self.index = index
@@ -74,6 +76,10 @@ class Walk:
         self.descending = descending
         self.span = span  # how many entries the walk can see
         self.first_chunk = 0
+        self.offset = 0  # the rows the query skips
+        # The position the page starts at, when every entry is a match (no ``where``): None when the walk
+        # steps over the ``offset`` first matches instead.
+        self.start: int | None = None
 
     def pks(self, want: int) -> list[Any]:
         """The first ``want`` primary keys of the walk (each call's list begins with the previous one's)."""
@@ -87,30 +93,40 @@ class Walk:
 
     def describe(self) -> dict[str, Any]:
         what = "the whole index" if self.args is None else "the range it serves"
-        return {"method": "index walk", "index": self.index.field, "walks": what, "entries": self.first_chunk}
+        out = {"method": "index walk", "index": self.index.field, "walks": what, "entries": self.first_chunk}
+        if self.offset:
+            out["skips"] = "by position" if self.start is not None else "by reading"
+        return out
 
 
 class Strategy:
     """What a query does: its access path (``None``: every record, no predicate), and maybe a ``Walk``."""
 
-    __slots__ = ("access", "limit", "order", "plan", "walk")
+    __slots__ = ("access", "limit", "offset", "order", "plan", "walk")
 
     def __init__(
-        self, plan: Plan, access: Access | None, order: Order, limit: int | None, walk: Walk | None
+        self,
+        plan: Plan,
+        access: Access | None,
+        order: Order,
+        limit: int | None,
+        walk: Walk | None,
+        offset: int = 0,
     ) -> None:
         self.plan = plan
         self.access = access
         self.order = order
         self.limit = limit
+        self.offset = offset
         self.walk = walk
 
     def run(
         self, records: Mapping[Any, Record], seq: Mapping[Any, int] | None, copy: bool, limit: int | None
     ) -> list[Record]:
-        """The matching stored records (or copies): in insertion order, or, for a walk, the first ``limit``
-        in the walked order. ``seq`` holds the records' sequence numbers (see ``needs_sequence``)."""
+        """The matching stored records (or copies): in insertion order, or, for a walk, the ``limit`` after
+        the strategy's ``offset`` in the walked order. ``seq`` holds the records' sequence numbers (see
+        ``needs_sequence``)."""
         if self.walk is not None:
-            assert limit is not None
             return self._walk(records, copy, limit)
         access = self.access
         if access is None or isinstance(access, Scan):
@@ -136,24 +152,28 @@ class Strategy:
                 return rows
         return predicate.filter(_records.in_sequence(records, candidates, seq), copy=copy, limit=limit)
 
-    def _walk(self, records: Mapping[Any, Record], copy: bool, limit: int) -> list[Record]:
+    def _walk(self, records: Mapping[Any, Record], copy: bool, limit: int | None) -> list[Record]:
         walk = self.walk
         assert walk is not None
+        if walk.start is not None:
+            return _records.fetch(records, walk.index.page(walk.start, limit, reverse=walk.descending), copy)
+        assert limit is not None
         if limit <= 0:
             return []
+        end = self.offset + limit
         predicate = None if self.plan[0] == "true" else _predicate.compile_plan(self.plan)
         out: list[Record] = []
         taken = 0
-        want = max(limit, walk.first_chunk)
+        want = max(end, walk.first_chunk)
         while True:
             pks = walk.pks(want)
             rows = [records[pk] for pk in pks[taken:]]
             if predicate is None:
                 out.extend(rows)
             else:
-                out.extend(predicate.filter(rows, limit=limit - len(out)))
-            if len(out) >= limit or len(pks) < want:
-                out = out[:limit]
+                out.extend(predicate.filter(rows, limit=end - len(out)))
+            if len(out) >= end or len(pks) < want:
+                out = out[self.offset : end]
                 return _records.copy_records(out) if copy else out
             taken = len(pks)
             want *= 4
@@ -181,6 +201,8 @@ class Strategy:
                 heap = self.limit is not None and self.limit * _HEAP_FRACTION <= candidates
                 order["method"] = "top-k heap" if heap else "sort"
             order["limit"] = self.limit
+            if self.offset:
+                order["offset"] = self.offset
         return QueryPlan(
             table=table_name,
             rows=rows,
@@ -214,8 +236,11 @@ def _column_rows(
     return _predicate.compile_plan(plan).filter(map(records.__getitem__, pks), copy=copy, limit=limit)
 
 
-def decide(plan: Plan, planner: Planner, order: Order | None = None, limit: int | None = None) -> Strategy:
-    """The strategy for ``plan`` (``("true",)``: every record), ordered by ``order`` and cut at ``limit``.
+def decide(
+    plan: Plan, planner: Planner, order: Order | None = None, limit: int | None = None, offset: int = 0
+) -> Strategy:
+    """The strategy for ``plan`` (``("true",)``: every record), ordered by ``order``, past ``offset`` rows
+    and cut at ``limit``.
 
     Example:
         >>> from dictdb import Table
@@ -226,16 +251,22 @@ def decide(plan: Plan, planner: Planner, order: Order | None = None, limit: int 
         >>> strategy = decide(("true",), Planner(t.primary_key, t.records, t.indexes), [("age", True)], 2)
         >>> [r["age"] for r in strategy.run(t.records, None, False, 2)]
         [40, 30]
+        >>> page = decide(("true",), Planner(t.primary_key, t.records, t.indexes), [("age", False)], 1, 1)
+        >>> [r["age"] for r in page.run(t.records, None, False, 1)]
+        [30]
     """
     order = order or []
     access = None if plan[0] == "true" else planner.choose(plan)
-    walk = _walk_for(planner, access, order, limit)
-    return Strategy(plan, access, order, limit, walk)
+    walk = _walk_for(planner, access, order, limit, offset)
+    return Strategy(plan, access, order, limit, walk, offset)
 
 
-def _walk_for(planner: Planner, access: Access | None, order: Order, limit: int | None) -> Walk | None:
-    """The walk that serves ``order`` + ``limit``, when one exists and is expected to be the cheaper way."""
-    if limit is None or len(order) != 1:
+def _walk_for(
+    planner: Planner, access: Access | None, order: Order, limit: int | None, offset: int
+) -> Walk | None:
+    """The walk that serves ``order`` + ``offset`` / ``limit``, when one exists and is expected to be the
+    cheaper way."""
+    if len(order) != 1 or (limit is None and not offset):
         return None
     field, descending = order[0]
     index = planner.indexes.get(field)
@@ -243,9 +274,14 @@ def _walk_for(planner: Planner, access: Access | None, order: Order, limit: int 
         return None
     rows = planner.rows
     if access is None:
+        # Every record is a match: the page is read from its position, the entries before it skipped.
         walk = Walk(index, None, descending, rows)
-        walk.first_chunk = limit
+        walk.offset = walk.start = offset
+        walk.first_chunk = max(0, min(rows - offset, rows if limit is None else limit))
         return walk
+    if limit is None:
+        return None
+    limit += offset  # the walk reads every match up to the end of the page
     serving = _range_on(access, index)
     if serving is not None:
         walk = Walk(index, serving.args, descending, serving.estimate)
@@ -258,6 +294,7 @@ def _walk_for(planner: Planner, access: Access | None, order: Order, limit: int 
     if not isinstance(access, Scan) and expected > access.estimate:
         return None
     walk.first_chunk = min(walk.span, max(limit, expected + expected // 2))
+    walk.offset = offset
     return walk
 
 
@@ -309,6 +346,7 @@ def match(
     copy: bool = ...,
     limit: int | None = ...,
     order: None = ...,
+    offset: int = ...,
 ) -> list[Record]: ...
 
 
@@ -322,6 +360,7 @@ def match(
     copy: bool = ...,
     limit: int | None = ...,
     order: Order,
+    offset: int = ...,
 ) -> list[Record] | None: ...
 
 
@@ -334,13 +373,15 @@ def match(
     copy: bool = False,
     limit: int | None = None,
     order: Order | None = None,
+    offset: int = 0,
 ) -> list[Record] | None:
     """The stored records ``plan`` matches, in insertion order; not copies.
 
     With ``copy=True``, copies; with ``limit``, at most that many (the scan stops). With ``order`` (a parsed
-    ``order_by``) and a ``limit``: the first ``limit`` in that order when walking a sorted index serves it,
-    else ``None`` (the caller then matches and sorts). Every read and write that takes ``where`` goes through
-    here; a table without indexes hands ``indexing`` down built when ``needs_sequence(plan)``.
+    ``order_by``) and a ``limit`` or an ``offset``: the ``limit`` rows after the first ``offset`` in that
+    order when walking a sorted index serves it, else ``None`` (the caller then matches and sorts). Every
+    read and write that takes ``where`` goes through here; a table without indexes hands ``indexing`` down
+    built when ``needs_sequence(plan)``.
 
     Example:
         >>> records = {1: {"id": 1, "x": 5}, 2: {"id": 2, "x": 1}}
@@ -349,7 +390,7 @@ def match(
     """
     if order is None and plan[0] == "true":
         return _predicate.compile_plan(ALL).filter(records.values(), copy=copy, limit=limit)
-    if order is not None and (limit is None or indexing is None):
+    if order is not None and ((limit is None and not offset) or indexing is None):
         return None
     if plan[0] == "eq" and order is None and plan[1] == pk_field and (limit is None or limit > 0):
         # ``pk == v``, the one-record read-modify-write of a transaction: straight to the record dict.
@@ -364,7 +405,7 @@ def match(
         # No catalog: no index, and (the table built one otherwise, see needs_sequence) no lookup of several
         # primary keys; a scan, whose answer any plan shares, and the plan's tree is not walked twice.
         return _predicate.compile_plan(plan).filter(records.values(), copy=copy, limit=limit)
-    strategy = decide(plan, planner(records, pk_field, indexing), order, limit)
+    strategy = decide(plan, planner(records, pk_field, indexing), order, limit, offset if order else 0)
     if order is not None and strategy.walk is None:
         return None
     return strategy.run(records, indexing.seq, copy, limit)

@@ -23,9 +23,11 @@ Keys (docs/indexes.md shows examples):
 - ``candidates``: how many records are expected to be tested against the whole predicate;
 - ``recheck``: whether they are (always when there is a ``where``, but after an exact column match or a hash
   index's bucket answering the whole ``where``: one equality with a str or int value);
-- ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, and ``method``:
-  ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked, what it ``walks`` and the
-  ``entries`` it expects to read first;
+- ``order``: ``None``, or ``by`` (the fields, ``"-name"`` descending), ``limit``, ``offset`` (only when
+  there is one), and ``method``: ``"sort"``, ``"top-k heap"``, or ``"index walk"`` with the ``index`` walked,
+  what it ``walks`` and the ``entries`` it expects to read first; with an ``offset``, a walk says how it
+  ``skips`` the rows before the page: ``"by position"`` (no ``where``: the page is read from its position
+  in the index, the entries before it are not read) or ``"by reading"`` (the matches before it are read);
 - ``compute``: ``None`` for a select; for ``explain(count=True)`` or ``explain(aggregates=...)``, ``op``
   (``"count"``, ``"aggregate"``) and ``method``: ``"column vectors"`` (the column indexes answer from their
   vectors; the records ``access`` finds are read only when a value is one the vectors cannot judge alone),
@@ -72,6 +74,10 @@ class QueryPlan(dict[str, Any]):
             if how == "index walk":
                 how += f" on {order['index']!r} ({order['walks']}, ~{order['entries']:,} entries first)"
             limit = "" if order["limit"] is None else f", limit {order['limit']}"
+            if order.get("offset"):
+                limit += f", offset {order['offset']:,}"
+                if "skips" in order:
+                    limit += f" (skipped {order['skips']})"
             lines.append(f"order by {', '.join(order['by'])}: {how}{limit}")
         compute = self.get("compute")
         if compute is not None:

@@ -6,7 +6,9 @@ projection, sort keys, top-k, distinct) runs in ``dictdb._core.records``.
 
 - ``order_by`` reads the stored records' fields (so a select can sort by a field it does not return),
   sorts by the one total order (docs/queries.md), stably; with a ``limit`` small next to the matches, only the
-  first ``offset + limit`` are kept, with a heap instead of a full sort.
+  first ``offset + limit`` are kept, with a heap instead of a full sort. A sorted index on the one
+  ``order_by`` field may serve the page instead (``dictdb.query.execute``): from its position when there is
+  no ``where``.
 - ``distinct`` keeps the first of equal rows, compared after projection, before offset and limit.
 - Without ``order_by`` or ``distinct``, the scan stops after ``offset + limit`` matches, and with
   ``copy=True`` copies each match as it finds it.
@@ -180,17 +182,18 @@ def run_select(
         if columns is not None:
             return _records.project(rows, columns)
         return _records.copy_records(rows) if copy and not scan_copies else rows
-    # A sorted index walked for the order gives the first ``end`` rows already sorted.
-    walked = None
-    if order and not distinct and limit:
-        walked = match(records, pk_field, indexing, plan, limit=end, order=order)
-    if walked is not None:
-        rows = walked
-    else:
-        rows = match(records, pk_field, indexing, plan, limit=0 if limit == 0 else None)
-        if order:
-            # distinct may drop rows, so it needs every row in order, not only the first ``end``.
-            rows = _records.sort_records(rows, order, limit=None if distinct else end)
+    if order and not distinct and (limit or (limit is None and offset)):
+        # A sorted index walked for the order gives the page itself, already sorted.
+        copies = copy and columns is None
+        walked = match(
+            records, pk_field, indexing, plan, copy=copies, limit=limit, order=order, offset=offset
+        )
+        if walked is not None:
+            return walked if columns is None else _records.project(walked, columns)
+    rows = match(records, pk_field, indexing, plan, limit=0 if limit == 0 else None)
+    if order:
+        # distinct may drop rows, so it needs every row in order, not only the first ``end``.
+        rows = _records.sort_records(rows, order, limit=None if distinct else end)
     if columns is not None:
         # With distinct, equal rows are dropped before their dicts are built.
         rows = _records.project(rows, columns, distinct=distinct)
