@@ -101,6 +101,47 @@ def test_each_node(core: SimpleNamespace, plan: tuple[Any, ...], expected: Any) 
     check(core, plan, expected)
 
 
+BOUNDS = [
+    0,
+    1,
+    -1,
+    7,
+    -7,
+    2**31 - 1,
+    -(2**31) + 1,
+    2**31,
+    -(2**31),
+    2**53,
+    2**53 + 1,
+    -(2**53) - 1,
+    2**62 - 1,
+]
+BOUNDS += [2**62, -(2**62), 2**63 - 1, -(2**63), 2**64]
+
+
+@pytest.mark.parametrize("kind", ["add", "sub", "mul", "div", "floordiv", "mod"])
+def test_ints_and_floats_around_the_c_bounds(core: SimpleNamespace, kind: str) -> None:
+    # The compiled core computes small exact ints (and floats with ints a double holds) in C: its results
+    # must be Python's on both sides of each bound, signs included.
+    operations = {
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / y,
+        "floordiv": lambda x, y: x // y,
+        "mod": lambda x, y: x % y,
+    }
+    values: list[Any] = [*BOUNDS, *(-v for v in BOUNDS), 0.5, -2.5, 1e300]
+    compiled = core.value.compile_value((kind, f("x"), f("y")))
+    for x in values:
+        for y in values:
+            try:
+                expected = operations[kind](x, y)
+            except (ZeroDivisionError, OverflowError):
+                expected = None
+            assert same(compiled.value({"x": x, "y": y}), expected), (x, kind, y)
+
+
 @pytest.mark.parametrize(
     "plan",
     [
