@@ -1,5 +1,6 @@
 """Reads through each contender (DictDB, sqlite3, DuckDB when installed, the floor): lookups by key, index
-ranges, equality, a 3-clause scan, top 10, a full sort and distinct, every result a list of dicts.
+ranges, equality, a 3-clause scan (and one with arithmetic), top 10, a full sort and distinct, every result a
+list of dicts.
 
 Every contender works on the same rows with the same indexes (``benchmarks.data.INDEXES``); each label says
 whether the field it filters on is indexed. DictDB runs once per core (``make bench`` runs both), the others
@@ -16,7 +17,7 @@ import pytest
 
 from benchmarks.conftest import Stores, label
 from benchmarks.contenders import offering
-from benchmarks.data import DEPT, FIELDS, INDEXES, NARROW, SCAN, WIDE, sample_keys
+from benchmarks.data import DEPT, FIELDS, INDEXES, NARROW, SCAN, SCAN_ARITHMETIC, WIDE, sample_keys
 
 Rows = list[dict[str, Any]]
 
@@ -81,6 +82,24 @@ def test_scan_3_clauses(benchmark: Any, impl: ModuleType, stores: Stores, rows: 
         r
         for r in rows
         if r["age"] >= SCAN["age_min"] and r["dept"] == SCAN["dept"] and r["salary"] < SCAN["salary_max"]
+    ]
+    assert out == expected
+
+
+@pytest.mark.parametrize("impl", offering("select_scan_arithmetic"))
+def test_scan_3_clauses_arithmetic(
+    benchmark: Any, impl: ModuleType, stores: Stores, rows: Rows, size: int
+) -> None:
+    label(benchmark, "select scan 3 clauses, arithmetic (no index)", size, impl.impl())
+    store = stores.get(impl, size, {})
+    query = SCAN_ARITHMETIC
+    out = benchmark(impl.select_scan_arithmetic, store, query["product_min"], query["age_min"], query["dept"])
+    expected = [
+        r
+        for r in rows
+        if r["salary"] * r["age"] > query["product_min"]
+        and r["age"] >= query["age_min"]
+        and r["dept"] == query["dept"]
     ]
     assert out == expected
 

@@ -24,6 +24,10 @@ INDEXES: dict[str, str] = {"dept": "hash", "age": "sorted", "salary": "sorted"}
 #: The 3-clause scan used everywhere: ~2% of rows match.
 SCAN = {"age_min": 30, "dept": "dept3", "salary_max": 90_000}
 
+#: The 3-clause scan with arithmetic: ``salary * age > product_min`` (~55% of rows, computed for every row:
+#: the first clause), ``age >= age_min``, ``dept == dept``; ~5% of rows match.
+SCAN_ARITHMETIC = {"product_min": 3_500_000, "age_min": 30, "dept": "dept3"}
+
 # Salaries are uniform in 30,000..150,000: a window of 360 holds ~0.3% of them, one of 19,200 ~16%.
 NARROW = (60_000, 60_360)
 WIDE = (60_000, 79_200)

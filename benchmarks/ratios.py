@@ -43,6 +43,11 @@ TARGETS: list[tuple[str, str, dict[str, float]]] = [
     ("equality select, hash index, ~10%", "select dept == v ~10%", {"pure": 2, "sqlite": 2, "floor": 1.3}),
     ("full-scan 3-clause predicate", "select scan 3 clauses (no", {"pure": 5, "sqlite": 1, "floor": 1.2}),
     (
+        "full-scan 3-clause predicate with arithmetic",
+        "select scan 3 clauses, arithmetic",
+        {"pure": 5, "sqlite": 1, "floor": 1.2},
+    ),
+    (
         "the same scan on column-indexed fields",
         "select scan 3 clauses (column",
         {"sqlite": 10, "duckdb": 1, "floor": 0.1},

@@ -59,6 +59,11 @@ def select_scan(table: Table, age_min: int, dept: str, salary_max: int) -> list[
     return t.select(where=(t.age >= age_min) & (t.dept == dept) & (t.salary < salary_max))
 
 
+def select_scan_arithmetic(table: Table, product_min: int, age_min: int, dept: str) -> list[Record]:
+    t = table
+    return t.select(where=(t.salary * t.age > product_min) & (t.age >= age_min) & (t.dept == dept))
+
+
 def top_k(table: Table, field: str, k: int) -> list[Record]:
     return table.select(order_by=f"-{field}", limit=k)
 

@@ -86,6 +86,14 @@ def select_scan(store: Store, age_min: int, dept: str, salary_max: int) -> list[
     ]
 
 
+def select_scan_arithmetic(store: Store, product_min: int, age_min: int, dept: str) -> list[Record]:
+    return [
+        dict(r)
+        for r in store.by_pk.values()
+        if r["salary"] * r["age"] > product_min and r["age"] >= age_min and r["dept"] == dept
+    ]
+
+
 def top_k(store: Store, name: str, k: int) -> list[Record]:
     if name in store.sorted_:
         _, records = store.sorted_[name]

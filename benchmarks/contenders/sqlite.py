@@ -83,6 +83,13 @@ def select_scan(con: sqlite3.Connection, age_min: int, dept: str, salary_max: in
     return _dicts(con.execute(query, (age_min, dept, salary_max)))
 
 
+def select_scan_arithmetic(
+    con: sqlite3.Connection, product_min: int, age_min: int, dept: str
+) -> list[Record]:
+    query = "SELECT * FROM employees WHERE salary * age > ? AND age >= ? AND dept = ?"
+    return _dicts(con.execute(query, (product_min, age_min, dept)))
+
+
 def top_k(con: sqlite3.Connection, field: str, k: int) -> list[Record]:
     return _dicts(con.execute(f"SELECT * FROM employees ORDER BY {field} DESC LIMIT ?", (k,)))
 

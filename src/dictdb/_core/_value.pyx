@@ -5,16 +5,21 @@ A value expression (``table.price * table.qty``) arrives as a *value plan*: nest
 or for many. The plan nodes and the NULL rules are documented in ``_value_py.py``; both cores give identical
 answers.
 
-Here the plan becomes a tree of ``_ValueNode`` objects whose ``compute`` is a C method. Arithmetic on two
-exact floats is done in C; every other pair goes through Python's number protocol (the same operation the
-twin calls), so ints, Decimals, Fractions, dates and timedeltas keep Python's exact results.
+Here the plan becomes a tree of ``_ValueNode`` objects whose ``compute`` is a C method. Arithmetic on exact
+floats, and on an exact float with an exact int within 2**53, is done on C doubles, as Python does it; on two
+exact ints within 2**31 (2**62 for ``+`` and ``-``) on C integers, whose results cannot overflow there, with
+Python's rounding and signs for ``//`` and ``%``. Every other pair goes through Python's number protocol (the
+same operation the twin calls), so big ints, Decimals, Fractions, dates and timedeltas keep Python's exact
+results.
 """
 
+cimport cython
 from cpython.datetime cimport (
     PyDate_Check, PyDate_CheckExact, PyDateTime_CheckExact, PyDelta_Check, PyTime_Check, date_day,
     date_month, date_year, import_datetime,
 )
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_FromDouble
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_FromLongLong
 from cpython.number cimport (
     PyNumber_Absolute, PyNumber_Add, PyNumber_FloorDivide, PyNumber_Multiply, PyNumber_Negative,
     PyNumber_Remainder, PyNumber_Subtract, PyNumber_TrueDivide,
@@ -22,8 +27,8 @@ from cpython.number cimport (
 from cpython.unicode cimport PyUnicode_Concat
 from libc.math cimport isnan
 from ._cpython cimport (
-    PyByteArray_Check, PyBytes_Check, PyDict_Check, PyFloat_Check, PyFloat_CheckExact, PyLong_Check,
-    PyUnicode_Check, lookup,
+    EXACT_DOUBLE_INT, PyByteArray_Check, PyBytes_Check, PyDict_Check, PyFloat_Check, PyFloat_CheckExact,
+    PyLong_Check, PyLong_CheckExact, PyUnicode_Check, lookup,
 )
 
 from decimal import Decimal as _Decimal
@@ -72,12 +77,66 @@ cdef inline bint _is_arithmetic(object value) except -1:
     return _is_number(value) or PyDate_Check(value) or PyDelta_Check(value) or PyTime_Check(value)
 
 
+# Exact ints strictly within these bounds are computed in C: sums, differences, floor quotients and remainders
+# of two within _ADD_BOUND, and products of two within _MUL_BOUND, fit in a long long; ints within _DIV_BOUND
+# are exact doubles, whose IEEE quotient is the correctly rounded one Python gives.
+cdef long long _ADD_BOUND = 1LL << 62
+cdef long long _MUL_BOUND = 1LL << 31
+cdef long long _DIV_BOUND = EXACT_DOUBLE_INT + 1
+
+
 cdef inline bint _is_nan(object value) except -1:
     if PyFloat_Check(value):
         return isnan(PyFloat_AS_DOUBLE(value))
-    if PyLong_Check(value):  # the frequent result, settled without an isinstance call
+    # The frequent results are settled without an isinstance call.
+    if PyLong_Check(value) or PyDelta_Check(value) or PyDate_Check(value):
         return False
     return isinstance(value, _Decimal) and value.is_nan()
+
+
+cdef inline bint _small_int(object value, long long bound, long long* out) noexcept:
+    """Store an exact int strictly within ``bound`` (either sign) in ``out``."""
+    cdef int overflow = 0
+    cdef long long number
+    if not PyLong_CheckExact(value):
+        return False
+    number = PyLong_AsLongLongAndOverflow(value, &overflow)
+    if overflow != 0 or not (-bound < number < bound):
+        return False
+    out[0] = number
+    return True
+
+
+cdef inline bint _exact_double(object value, double* out) noexcept:
+    """Store an exact float, or an exact int within 2**53 (which a double holds exactly), in ``out``."""
+    cdef long long number
+    if PyFloat_CheckExact(value):
+        out[0] = PyFloat_AS_DOUBLE(value)
+        return True
+    if _small_int(value, _DIV_BOUND, &number):
+        out[0] = <double>number
+        return True
+    return False
+
+
+@cython.cdivision(False)
+cdef object _int_arithmetic(int kind, long long left, long long right):
+    # The caller bounds the operands (see _ADD_BOUND). Without cdivision, Cython's // and % on C
+    # ints follow Python's rules (rounding towards minus infinity, the remainder taking the divisor's sign).
+    if kind == _ADD:
+        return PyLong_FromLongLong(left + right)
+    if kind == _SUB:
+        return PyLong_FromLongLong(left - right)
+    if kind == _MUL:
+        return PyLong_FromLongLong(left * right)
+    if right == 0:
+        return None  # Python raises ZeroDivisionError
+    if kind == _DIV:
+        # Both are exact doubles: IEEE division is the correctly rounded quotient Python gives.
+        return PyFloat_FromDouble(<double>left / <double>right)
+    if kind == _FLOORDIV:
+        return PyLong_FromLongLong(left // right)
+    return PyLong_FromLongLong(left % right)
 
 
 cdef object _float_arithmetic(int kind, double left, double right):
@@ -101,10 +160,19 @@ cdef object _float_arithmetic(int kind, double left, double right):
 
 cdef object _arithmetic(int kind, object left, object right):
     cdef object result
+    cdef long long x, y, bound
+    cdef double a, b
     if left is None or right is None:
         return None
-    if kind <= _DIV and PyFloat_CheckExact(left) and PyFloat_CheckExact(right):
-        return _float_arithmetic(kind, PyFloat_AS_DOUBLE(left), PyFloat_AS_DOUBLE(right))
+    if PyLong_CheckExact(left) and PyLong_CheckExact(right):
+        bound = _MUL_BOUND if kind == _MUL else _DIV_BOUND if kind == _DIV else _ADD_BOUND
+        if _small_int(left, bound, &x) and _small_int(right, bound, &y):
+            return _int_arithmetic(kind, x, y)
+    elif kind <= _DIV and (PyFloat_CheckExact(left) or PyFloat_CheckExact(right)):
+        # A float with a float, or with an int a double holds exactly: Python converts the int and computes
+        # on doubles too.
+        if _exact_double(left, &a) and _exact_double(right, &b):
+            return _float_arithmetic(kind, a, b)
     if not (_is_arithmetic(left) and _is_arithmetic(right)):
         if kind == _ADD and PyUnicode_Check(left) and PyUnicode_Check(right):
             return PyUnicode_Concat(left, right)

@@ -226,7 +226,7 @@ def render(plan: Plan) -> str:
         inner = render(plan[1])
         # A comparison is wrapped so that ~(a == 1) does not read as (~a) == 1; and/or render in parentheses
         # already, method calls bind tighter than ~.
-        return f"~({inner})" if plan[1][0] in _SYMBOLS else f"~{inner}"
+        return f"~({inner})" if _is_comparison(plan[1]) else f"~{inner}"
     if kind == "true":
         return "TRUE"
     if kind == "cmp":
@@ -236,6 +236,13 @@ def render(plan: Plan) -> str:
         test = plan[2]
         return render((test[0], render_value(plan[1]), *test[2:]))
     return repr(plan)
+
+
+def _is_comparison(plan: Plan) -> bool:
+    """True when ``plan`` renders as ``left <op> right``: a comparison with a constant, of two values, or of
+    a computed value with a constant."""
+    kind = plan[0]
+    return kind in _SYMBOLS or kind == "cmp" or (kind == "of" and plan[2][0] in _SYMBOLS)
 
 
 _ARITHMETIC = {"add": "+", "sub": "-", "mul": "*", "div": "/", "floordiv": "//", "mod": "%"}
