@@ -60,6 +60,12 @@ class ValueExpr:
     # Comparison operators build expressions, so a value cannot be a dict key or a set member.
     __hash__ = None  # type: ignore[assignment]
 
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"a DictDB value ({self!r}) has no truth value: compare it to build a predicate "
+            "(table.qty > 0, table.name.is_not_null())"
+        )
+
     @property
     def value_plan(self) -> Plan:
         """The value plan this expression stands for."""
