@@ -409,9 +409,11 @@ def _column_read(
 ) -> tuple[tuple[Any, ...], list[tuple[Any, str, Any]]] | None:
     """The group fields and ``(name, kind, field)`` specs the column store computes, when the vectors hold
     what an aggregate reads: one group at most, every group and aggregate input a plain field that is a
-    column; else ``None``."""
+    column, and no ``count_distinct`` (a set per group, which the records path keeps); else ``None``."""
     plans = [plan for _, plan in groups] + [plan for _, _, plan in specs if plan is not None]
     if len(groups) > 1 or any(plan[0] != "field" or plan[1] not in columns for plan in plans):
+        return None
+    if any(kind == "count_distinct" for _, kind, _ in specs):
         return None
     fields = tuple(plan[1] for _, plan in groups)
     return fields, [(name, kind, None if plan is None else plan[1]) for name, kind, plan in specs]
