@@ -100,6 +100,8 @@ def test_reprs_equality_and_hashes_of_aggregates_over_expressions(orders: Table)
     assert repr(revenue) == "Sum(price * qty)"
     assert repr(Max(orders.created.year)) == "Max(created.year)"
     assert repr(Count(-orders.qty)) == "Count(-qty)"
+    assert repr(Avg((orders.price * orders.qty).round(1))) == "Avg((price * qty).round(1))"
+    assert repr(Min(orders.price - orders.qty * 2)) == "Min(price - (qty * 2))"
     assert repr(CountDistinct("who")) == "CountDistinct('who')"
     assert revenue == Sum(Field("price") * Field("qty"))
     assert revenue != Sum(orders.price * orders.price)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from dictdb._core import aggregate as _kernel
 from dictdb._core import predicate as _predicate
+from dictdb._core import value as _value
 from dictdb.query.expr import PredicateExpr, plan_of, render_value
 from dictdb.query.field import Field
 from dictdb.query.names import plan_fields
@@ -59,7 +60,7 @@ def _render(plan: Plan) -> str:
         return repr(plan[1])
     text = render_value(plan)
     # A binary operation renders in parentheses, which the aggregate's own make redundant.
-    return text[1:-1] if text.startswith("(") and text.endswith(")") and plan[0] != "neg" else text
+    return text[1:-1] if plan[0] in _value.BINARY else text
 
 
 class Aggregate:
