@@ -32,7 +32,7 @@ from dictdb.exceptions import (
 )
 from dictdb.log import configure_logging, logger
 from dictdb.query import And, Condition, Field, Not, Or, Query
-from dictdb.query.aggregates import Avg, Count, Max, Min, Sum
+from dictdb.query.aggregates import Avg, Count, CountDistinct, Max, Min, Sum
 from dictdb.storage.backups.manager import BackupManager
 from dictdb.table import Table
 
@@ -59,6 +59,7 @@ __all__ = [
     "BackupManager",
     "Condition",
     "Count",
+    "CountDistinct",
     "DatabaseFileError",
     "DatabaseFileNotFoundError",
     "DictDB",

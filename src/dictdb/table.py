@@ -662,16 +662,21 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         *,
         order_by: Any = None,
         limit: int | None = None,
+        having: Any = None,
         **aggregations: _aggregates.Aggregate,
     ) -> Any:
-        """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max`` over the records matching ``where``.
+        """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max``, ``CountDistinct`` over the records matching
+        ``where``; each reads a field or a value expression (``Sum(t.price * t.qty)``).
 
-        Without ``group_by``: a dict, aggregate name -> value. With ``group_by`` (a field name or a list of
-        them): one row per group, the group fields then the aggregates, in first-seen group order, or by
-        ``order_by`` (names of the row, ``"-name"`` descending) and cut to ``limit`` rows. Aggregates skip
-        ``None``; with no values ``Count`` gives 0 and the others ``None`` (docs/aggregates.md). When
-        ``where``, ``group_by`` (one field) and the aggregated fields are all column-indexed, the column
-        store computes it from its vectors, with the same result.
+        Without ``group_by``: a dict, aggregate name -> value. With ``group_by`` (a field name, a list of
+        them, or ``{name: field or value expression}`` such as ``{"month": t.created.month}``): one row per
+        group, the groups then the aggregates, in first-seen group order. ``having`` (a predicate over the
+        row's names, ``Field("n") > 5``) keeps the rows it matches; then ``order_by`` (names of the row,
+        ``"-name"`` descending) sorts them and ``limit`` cuts them. ``having``, ``order_by`` and ``limit``
+        need ``group_by`` (``ValueError`` otherwise). Aggregates skip ``None``; with no values ``Count``
+        and ``CountDistinct`` give 0 and the others ``None`` (docs/aggregates.md). When ``where``,
+        ``group_by`` (one field) and the aggregated fields are all column-indexed, the column store computes
+        it from its vectors, with the same result; a computed value is read from the records.
 
         Example:
             >>> from dictdb import Avg, Count, Table
@@ -682,6 +687,8 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             {'n': 3, 'pay': 20.0}
             >>> t.aggregate(group_by="dept", n=Count(), pay=Avg("pay"))
             [{'dept': 'ops', 'n': 2, 'pay': 15.0}, {'dept': 'dev', 'n': 1, 'pay': 30.0}]
+            >>> t.aggregate(group_by={"team": t.dept.upper()}, having=t.field("n") > 1, n=Count())
+            [{'team': 'OPS', 'n': 2}]
         """
         plan = ALL if where is None else plan_of(where)
         if self._schema_spec is not None:
@@ -689,7 +696,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             check_aggregate(self, *_aggregates.shape(group_by, aggregations))
         indexing = self._indexing_for(plan)
         result = _execute.aggregate(
-            self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit
+            self.records, self.primary_key, indexing, plan, group_by, aggregations, order_by, limit, having
         )
         _logs.event("aggregate", self.table_name, len(result) if isinstance(result, list) else 1)
         return result

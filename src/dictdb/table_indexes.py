@@ -14,7 +14,7 @@ from typing import Any
 from dictdb.commit import SchemaChange, commit_schema
 from dictdb.index import Index, IndexCatalog, index_kind, index_name
 from dictdb.locking import reads, writes
-from dictdb.query import plan_of
+from dictdb.query import plan_of, render
 from dictdb.query.aggregates import shape
 from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL, decide, describe, needs_sequence, planner
@@ -160,6 +160,7 @@ class TableIndexes:
         count: bool = False,
         group_by: Any = None,
         aggregates: dict[str, Any] | None = None,
+        having: Any = None,
     ) -> QueryPlan:
         """How ``select(where=where, order_by=order_by, limit=limit, offset=offset)`` would find its rows,
         without running.
@@ -169,9 +170,10 @@ class TableIndexes:
         top-k heap or index walk) that prints as a readable plan. docs/indexes.md describes every field.
 
         ``count=True`` explains ``count(where)``, and ``aggregates`` (``{name: Count() ...}``, with
-        ``group_by``) explains ``aggregate(where, group_by, **aggregates)``: ``compute`` then says whether
-        the column vectors answer or the records ``access`` finds are read (``order_by`` and ``limit``
-        then apply to the grouped rows).
+        ``group_by`` and ``having``) explains ``aggregate(where, group_by, having=having, **aggregates)``:
+        ``compute`` then says whether the column vectors answer or the records ``access`` finds are read
+        (``order_by`` and ``limit`` then apply to the grouped rows). A computed value, grouped or
+        aggregated, is read from the records.
 
         Example:
             >>> from dictdb import Table
@@ -196,8 +198,10 @@ class TableIndexes:
         limit, offset = parse_window(limit, offset)
         if count and (aggregates is not None or group_by is not None):
             raise ValueError("explain a count or an aggregate, not both: pass count=True or aggregates=")
-        if aggregates is None and group_by is not None:
-            raise ValueError("group_by explains an aggregate: pass aggregates={name: Count(), ...} as well")
+        if aggregates is None and (group_by is not None or having is not None):
+            raise ValueError(
+                "group_by and having explain an aggregate: pass aggregates={name: Count(), ...} as well"
+            )
         indexing = self._indexing
         select = not count and aggregates is None
         order = parse_order(order_by) if select else []
@@ -213,10 +217,14 @@ class TableIndexes:
         if count:
             explained["compute"] = describe(indexing, plan, "count")
         elif aggregates is not None:
-            fields, specs = shape(group_by, aggregates)
-            check_aggregate(self, fields, specs)
-            explained["compute"] = describe(indexing, plan, "aggregate", fields, specs)
-            explained["compute"].update(order_by=order_by, limit=limit)
+            groups, specs = shape(group_by, aggregates)
+            check_aggregate(self, groups, specs)
+            explained["compute"] = describe(indexing, plan, "aggregate", groups, specs)
+            explained["compute"].update(
+                order_by=order_by,
+                limit=limit,
+                having=None if having is None else render(plan_of(having, "having")),
+            )
         return explained
 
     def _index_definitions(self) -> list[tuple[tuple[Any, ...], str, bool]] | None:

@@ -46,6 +46,7 @@ def test_aggregate_routes(staff: Table) -> None:
         "aggregates": ["n", "avg"],
         "order_by": "-n",
         "limit": 2,
+        "having": None,
     }
     assert plan["order"] is None  # order_by and limit sort the grouped rows, not the records
     assert "compute: aggregate n, avg over the records found, grouped by dept, ordered by -n, limit 2" in str(

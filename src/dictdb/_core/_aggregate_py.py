@@ -1,10 +1,13 @@
 """Grouping and accumulation for ``Table.aggregate``: the pure-Python twin of ``_aggregate.pyx``.
 
-``aggregate(records, group_by, specs)`` makes one pass over the records. Each record joins the group of its
-``group_by`` values (first-seen order), and each group keeps one accumulator per aggregate. The rules, which
-both twins share exactly (docs/aggregates.md says why):
+``aggregate_values(records, groups, specs)`` makes one pass over the records. Each record joins the group of
+its group values (first-seen order), and each group keeps one accumulator per aggregate. A group value and an
+aggregate's input are value plans (``_value_py`` lists them), so ``created.month`` or ``price * qty`` are read
+as a field is; ``aggregate(records, group_by, specs)`` is the same over field names. The rules, which both
+twins share exactly (docs/aggregates.md says why):
 
-- A missing field reads as ``None``. ``None`` is skipped by every aggregate except ``count_rows``.
+- A missing field reads as ``None``, as does a computed value an operand refuses. ``None`` is skipped by
+  every aggregate except ``count_rows``.
 - Groups follow Python equality (``1``, ``1.0`` and ``True`` are one group, as dict keys are), except that
   every NaN (float or Decimal) joins one NaN group, where Python would make each NaN a group of its own. A
   group row shows the first value seen. An unhashable group value raises ``TypeError``.
@@ -15,23 +18,28 @@ both twins share exactly (docs/aggregates.md says why):
 - ``min`` and ``max`` skip NaN; the others compare with ``<`` and ``>``, and the first of equal values
   wins. Values that do not compare with each other (str and int, naive and aware datetimes) raise
   ``TypeError``.
-- With no values, ``count`` gives 0 and the others ``None``.
+- ``count_distinct`` counts the distinct values by Python equality (``1``, ``1.0`` and ``True`` are one
+  value), every NaN being one value, as groups are. An unhashable value raises ``TypeError``.
+- With no values, ``count`` and ``count_distinct`` give 0 and the others ``None``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from numbers import Real
 from typing import Any
 
-__all__ = ["KINDS", "aggregate"]
+from ._value_py import compile_node
+
+__all__ = ["KINDS", "aggregate", "aggregate_values"]
 
 Record = dict[Any, Any]
+Read = Callable[[Record], Any]
 
-#: What an aggregate can compute: ``count_rows`` counts records, the others the non-None values of a field.
-KINDS = ("count_rows", "count", "sum", "avg", "min", "max")
+#: What an aggregate can compute: ``count_rows`` counts records, the others the non-None values of an input.
+KINDS = ("count_rows", "count", "sum", "avg", "min", "max", "count_distinct")
 
 _NUMBERS = (Real, Decimal)
 
@@ -60,25 +68,45 @@ def _group_key(value: Any) -> Any:
     return _NAN_KEY if _is_nan(value) else value
 
 
+#: How errors name each kind: "aggregate 'total' = Sum('price')".
+_TITLES = {
+    "count_rows": "Count",
+    "count": "Count",
+    "sum": "Sum",
+    "avg": "Avg",
+    "min": "Min",
+    "max": "Max",
+    "count_distinct": "CountDistinct",
+}
+
+
+def _input_text(plan: Any) -> str:
+    if plan is None:
+        return ""
+    return repr(plan[1]) if plan[0] == "field" else "a computed value"
+
+
 class _Accumulator:
     """The running state of one aggregate in one group."""
 
-    __slots__ = ("best", "count", "field", "kind", "name", "total")
+    __slots__ = ("best", "count", "distinct", "kind", "name", "plan", "read", "total")
 
-    def __init__(self, name: Any, kind: str, field: Any) -> None:
+    def __init__(self, name: Any, kind: str, plan: Any, read: Read | None) -> None:
         self.name = name
         self.kind = kind
-        self.field = field
+        self.plan = plan
+        self.read = read
         self.count = 0
         self.total: Any = 0
         self.best: Any = None
+        self.distinct: set[Any] | None = set() if kind == "count_distinct" else None
 
     def add(self, record: Record) -> None:
         kind = self.kind
         if kind == "count_rows":
             self.count += 1
             return
-        value = record.get(self.field)
+        value = self.read(record)  # type: ignore[misc]  # every kind but count_rows has a reader
         if value is None:
             return
         if kind == "count":
@@ -86,12 +114,24 @@ class _Accumulator:
         elif kind == "sum" or kind == "avg":
             self.count += 1
             self.total = self._add_number(value)
+        elif kind == "count_distinct":
+            self._add_distinct(value)
         elif not _is_nan(value):
             self._keep_extreme(value, kind == "min")
 
     def _label(self) -> str:
         # How errors name the aggregate: "aggregate 'total' = Sum('price')".
-        return f"aggregate {self.name!r} = {self.kind.capitalize()}({self.field!r})"
+        return f"aggregate {self.name!r} = {_TITLES[self.kind]}({_input_text(self.plan)})"
+
+    def _add_distinct(self, value: Any) -> None:
+        try:
+            self.distinct.add(_group_key(value))  # type: ignore[union-attr]  # made for count_distinct
+        except TypeError:
+            raise TypeError(
+                f"{self._label()} got {_describe(value)}, which is unhashable: CountDistinct counts values "
+                "that can be compared for equality by hash (str, numbers, dates, tuples); convert the value "
+                "or leave such records out with where="
+            ) from None
 
     def _add_number(self, value: Any) -> Any:
         if not isinstance(value, _NUMBERS):
@@ -128,6 +168,8 @@ class _Accumulator:
         kind = self.kind
         if kind == "count_rows" or kind == "count":
             return self.count
+        if kind == "count_distinct":
+            return len(self.distinct)  # type: ignore[arg-type]  # made for count_distinct
         if kind == "min" or kind == "max":
             return self.best
         if self.count == 0:
@@ -138,72 +180,93 @@ class _Accumulator:
 
 
 class _Group:
-    """One group: the first-seen values of the group fields, and an accumulator per aggregate."""
+    """One group: the first-seen group values, and an accumulator per aggregate."""
 
     __slots__ = ("accumulators", "values")
 
-    def __init__(self, values: tuple[Any, ...], specs: Sequence[tuple[Any, str, Any]]) -> None:
+    def __init__(self, values: tuple[Any, ...], plan: Sequence[tuple[Any, str, Any, Read | None]]) -> None:
         self.values = values
-        self.accumulators = [_Accumulator(name, kind, field) for name, kind, field in specs]
+        self.accumulators = [_Accumulator(name, kind, source, read) for name, kind, source, read in plan]
 
     def add(self, record: Record) -> None:
         for accumulator in self.accumulators:
             accumulator.add(record)
 
-    def row(self, group_by: tuple[Any, ...], names: list[Any]) -> Record:
-        row = dict(zip(group_by, self.values, strict=True))
-        for name, accumulator in zip(names, self.accumulators, strict=True):
+    def row(self, names: tuple[Any, ...], aggregates: list[Any]) -> Record:
+        row = dict(zip(names, self.values, strict=True))
+        for name, accumulator in zip(aggregates, self.accumulators, strict=True):
             row[name] = accumulator.result()
         return row
 
 
-def _check_specs(specs: Iterable[tuple[Any, str, Any]]) -> list[tuple[Any, str, Any]]:
-    checked = []
-    for name, kind, field in specs:
+def _check_specs(specs: Iterable[tuple[Any, str, Any]]) -> list[tuple[Any, str, Any, Read | None]]:
+    checked: list[tuple[Any, str, Any, Read | None]] = []
+    for name, kind, plan in specs:
         if kind not in KINDS:
             raise ValueError(f"unknown aggregate kind {kind!r}; the kinds are {', '.join(KINDS)}")
-        checked.append((name, kind, field))
+        if kind == "count_rows":
+            checked.append((name, kind, None, None))
+        else:
+            checked.append((name, kind, plan, compile_node(plan)))
     return checked
 
 
-def _unhashable(group_by: tuple[Any, ...], values: tuple[Any, ...]) -> TypeError:
-    for field, value in zip(group_by, values, strict=True):
+def _unhashable(names: tuple[Any, ...], values: tuple[Any, ...]) -> TypeError:
+    for name, value in zip(names, values, strict=True):
         try:
             hash(_group_key(value))
         except TypeError:
             return TypeError(
-                f"cannot group by {field!r}: its value {_describe(value)} is unhashable; group by fields "
+                f"cannot group by {name!r}: its value {_describe(value)} is unhashable; group by fields "
                 "that hold str, numbers, dates or tuples"
             )
-    return TypeError(f"cannot group by {group_by!r}: a value is unhashable")
+    return TypeError(f"cannot group by {names!r}: a value is unhashable")
+
+
+def aggregate_values(
+    records: Iterable[Record], groups: Sequence[tuple[Any, Any]], specs: Iterable[tuple[Any, str, Any]]
+) -> list[Record]:
+    """One row per group of ``records``, in first-seen order: the group values, then each aggregate.
+
+    ``groups`` is a sequence of ``(name, value plan)``, the row's name for each group value and how it is
+    read; when it is empty, all records make one group and exactly one row comes back, even for no records.
+    ``specs`` is ``(name, kind, value plan)`` per aggregate, ``kind`` from ``KINDS`` (the plan is ignored by
+    ``count_rows``).
+    """
+    names = tuple([name for name, _ in groups])
+    reads = [compile_node(plan) for _, plan in groups]
+    plan = _check_specs(specs)
+    aggregates = [name for name, _, _, _ in plan]
+    if not reads:
+        whole = _Group((), plan)
+        for record in records:
+            whole.add(record)
+        return [whole.row(names, aggregates)]
+    found: dict[Any, _Group] = {}
+    for record in records:
+        values = tuple([read(record) for read in reads])
+        key = tuple([_group_key(value) for value in values])
+        try:
+            group = found.get(key)
+        except TypeError:
+            raise _unhashable(names, values) from None
+        if group is None:
+            group = found[key] = _Group(values, plan)
+        group.add(record)
+    return [group.row(names, aggregates) for group in found.values()]
 
 
 def aggregate(
     records: Iterable[Record], group_by: Sequence[Any], specs: Iterable[tuple[Any, str, Any]]
 ) -> list[Record]:
-    """One row per group of ``records``, in first-seen order: the group fields, then each aggregate.
+    """``aggregate_values`` over field names: ``group_by`` is a sequence of field names, and ``specs`` is
+    ``(name, kind, field)`` per aggregate (``field`` is ignored by ``count_rows``)."""
+    return aggregate_values(records, _field_groups(group_by), _field_specs(specs))
 
-    ``group_by`` is a sequence of field names; when it is empty, all records make one group and exactly one
-    row comes back, even for no records. ``specs`` is ``(name, kind, field)`` per aggregate, ``kind`` from
-    ``KINDS`` (``field`` is ignored by ``count_rows``).
-    """
-    fields = tuple(group_by)
-    plan = _check_specs(specs)
-    names = [name for name, _, _ in plan]
-    if not fields:
-        whole = _Group((), plan)
-        for record in records:
-            whole.add(record)
-        return [whole.row(fields, names)]
-    groups: dict[Any, _Group] = {}
-    for record in records:
-        values = tuple([record.get(field) for field in fields])
-        key = tuple([_group_key(value) for value in values])
-        try:
-            group = groups.get(key)
-        except TypeError:
-            raise _unhashable(fields, values) from None
-        if group is None:
-            group = groups[key] = _Group(values, plan)
-        group.add(record)
-    return [group.row(fields, names) for group in groups.values()]
+
+def _field_groups(group_by: Sequence[Any]) -> list[tuple[Any, Any]]:
+    return [(field, ("field", field)) for field in group_by]
+
+
+def _field_specs(specs: Iterable[tuple[Any, str, Any]]) -> list[tuple[Any, str, Any]]:
+    return [(name, kind, None if kind == "count_rows" else ("field", field)) for name, kind, field in specs]

@@ -40,7 +40,8 @@ cdef bint _readable(dict columns, _Bitmap selected, tuple group_by, list specs) 
         if (<_Column>columns[field]).holds(selected, TAG_OTHER):
             return False
     for _, kind, field in specs:
-        if kind not in _aggregate_mod.KINDS:
+        # Distinct values need a set per group, which the records path keeps.
+        if kind not in _aggregate_mod.KINDS or kind == "count_distinct":
             return False
         if kind == "count_rows":
             continue

@@ -57,16 +57,18 @@ def _readable(
     specs: list[tuple[Any, str, Any]],
 ) -> dict[Any, _Column] | None:
     """The columns the aggregate reads, or None when the vectors cannot give ``_aggregate``'s answer:
-    a group field or spec field that is not a column, more than one group field, an unknown kind, an
-    OTHER value where a value is used (grouped, summed or compared), a str summed, str and numbers both
-    compared by min or max, or ints whose magnitudes add beyond int64 (a total might overflow)."""
+    a group field or spec field that is not a column, more than one group field, an unknown kind or
+    ``count_distinct``, an OTHER value where a value is used (grouped, summed or compared), a str summed, str
+    and numbers both compared by min or max, or ints whose magnitudes add beyond int64 (a total might
+    overflow)."""
     if len(group_by) > 1 or not all(has_field(columns, field) for field in group_by):
         return None
     used = {field: columns[field] for field in group_by}
     if any(columns[field].holds(slots, TAG_OTHER) for field in group_by):
         return None
     for _, kind, field in specs:
-        if kind not in _aggregate_py.KINDS:
+        # Distinct values need a set per group, which the records path keeps.
+        if kind not in _aggregate_py.KINDS or kind == "count_distinct":
             return None
         if kind == "count_rows":
             continue

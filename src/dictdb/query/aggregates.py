@@ -1,64 +1,95 @@
-"""Aggregates (``Count``, ``Sum``, ``Avg``, ``Min``, ``Max``) and the step behind ``Table.aggregate``.
+"""Aggregates (``Count``, ``Sum``, ``Avg``, ``Min``, ``Max``, ``CountDistinct``) and the step behind
+``Table.aggregate``.
 
-An aggregate names what to compute over the non-None values of a field; ``aggregate`` checks the request,
-hands the grouping and accumulating loop to ``dictdb._core.aggregate`` (compiled, with a pure twin), then
-orders and cuts the grouped rows. docs/aggregates.md states the rules on bools, NaN, Decimals and mixed types.
+An aggregate names what to compute over the non-None values of a field or of a value expression
+(``Sum(t.price * t.qty)``); ``aggregate`` checks the request, hands the grouping and accumulating loop to
+``dictdb._core.aggregate`` (compiled, with a pure twin), then filters (``having``), orders and cuts the
+grouped rows. docs/aggregates.md states the rules on bools, NaN, Decimals and mixed types.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from numbers import Real
 from typing import Any, ClassVar
 
 from dictdb._core import aggregate as _kernel
-from dictdb.query import Field
+from dictdb._core import predicate as _predicate
+from dictdb._core import value as _value
+from dictdb.query.expr import PredicateExpr, plan_of, render_value
+from dictdb.query.field import Field
+from dictdb.query.names import plan_fields
+from dictdb.query.value import Computed, ValueExpr
 
-__all__ = ["Aggregate", "Avg", "Count", "Max", "Min", "Sum", "aggregate", "shape"]
+__all__ = ["Aggregate", "Avg", "Count", "CountDistinct", "Max", "Min", "Sum", "aggregate", "shape"]
 
 Record = dict[Any, Any]
-#: ``vectors(group_fields, specs)``: the kernel's rows computed another way (a column store), or ``None``.
-Vectors = Callable[[tuple[Any, ...], list[tuple[Any, str, Any]]], list[Record] | None]
+Plan = tuple[Any, ...]
+#: A group of the result rows: its name in the rows, and the value plan that reads it from a record.
+Group = tuple[Any, Plan]
+#: An aggregate as the core computes it: ``(name, kind, value plan)``; the plan is ``None`` for ``Count()``.
+Spec = tuple[Any, str, Any]
+#: ``vectors(groups, specs)``: the kernel's rows computed another way (a column store), or ``None``.
+Vectors = Callable[[tuple[Group, ...], list[Spec]], list[Record] | None]
 
 
-def _field_name(field: Any, aggregate: str) -> Any:
-    """The field name an aggregate reads: a name, or the name of a ``Field`` (``table.salary``)."""
-    name = field.name if isinstance(field, Field) else field
-    try:
-        hash(name)
-    except TypeError:
-        name = None
-    if name is None:
+def _source(value: Any, role: str) -> Plan:
+    """The value plan of what an aggregate or a group reads: a field name, a ``Field`` or a value
+    expression (``table.price * table.qty``)."""
+    if isinstance(value, ValueExpr):
+        return value.value_plan
+    wrong = isinstance(value, PredicateExpr)
+    if not wrong:
+        try:
+            hash(value)
+        except TypeError:
+            wrong = True
+    if wrong or value is None:
         raise TypeError(
-            f"{aggregate}() takes a field name (str) or a Field such as table.price, not {field!r}"
+            f"{role} takes a field name (str), a Field such as table.price or a value expression such as "
+            f"table.price * table.qty, not {type(value).__name__} {value!r}"
         )
-    return name
+    return ("field", value)
+
+
+def _render(plan: Plan) -> str:
+    """An aggregate's input as its repr shows it: ``'price'`` for a field, ``price * qty`` otherwise."""
+    if plan[0] == "field":
+        return repr(plan[1])
+    text = render_value(plan)
+    # A binary operation renders in parentheses, which the aggregate's own make redundant.
+    return text[1:-1] if plan[0] in _value.BINARY else text
 
 
 class Aggregate:
-    """What to compute over one field of the records; the base of ``Count``, ``Sum``, ``Avg``, ``Min``,
-    ``Max``. Aggregates are immutable values: equal when of the same kind over the same field."""
+    """What to compute over the values of a field or value expression; the base of ``Count``, ``Sum``,
+    ``Avg``, ``Min``, ``Max``, ``CountDistinct``. Aggregates are immutable values: equal when of the same kind
+    over the same field or expression."""
 
-    __slots__ = ("_field",)
+    __slots__ = ("_plan",)
 
     #: The ``dictdb._core.aggregate`` kind this class computes.
     kind: ClassVar[str]
 
-    _field: Any
+    _plan: Any
 
     def __init__(self, field: Any) -> None:
-        object.__setattr__(self, "_field", _field_name(field, type(self).__name__))
+        object.__setattr__(self, "_plan", _source(field, f"{type(self).__name__}()"))
 
     @property
     def field(self) -> Any:
-        """The field this aggregate reads (``None`` for ``Count()``, which counts records)."""
-        return self._field
+        """What this aggregate reads: the field name, a value expression (``Computed``), or ``None`` for
+        ``Count()``, which counts records."""
+        plan = self._plan
+        if plan is None:
+            return None
+        return plan[1] if plan[0] == "field" else Computed(plan)
 
-    def spec(self, name: Any) -> tuple[Any, str, Any]:
-        """The ``(name, kind, field)`` triple the core computes."""
-        return (name, self.kind, self._field)
+    def spec(self, name: Any) -> Spec:
+        """The ``(name, kind, value plan)`` triple the core computes."""
+        return (name, self.kind, self._plan)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -66,17 +97,21 @@ class Aggregate:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return bool(self._field == other._field)
+        return bool(self._plan == other._plan)
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self._field))
+        try:
+            return hash((type(self).__name__, self._plan))
+        except TypeError:  # a constant in the expression is unhashable (a list): equal ones still agree
+            return hash(type(self).__name__)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._field!r})"
+        return f"{type(self).__name__}({_render(self._plan)})"
 
 
 class Count(Aggregate):
-    """``Count()`` counts the records; ``Count(field)`` counts those whose ``field`` is not ``None``.
+    """``Count()`` counts the records; ``Count(field)`` counts those whose ``field`` (or value expression) is
+    not ``None``.
 
     Example:
         >>> from dictdb import Count, Table
@@ -90,20 +125,20 @@ class Count(Aggregate):
     __slots__ = ()
 
     def __init__(self, field: Any = None) -> None:
-        object.__setattr__(self, "_field", None if field is None else _field_name(field, "Count"))
+        object.__setattr__(self, "_plan", None if field is None else _source(field, "Count()"))
 
     kind = "count"
 
-    def spec(self, name: Any) -> tuple[Any, str, Any]:
-        """The ``(name, kind, field)`` triple the core computes: ``count_rows`` without a field."""
-        return (name, "count_rows", None) if self._field is None else (name, "count", self._field)
+    def spec(self, name: Any) -> Spec:
+        """The ``(name, kind, value plan)`` triple the core computes: ``count_rows`` without a field."""
+        return (name, "count_rows", None) if self._plan is None else (name, "count", self._plan)
 
     def __repr__(self) -> str:
-        return "Count()" if self._field is None else f"Count({self._field!r})"
+        return "Count()" if self._plan is None else f"Count({_render(self._plan)})"
 
 
 class Sum(Aggregate):
-    """The sum of the non-None values of ``field``; ``None`` when there are none.
+    """The sum of the non-None values of ``field``, or of a value expression; ``None`` when there are none.
 
     Numbers only (bool, int, float, Decimal): ints sum exactly, Decimals stay Decimal, bools count as 0 and 1,
     a NaN makes the sum NaN. Anything else raises ``TypeError``.
@@ -116,6 +151,8 @@ class Sum(Aggregate):
         [1, 2, 3]
         >>> t.aggregate(total=Sum("price"))
         {'total': Decimal('10.00')}
+        >>> t.aggregate(doubled=Sum(t.price * 2))
+        {'doubled': Decimal('20.00')}
     """
 
     __slots__ = ()
@@ -175,6 +212,25 @@ class Max(Aggregate):
     kind = "max"
 
 
+class CountDistinct(Aggregate):
+    """The number of distinct non-None values of ``field`` (or of a value expression); 0 when there are none.
+
+    Values are told apart by Python equality, as dict keys are: ``1``, ``1.0`` and ``True`` are one value,
+    ``"1"`` another; every NaN is one value. An unhashable value (a list) raises ``TypeError``.
+
+    Example:
+        >>> from dictdb import CountDistinct, Table
+        >>> t = Table("t")
+        >>> t.insert([{"city": "Paris"}, {"city": "paris"}, {"city": None}, {"city": "Lyon"}])
+        [1, 2, 3, 4]
+        >>> t.aggregate(cities=CountDistinct("city"), folded=CountDistinct(t.city.lower()))
+        {'cities': 3, 'folded': 2}
+    """
+
+    __slots__ = ()
+    kind = "count_distinct"
+
+
 def aggregate(
     rows: Iterable[Record] | Callable[[], Iterable[Record]],
     group_by: Any,
@@ -182,60 +238,95 @@ def aggregate(
     *,
     order_by: Any = None,
     limit: int | None = None,
+    having: Any = None,
     vectors: Vectors | None = None,
 ) -> dict[str, Any] | list[Record]:
     """Aggregate ``rows``: one dict of results, or with ``group_by`` one row per group (``Table.aggregate``).
 
     Everything is checked before the first record is read. ``rows`` may be a function that returns them,
     called only when needed: when ``vectors`` (a table's column store) is given, it is asked first, and the
-    records are read only when it returns ``None`` (it cannot give the same answer).
+    records are read only when it returns ``None`` (it cannot give the same answer). ``having`` keeps the
+    grouped rows it matches, before ``order_by`` and ``limit``.
 
     Example:
+        >>> from dictdb import Field
         >>> from dictdb.query.aggregates import Avg, Count, aggregate
         >>> rows = [{"dept": "a", "pay": 10}, {"dept": "b", "pay": 30}, {"dept": "a", "pay": 20}]
         >>> aggregate(rows, "dept", {"n": Count(), "pay": Avg("pay")}, order_by="-pay")
         [{'dept': 'b', 'n': 1, 'pay': 30.0}, {'dept': 'a', 'n': 2, 'pay': 15.0}]
+        >>> aggregate(rows, {"team": Field("dept").upper()}, {"n": Count()}, having=Field("n") > 1)
+        [{'team': 'A', 'n': 2}]
     """
-    fields, specs = shape(group_by, aggregations)
-    if not fields and (order_by is not None or limit is not None):
+    groups, specs = shape(group_by, aggregations)
+    columns = [*(name for name, _ in groups), *aggregations]
+    if not groups and (order_by is not None or limit is not None):
         raise ValueError("order_by and limit apply to grouped rows: pass group_by as well, or neither")
-    keys = _order_keys(order_by, [*fields, *aggregations])
+    if not groups and having is not None:
+        raise ValueError(
+            "having filters grouped rows: pass group_by as well (without it the result is one dict, which "
+            "you can test in Python)"
+        )
+    keep = None if having is None else _having(having, columns)
+    keys = _order_keys(order_by, columns)
     stop = _limit(limit)
-    out = None if vectors is None else vectors(fields, specs)
+    out = None if vectors is None else vectors(groups, specs)
     if out is None:
-        out = _kernel.aggregate(rows() if callable(rows) else rows, fields, specs)
-    if not fields:
+        out = _kernel.aggregate_values(rows() if callable(rows) else rows, groups, specs)
+    if not groups:
         return out[0]
+    if keep is not None:
+        out = keep.filter(out)
     for name, descending in reversed(keys):  # stable sorts, last key first
         out.sort(key=lambda row: _sort_key(row[name], name), reverse=descending)
     return out if stop is None else out[:stop]
 
 
-def shape(group_by: Any, aggregations: dict[str, Any]) -> tuple[tuple[Any, ...], list[tuple[Any, str, Any]]]:
-    """The checked group fields and ``(name, kind, field)`` specs of an aggregate (``field`` is ``None`` for
-    ``Count()``), or the error its arguments deserve.
+def shape(group_by: Any, aggregations: dict[str, Any]) -> tuple[tuple[Group, ...], list[Spec]]:
+    """The checked groups, ``(name, value plan)`` each, and ``(name, kind, value plan)`` specs of an
+    aggregate (the plan is ``None`` for ``Count()``), or the error its arguments deserve.
 
     Example:
+        >>> from dictdb import Field
         >>> shape("dept", {"n": Count(), "pay": Avg("pay")})
-        (('dept',), [('n', 'count_rows', None), ('pay', 'avg', 'pay')])
+        ((('dept', ('field', 'dept')),), [('n', 'count_rows', None), ('pay', 'avg', ('field', 'pay'))])
+        >>> shape({"year": Field("start").year}, {"n": Count()})
+        ((('year', ('year', ('field', 'start'))),), [('n', 'count_rows', None)])
     """
-    fields = _group_fields(group_by)
-    return fields, _specs(aggregations, fields)
+    groups = _groups(group_by)
+    return groups, _specs(aggregations, [name for name, _ in groups])
 
 
-def _group_fields(group_by: Any) -> tuple[Any, ...]:
+def _groups(group_by: Any) -> tuple[Group, ...]:
     if group_by is None:
         return ()
-    names = list(group_by) if isinstance(group_by, (list, tuple)) else [group_by]
-    if not names:
-        raise ValueError("group_by names no field: give a field name or a list of them, or None for one row")
-    fields = tuple(_field_name(name, "group_by") for name in names)
-    if len(set(fields)) != len(fields):
-        raise ValueError(f"group_by names a field twice: {list(fields)!r}")
-    return fields
+    if isinstance(group_by, Mapping):
+        groups = tuple((name, _source(value, f"group_by[{name!r}]")) for name, value in group_by.items())
+    else:
+        items = list(group_by) if isinstance(group_by, (list, tuple)) else [group_by]
+        groups = tuple(_named_group(item) for item in items)
+    if not groups:
+        raise ValueError(
+            "group_by names no field: give a field name, a list of them or {name: value expression}, or None "
+            "for one row"
+        )
+    names = [name for name, _ in groups]
+    if len(set(names)) != len(names):
+        raise ValueError(f"group_by names a field twice: {names!r}")
+    return groups
 
 
-def _specs(aggregations: dict[str, Any], fields: tuple[Any, ...]) -> list[tuple[Any, str, Any]]:
+def _named_group(item: Any) -> Group:
+    """A group given by a field name or ``Field``: its row name is the field's."""
+    if isinstance(item, ValueExpr) and not isinstance(item, Field):
+        raise TypeError(
+            f"group_by {item!r} is a computed value, which needs a name for the rows: pass "
+            "group_by={'name': expression} (a dict may mix names, fields and expressions)"
+        )
+    plan = _source(item, "group_by")
+    return (plan[1], plan)
+
+
+def _specs(aggregations: dict[str, Any], groups: list[Any]) -> list[Spec]:
     specs = []
     for name, value in aggregations.items():
         if not isinstance(value, Aggregate):
@@ -243,13 +334,25 @@ def _specs(aggregations: dict[str, Any], fields: tuple[Any, ...]) -> list[tuple[
                 "; call it, e.g. Count()" if isinstance(value, type) and issubclass(value, Aggregate) else ""
             )
             raise TypeError(
-                f"aggregate {name!r} must be Count(...), Sum(...), Avg(...), Min(...) or Max(...), "
-                f"not {type(value).__name__} {value!r}{hint}"
+                f"aggregate {name!r} must be Count(...), Sum(...), Avg(...), Min(...), Max(...) or "
+                f"CountDistinct(...), not {type(value).__name__} {value!r}{hint}"
             )
-        if name in fields:
+        if name in groups:
             raise ValueError(f"aggregate {name!r} has the name of a group_by field; name it differently")
         specs.append(value.spec(name))
     return specs
+
+
+def _having(having: Any, columns: list[Any]) -> Any:
+    """The compiled ``having`` predicate, once its names are checked against the grouped rows' columns."""
+    plan = plan_of(having, role="having")
+    unknown = [name for name in plan_fields(plan) if name not in columns]
+    if unknown:
+        raise ValueError(
+            f"having reads {', '.join(map(repr, unknown))}, which the grouped rows do not hold: they hold "
+            f"{', '.join(map(repr, columns))} (name the aggregate you test, e.g. having=Field('n') > 1)"
+        )
+    return _predicate.compile_plan(plan)
 
 
 def _order_keys(order_by: Any, columns: Sequence[Any]) -> list[tuple[Any, bool]]:

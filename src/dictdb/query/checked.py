@@ -88,24 +88,28 @@ def check_where(table: Named, plan: Plan, role: str = "where") -> None:
             return
 
 
-def check_aggregate(table: Named, group_fields: Iterable[Any], specs: Iterable[tuple[Any, str, Any]]) -> None:
-    """``check_fields`` for an aggregate's group fields and the fields its aggregates read (the specs
-    ``dictdb.query.aggregates.shape`` makes; ``Count()`` reads none).
+def check_aggregate(
+    table: Named, groups: Iterable[tuple[Any, Plan]], specs: Iterable[tuple[Any, str, Plan | None]]
+) -> None:
+    """``check_fields`` for the fields an aggregate's groups and aggregates read (the ``(name, value plan)``
+    groups and ``(name, kind, value plan)`` specs ``dictdb.query.aggregates.shape`` makes; ``Count()``
+    reads none).
 
     Example:
         >>> from dictdb import Table
         >>> staff = Table("staff", schema={"dept": str, "pay": int})
-        >>> check_aggregate(staff, ["dept"], [("total", "sum", "py")])
+        >>> check_aggregate(staff, [("dept", ("field", "dept"))], [("total", "sum", ("field", "py"))])
         Traceback (most recent call last):
         ...
         dictdb.exceptions.UnknownFieldError: unknown field 'py' in table 'staff' (aggregate 'total'); ...
     """
     if table._schema_spec is None:
         return
-    check_fields(table, group_fields, "group_by")
-    for name, _, field in specs:
-        if field is not None:
-            check_fields(table, (field,), f"aggregate {name!r}")
+    for _, group in groups:
+        check_fields(table, value_fields(group), "group_by")
+    for name, _, read in specs:
+        if read is not None:
+            check_fields(table, value_fields(read), f"aggregate {name!r}")
 
 
 def unknown_field(table_name: str, fields: Mapping[Any, Any], name: Any, role: str) -> UnknownFieldError:

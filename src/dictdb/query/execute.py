@@ -424,15 +424,21 @@ def count(records: Mapping[Any, Record], pk_field: Any, indexing: IndexCatalog |
 
 def vectors(indexing: IndexCatalog | None, plan: Plan | None) -> _aggregates.Vectors | None:
     """What computes an aggregate over the records ``plan`` matches (``None``: all) from the column store,
-    when the store can: the plan and every field read are its columns, one group field at most."""
+    when the store can: the plan and every field read are its columns, one group field at most, and no
+    computed value (those are read from the records)."""
     store = _store_for(indexing, plan)
     if store is None:
         return None
 
-    def compute(fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]) -> list[Record] | None:
-        if not _columns_hold(store.fields, fields, specs):
+    def compute(groups: tuple[_aggregates.Group, ...], specs: list[_aggregates.Spec]) -> list[Record] | None:
+        read = _column_read(store.fields, groups, specs)
+        if read is None:
             return None
-        return store.aggregate(plan, fields, specs)
+        fields, field_specs = read
+        out = store.aggregate(plan, fields, field_specs)
+        if out is not None:
+            _rename_groups(out, fields, groups)
+        return out
 
     return compute
 
@@ -445,37 +451,59 @@ def _store_for(indexing: IndexCatalog | None, plan: Plan | None) -> _column.Colu
     return store
 
 
-def _columns_hold(
-    columns: Collection[Any], fields: tuple[Any, ...], specs: list[tuple[Any, str, Any]]
-) -> bool:
-    """Whether the column vectors hold what an aggregate reads: one group field at most, every field a
-    column."""
-    if len(fields) > 1 or any(field not in columns for field in fields):
-        return False
-    return all(field is None or field in columns for _, _, field in specs)
+def _column_read(
+    columns: Collection[Any], groups: tuple[_aggregates.Group, ...], specs: list[_aggregates.Spec]
+) -> tuple[tuple[Any, ...], list[tuple[Any, str, Any]]] | None:
+    """The group fields and ``(name, kind, field)`` specs the column store computes, when the vectors hold
+    what an aggregate reads: one group at most, every group and aggregate input a plain field that is a
+    column, and no ``count_distinct`` (a set per group, which the records path keeps); else ``None``."""
+    plans = [plan for _, plan in groups] + [plan for _, _, plan in specs if plan is not None]
+    if len(groups) > 1 or any(plan[0] != "field" or plan[1] not in columns for plan in plans):
+        return None
+    if any(kind == "count_distinct" for _, kind, _ in specs):
+        return None
+    fields = tuple(plan[1] for _, plan in groups)
+    return fields, [(name, kind, None if plan is None else plan[1]) for name, kind, plan in specs]
+
+
+def _rename_groups(
+    rows: list[Record], fields: tuple[Any, ...], groups: tuple[_aggregates.Group, ...]
+) -> None:
+    """Key the group values of the column store's rows by the groups' names (``{"d": "dept"}`` gives
+    ``d``), the group first as in the kernel's rows."""
+    for field, (name, _) in zip(fields, groups, strict=True):
+        if field != name:
+            for position, row in enumerate(rows):
+                rows[position] = {name: row.pop(field), **row}
 
 
 def describe(
     indexing: IndexCatalog | None,
     plan: Plan,
     op: str,
-    fields: tuple[Any, ...] = (),
-    specs: list[tuple[Any, str, Any]] | None = None,
+    groups: tuple[_aggregates.Group, ...] = (),
+    specs: list[_aggregates.Spec] | None = None,
 ) -> dict[str, Any]:
-    """How ``count`` (``op="count"``) or ``aggregate`` (with its group ``fields`` and ``specs``) computes
-    its answer, for ``Table.explain``: from the column vectors, or from the records the access path
-    finds."""
+    """How ``count`` (``op="count"``) or ``aggregate`` (with its ``groups`` and ``specs``) computes its
+    answer, for ``Table.explain``: from the column vectors, or from the records the access path finds."""
     store = _store_for(indexing, None if plan[0] == "true" else plan)
     if op == "count":
         method = "table size" if plan[0] == "true" else "column vectors" if store is not None else "records"
     else:
-        held = store is not None and _columns_hold(store.fields, fields, specs or [])
+        held = store is not None and _column_read(store.fields, groups, specs or []) is not None
         method = "column vectors" if held else "records"
     compute: dict[str, Any] = {"op": op, "method": method}
     if op == "aggregate":
-        compute["group_by"] = list(fields)
+        compute["group_by"] = [_group_text(name, plan) for name, plan in groups]
         compute["aggregates"] = [name for name, _, _ in specs or []]
     return compute
+
+
+def _group_text(name: Any, plan: Plan) -> Any:
+    """A group as explain shows it: its name, then what it reads when that is not the field of that name."""
+    if plan == ("field", name):
+        return name
+    return f"{name} = {render_value(plan)}"
 
 
 def aggregate(
@@ -487,6 +515,7 @@ def aggregate(
     aggregations: dict[str, Any],
     order_by: Any,
     limit: int | None,
+    having: Any = None,
 ) -> Any:
     """``Table.aggregate`` over the records ``plan`` matches: from the column store's vectors when it can
     compute it, else over the matched records (``dictdb.query.aggregates``)."""
@@ -496,5 +525,6 @@ def aggregate(
         aggregations,
         order_by=order_by,
         limit=limit,
+        having=having,
         vectors=vectors(indexing, None if plan[0] == "true" else plan),
     )

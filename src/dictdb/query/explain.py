@@ -32,7 +32,8 @@ Keys (docs/indexes.md shows examples):
   (``"count"``, ``"aggregate"``) and ``method``: ``"column vectors"`` (the column indexes answer from their
   vectors; the records ``access`` finds are read only when a value is one the vectors cannot judge alone),
   ``"records"`` (the records ``access`` finds are read), or ``"table size"`` (a count of every record);
-  an aggregate adds its ``group_by``, ``aggregates`` (their names), ``order_by`` and ``limit``.
+  an aggregate adds its ``group_by`` (names; a computed group as ``"name = expression"``), ``aggregates``
+  (their names), ``having`` (as text, or ``None``), ``order_by`` and ``limit``.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def _compute_line(compute: dict[str, Any]) -> str:
     line = f"compute: aggregate {', '.join(map(str, compute['aggregates']))} {source}"
     if compute["group_by"]:
         line += f", grouped by {', '.join(map(str, compute['group_by']))}"
+    if compute.get("having") is not None:
+        line += f", having {compute['having']}"
     if compute["order_by"] is not None:
         line += f", ordered by {compute['order_by']}"
     if compute["limit"] is not None:
