@@ -20,12 +20,13 @@ from dictdb._core import predicate as _predicate
 from dictdb._core import records as _records
 from dictdb.query import execute as _execute
 from dictdb.query import plan_of, render
-from dictdb.query.execute import decide, planner
+from dictdb.query.checked import check_known
+from dictdb.query.execute import decide, order_text, planner
 from dictdb.query.explain import QueryPlan
 from dictdb.query.join import Probe, Split, choose_probe, parse_how, parse_on, split_where
 from dictdb.query.join_explain import JoinPlan
 from dictdb.query.names import plan_fields
-from dictdb.query.select import parse_columns, parse_order, parse_window
+from dictdb.query.select import Columns, parse_columns, parse_order, parse_window
 
 __all__ = ["TableJoin"]
 
@@ -81,6 +82,7 @@ class TableJoin:
         """
         query = _Query(self, right, on, how, where, order_by, limit)
         parsed_columns = parse_columns(columns)
+        query.check_names(self, right, parsed_columns)
         lefts = _read_left(self, query.split.left)
         early = None if query.split.rows is not None or query.order else query.limit
         lock = right._lock
@@ -135,6 +137,7 @@ class TableJoin:
               access: hash index 'country', equal: country == 'c7' (~20)
         """
         query = _Query(self, right, on, how, where, order_by, limit)
+        query.check_names(self, right, None)
         left_plan = _explain_side(self, query.split.left)
         lock = right._lock
         lock.acquire_read()
@@ -156,7 +159,7 @@ class TableJoin:
             probe=probe.describe(right.table_name, query.right_field, right_plan is not None),
             pushed={"left": left_plan, "right": right_plan},
             joined_where=None if query.split.rows is None else render(query.split.rows),
-            order=None if not query.order else {"by": [("-" if d else "") + str(f) for f, d in query.order]},
+            order=None if not query.order else {"by": order_text(query.order)},
             limit=query.limit,
         )
 
@@ -185,6 +188,7 @@ class _Query:
         plan = None if where is None else plan_of(where)
         if plan is not None and plan[0] == "true":
             plan = None
+        self.plan = plan
         self.split: Split = split_where(
             plan,
             plan_fields,
@@ -194,6 +198,23 @@ class _Query:
             right.table_name,
             self.how,
         )
+
+    def check_names(self, left: Any, right: Any, columns: Columns | None) -> None:
+        """With a schema on both tables, a name of ``where``, ``order_by`` or ``columns`` that no row can
+        hold (a field of neither table, nor ``"<right>.<field>"`` for a field both have) is a typo:
+        ``UnknownFieldError`` naming the closest names. Without both schemas a missing name reads as
+        ``None``."""
+        if left.schema is None or right.schema is None:
+            return
+        known = dict.fromkeys([*left.schema, *right.schema])
+        clashing = [self.prefix + str(field) for field in right.schema if field in left.schema]
+        known.update(dict.fromkeys(clashing))
+        label = f"{left.table_name} join {right.table_name}"
+        if self.plan is not None:
+            check_known(known, label, plan_fields(self.plan), "join where")
+        check_known(known, label, [field for field, _ in self.order], "join order_by")
+        if columns is not None:
+            check_known(known, label, [field for _, field in columns], "join columns")
 
 
 def _indexes(table: Any) -> Any:

@@ -20,7 +20,7 @@ from dictdb.exceptions import UnknownFieldError
 from dictdb.query.names import plan_fields, value_fields
 from dictdb.query.value import ValueExpr
 
-__all__ = ["check_aggregate", "check_fields", "check_where", "unknown_field"]
+__all__ = ["check_aggregate", "check_fields", "check_known", "check_where", "unknown_field"]
 
 Plan = tuple[Any, ...]
 
@@ -56,13 +56,26 @@ def check_fields(table: Named, names: Iterable[Any], role: str) -> None:
     fields = table._schema_spec
     if fields is None:
         return
+    check_known(fields, table.table_name, names, role)
+
+
+def check_known(fields: Mapping[Any, Any], label: str, names: Iterable[Any], role: str) -> None:
+    """``check_fields`` against the names ``fields`` holds, ``label`` naming where they belong (a table, or
+    the rows of a join).
+
+    Example:
+        >>> check_known({"amount": 1, "customers.id": 1}, "a join b", ["amont"], "where")
+        Traceback (most recent call last):
+        ...
+        dictdb.exceptions.UnknownFieldError: unknown field 'amont' in table 'a join b' (where); ...
+    """
     for name in names:
         if isinstance(name, ValueExpr):
-            check_fields(table, value_fields(name.value_plan), role)
+            check_known(fields, label, value_fields(name.value_plan), role)
         elif type(name) is _value.Value:
-            check_fields(table, value_fields(name.plan), role)
+            check_known(fields, label, value_fields(name.plan), role)
         elif name not in fields:
-            raise unknown_field(table.table_name, fields, name, role)
+            raise unknown_field(label, fields, name, role)
 
 
 def check_where(table: Named, plan: Plan, role: str = "where") -> None:

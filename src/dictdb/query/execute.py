@@ -194,7 +194,7 @@ class Strategy:
         )
         order: dict[str, Any] | None = None
         if self.order:
-            order = {"by": [("-" if descending else "") + _shown(field) for field, descending in self.order]}
+            order = {"by": order_text(self.order)}
             if self.walk is not None:
                 order.update(self.walk.describe())
             else:
@@ -215,9 +215,12 @@ class Strategy:
         )
 
 
-def _shown(field: Any) -> str:
-    """An order key as ``explain`` shows it: a field's name, or a computed value's text."""
-    return render_value(field.plan) if isinstance(field, _value.Value) else str(field)
+def order_text(order: Order) -> list[str]:
+    """An order as ``explain`` shows it: each key's field name or computed value's text, ``-`` descending."""
+    return [
+        ("-" if descending else "") + (render_value(key.plan) if isinstance(key, _value.Value) else str(key))
+        for key, descending in order
+    ]
 
 
 def _column_rows(
