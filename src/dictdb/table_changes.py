@@ -17,6 +17,8 @@ from dictdb.tracking import ChangeTracker
 __all__ = ["TableChanges"]
 
 Record = dict[Any, Any]
+#: What ``ChangeTracker.drain`` returns: ``(written, delete)`` primary keys.
+Drained = tuple[list[Any], list[Any]]
 
 
 class TableChanges:
@@ -60,29 +62,49 @@ class TableChanges:
         """Forget the changes tracked so far (call it after a successful backup)."""
         self._tracker.clear()
 
-    # -- for backups: draining changes, and change listeners ----------------------------------------------
+    # -- for backups: views, draining changes, and change listeners ---------------------------------------
 
-    # The table's write lock is held around _drain_changes and _restore_changes: reading the changes and
-    # clearing them is one step only if no write falls between.
+    # Each backup manager reads its own view of the changes (ChangeTracker.add_view), so that one manager's
+    # backup does not take changes another one has not saved yet. The table's write lock is held around
+    # adding a view, _drain_changes and _restore_changes: reading the changes and clearing them is one step
+    # only if no write falls between.
 
     @writes
-    def _drain_changes(self) -> tuple[list[Record], list[Any]]:
-        """Copies of the records changed since the last drain (or clear), and the keys a delta deletes
-        before storing them; the change tracking is cleared in the same step.
+    def _add_change_view(self) -> ChangeTracker:
+        """A new view of this table's changes, empty now and told of every later write (until removed, or
+        until nothing holds it: the table holds it weakly)."""
+        return self._tracker.add_view()
+
+    @writes
+    def _remove_change_view(self, view: ChangeTracker) -> None:
+        """Stop tracking changes for ``view``."""
+        self._tracker.remove_view(view)
+
+    @writes
+    def _drain_changes(self, view: ChangeTracker) -> tuple[list[Record], list[Any], Drained]:
+        """Copies of the records changed since ``view`` was last drained (or added), and the keys a delta
+        deletes before storing them; ``view`` is cleared in the same step. So is the table's own tracking
+        (``get_dirty_records``), as a backup always did: what it held is returned third, for
+        ``_restore_changes``.
 
         The keys to delete are the deleted ones, then those deleted and inserted again (deleting them
         first puts them back at the end of insertion order, where this table has them).
         """
-        written, delete = self._tracker.drain()
+        own = self._tracker.drain()
+        written, delete = view.drain()
         records = self.records
-        return _records.copy_records(records[pk] for pk in written if pk in records), delete
+        return _records.copy_records(records[pk] for pk in written if pk in records), delete, own
 
     @writes
-    def _restore_changes(self, upserts: list[Record], delete: list[Any]) -> None:
+    def _restore_changes(
+        self, view: ChangeTracker, upserts: list[Record], delete: list[Any], own: Drained
+    ) -> None:
         """Put back what ``_drain_changes`` returned, when the backup that took it failed: the next drain
-        returns those changes again, with the ones made since."""
+        of ``view`` returns those changes again, with the ones made since, and the table's own tracking
+        holds them again too."""
         pk_field = self.primary_key
-        self._tracker.put_back([record[pk_field] for record in upserts], delete)
+        view.put_back([record[pk_field] for record in upserts], delete)
+        self._tracker.put_back(*own)
 
     def _add_change_listener(self, listener: Callable[[], object]) -> None:
         """Call ``listener()`` after each committed write, until removed. A listener must not raise (the

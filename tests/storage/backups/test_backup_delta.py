@@ -11,7 +11,7 @@ import pytest
 
 from dictdb import DatabaseFileError, DictDB, UnsupportedValueError
 from dictdb.exceptions import DatabaseFileNotFoundError
-from dictdb.storage.backups.changes import TableChanges, take_delta, take_full
+from dictdb.storage.backups.changes import TableChanges, Views, take_delta, take_full
 from dictdb.storage.backups.delta import Delta, Restoring, read_delta, write_delta
 from dictdb.storage.files import snapshot
 from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
@@ -33,19 +33,21 @@ def change(
 
 def test_take_delta_is_empty_when_nothing_changed() -> None:
     db = sample_db()
-    _, _, registry = take_full(db)
-    assert take_delta(db, registry).is_empty()
+    views = Views()
+    _, _, registry = take_full(db, views)
+    assert take_delta(db, registry, views).is_empty()
 
 
 def test_take_delta_holds_changes_creations_and_drops() -> None:
     db = sample_db()
-    _, _, registry = take_full(db)
+    views = Views()
+    _, _, registry = take_full(db, views)
     keyed = db.get_table("keyed")
     keyed.update({"label": "B!"}, where=keyed.code == "b")
     keyed.delete(where=keyed.code == "c")
     db.drop_table("empty")
     db.create_table("new").insert({"x": 1})
-    taken = take_delta(db, registry)
+    taken = take_delta(db, registry, views)
     assert taken.dropped == ["empty"]
     assert [(c.table.name, c.created, c.delete, c.table.records) for c in taken.tables] == [
         ("keyed", False, ["c"], [{"code": "b", "label": "B!"}]),
@@ -58,10 +60,11 @@ def test_take_delta_holds_changes_creations_and_drops() -> None:
 def test_a_table_dropped_and_created_again_under_its_name_is_dropped_then_created() -> None:
     db = DictDB()
     db.create_table("t").insert([{"v": 1}, {"v": 2}])
-    _, _, registry = take_full(db)
+    views = Views()
+    _, _, registry = take_full(db, views)
     db.drop_table("t")
     db.create_table("t", primary_key="key").insert({"v": 3})
-    taken = take_delta(db, registry)
+    taken = take_delta(db, registry, views)
     assert taken.dropped == ["t"]
     assert [(c.created, c.table.primary_key, c.table.records) for c in taken.tables] == [
         (True, "key", [{"v": 3, "key": 1}])
@@ -72,12 +75,13 @@ def test_put_back_after_take_delta_gives_the_changes_to_the_next_delta() -> None
     db = DictDB()
     t = db.create_table("t")
     t.insert({"v": 1})
-    _, _, registry = take_full(db)
+    views = Views()
+    _, _, registry = take_full(db, views)
     t.insert({"v": 2})
-    failed = take_delta(db, registry)
+    failed = take_delta(db, registry, views)
     failed.drained.put_back()
     t.insert({"v": 3})
-    again = take_delta(db, registry)
+    again = take_delta(db, registry, views)
     assert [c.table.records for c in again.tables] == [[{"v": 2, "id": 2}, {"v": 3, "id": 3}]]
 
 

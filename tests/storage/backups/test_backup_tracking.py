@@ -78,27 +78,39 @@ def test_put_back_gives_what_tracking_without_the_drain_would_have(later: list[t
     assert state(tracker) == state(expected)
 
 
-def test_drain_changes_copies_the_changed_records_and_clears_the_tracking(table: Table) -> None:
+def test_drain_changes_copies_the_changed_records_and_clears_the_view_and_the_tracking(table: Table) -> None:
+    view = table._add_change_view()
     table.update({"v": 20}, where=table.id == 2)
     table.delete(where=table.id == 3)
     table.delete(where=table.id == 1)
     table.insert({"id": 1, "v": 10})
-    upserts, delete = table._drain_changes()
+    upserts, delete, own = table._drain_changes(view)
     assert upserts == [{"v": 20, "id": 2}, {"id": 1, "v": 10}]
     assert delete == [3, 1]  # the deleted key, then the moved one
+    assert own == ([2, 1], [3, 1])
     assert table.has_changes() is False
+    assert view.has_changes() is False
     upserts[0]["v"] = "changed"  # copies: the table is not touched
     assert table.get(2) == {"v": 20, "id": 2}
 
 
+def test_a_view_holds_only_the_changes_made_after_it_was_added(table: Table) -> None:
+    table.update({"v": 20}, where=table.id == 2)
+    view = table._add_change_view()
+    table.delete(where=table.id == 3)
+    assert table._drain_changes(view)[:2] == ([], [3])
+
+
 def test_restore_changes_puts_the_drained_changes_back_under_the_later_ones(table: Table) -> None:
+    view = table._add_change_view()
     table.update({"v": 20}, where=table.id == 2)
     table.delete(where=table.id == 3)
-    drained = table._drain_changes()
+    drained = table._drain_changes(view)
     table.insert({"v": 4})
-    table._restore_changes(*drained)
+    table._restore_changes(view, *drained)
     assert [r["id"] for r in table.get_dirty_records()] == [2, 4]
     assert table.get_deleted_pks() == [3]
+    assert (list(view.dirty), list(view.deleted)) == ([2, 4], [3])
 
 
 def test_a_listener_is_called_once_after_each_committed_write(table: Table) -> None:

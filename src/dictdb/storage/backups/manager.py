@@ -48,7 +48,8 @@ class BackupManager:
     first and after every ``max_deltas_before_full`` deltas. ``keep=N`` deletes all but the newest N full
     backups (and their deltas) after each full backup. ``auto_notify=True`` calls ``notify_change()`` after
     every committed write, table creation and drop while the manager runs. A failed backup loses nothing:
-    its changes go in the next one; ``on_backup_failure(exc, consecutive_failures)`` is called.
+    its changes go in the next one; ``on_backup_failure(exc, consecutive_failures)`` is called. Each manager
+    tracks the changes since its own last backup: several managers on one database each back up everything.
 
     Example:
         >>> import tempfile
@@ -108,6 +109,8 @@ class BackupManager:
         self._backup_lock = threading.RLock()  # one backup at a time; backup_now holds it to choose and run
         self._stamps = backup_files.Stamps(self.backup_dir)
         self._registry: Registry | None = None  # the tables at the last backup; None before the first
+        # What changed in each table since this manager's last backup, whatever other managers take.
+        self._views = changes.Views()
         self._base: str | None = None  # the file name of the last full backup this manager wrote
         self._deltas_since_full = 0
         self._consecutive_failures = 0
@@ -117,6 +120,7 @@ class BackupManager:
         self._attempts = 0
         self._last_attempt = -math.inf  # time.monotonic() when the last backup started
         self._pending = False  # a notified backup is scheduled and has not started
+        self._release_pending = False  # stop() timed out: release the views when the running backup ends
         self._timers: list[threading.Timer] = []
         self._thread: threading.Thread | None = None
         self._stop_event = threading.Event()
@@ -176,7 +180,7 @@ class BackupManager:
             path = self.backup_dir / backup_files.full_name(self._stamps.next(), self.file_format)
             drained: changes.Drained | None = None
             try:
-                snap, drained, registry = changes.take_full(self.db)
+                snap, drained, registry = changes.take_full(self.db, self._views)
                 persistence.write_snapshot(snap, path, self.file_format)
             except Exception as exc:
                 if drained is not None:
@@ -215,7 +219,7 @@ class BackupManager:
             path: Path | None = None
             taken: changes.TakenDelta | None = None
             try:
-                taken = changes.take_delta(self.db, self._registry)
+                taken = changes.take_delta(self.db, self._registry, self._views)
                 if taken.is_empty():
                     self._succeeded()
                     return None
@@ -285,7 +289,17 @@ class BackupManager:
     def _end(self) -> None:
         with self._state:
             self._attempts += 1
+            release, self._release_pending = self._release_pending, False
             self._finished.notify_all()
+        if release:
+            self._release()
+
+    def _release(self) -> None:
+        """Stop tracking changes for this manager (its tables forget its views), so that a stopped manager
+        costs its database nothing. Its next backup is then a full one: it no longer knows what changed."""
+        with self._backup_lock:
+            self._views.release()
+            self._registry = self._base = None
 
     def _wait_for_attempts(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` backups were attempted in all (tests use it instead of sleeping)."""
@@ -300,7 +314,7 @@ class BackupManager:
         tables = dict(self.db.tables)
         if tables.keys() != registry.keys() or any(registry[name]() is not t for name, t in tables.items()):
             return True
-        return any(table.has_changes() for table in tables.values())
+        return any(self._views.has_changes(table) for table in tables.values())
 
     # -- notify_change: debounced backups after changes ---------------------------------------------------
 
@@ -366,6 +380,7 @@ class BackupManager:
                 target=self._run_periodic, args=(stop_event,), name="dictdb-backup", daemon=True
             )
             self._thread = thread
+            self._release_pending = False
         if self.auto_notify:
             self._watch()
         thread.start()
@@ -374,6 +389,7 @@ class BackupManager:
         """Stop the periodic backups and the notifications, waiting up to ``timeout`` seconds for a backup
         in progress. Then, with ``final_backup`` (the default), back up (as ``backup_now``) if the database
         changed since the last backup, so that stopping leaves every committed change in the folder.
+        Then this manager stops tracking changes (its next backup, if any, is a full one).
         ``RuntimeError`` when not running.
 
         Example:
@@ -402,9 +418,19 @@ class BackupManager:
             _logs.warning(
                 "dictdb backup: a backup still runs after {} s; stopped without a final one", timeout
             )
+            with self._state:
+                self._release_pending = True  # done by that backup when it ends
+            if self._backup_lock.acquire(blocking=False):  # unless it ended meanwhile
+                try:
+                    with self._state:
+                        self._release_pending = False
+                    self._release()
+                finally:
+                    self._backup_lock.release()
             return
         if final_backup and self._has_unsaved_changes():
             self.backup_now()
+        self._release()
 
     def _run_periodic(self, stop_event: threading.Event) -> None:
         while not stop_event.wait(self.backup_interval):
