@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import dictdb
-from dictdb import And, Condition, DictDB, Field, Not, Or, Query, Table
+from dictdb import And, Condition, Count, DictDB, Field, Not, Or, Query, Table
 from dictdb.query import PredicateExpr
 
 PEOPLE: list[dict[str, Any]] = [
@@ -156,6 +156,33 @@ def test_and_or_need_two_operands_and_expressions() -> None:
         1 | b
     with pytest.raises(TypeError, match="Condition"):
         Condition(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["select", "update", "delete", "count", "aggregate", "explain"])
+def test_a_bad_where_also_says_dctdb_s_words(people: Table, method: str) -> None:
+    call = getattr(people, method)
+    args = ({"age": 1},) if method == "update" else ()
+    before = people.all()
+    with pytest.raises(
+        TypeError, match=r"where must be a predicate .* not int .*must be a Condition or PredicateExpr"
+    ):
+        call(*args, where=3)
+    assert people.all() == before
+
+
+def test_and_or_not_also_say_dctdb_s_words() -> None:
+    a = Field("a") == 1
+    with pytest.raises(ValueError, match=r"And\(\.\.\.\) takes at least two .*requires at least 2 operands"):
+        And(a)
+    with pytest.raises(ValueError, match="Or requires at least 2 operands"):
+        Or()
+    for build in (lambda: And(a, 1), lambda: Or(True, a), lambda: Not("a"), lambda: a & 1, lambda: 1 | a):
+        with pytest.raises(TypeError, match=r"operand of .* not \w+ \(Expected PredicateExpr or Condition\)"):
+            build()
+    with pytest.raises(TypeError, match=r"Condition.* must be a Condition or PredicateExpr"):
+        Condition(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"having must be a predicate .*must be a Condition or PredicateExpr"):
+        Table("t").aggregate(group_by="a", n=Count(), having="n > 1")
 
 
 def test_chains_flatten_into_one_node() -> None:

@@ -148,35 +148,50 @@ class Not(PredicateExpr):
     __slots__ = ()
 
     def __init__(self, operand: PredicateExpr) -> None:
-        super().__init__(("not", plan_of(operand, role="the operand of Not(...)")))
+        super().__init__(("not", plan_of(operand, role="the operand of Not(...)", operand=True)))
 
 
-def plan_of(value: object, role: str = "where") -> Plan:
-    """The plan of a ``PredicateExpr`` or ``Condition``; ``TypeError`` naming the type otherwise.
+def plan_of(value: object, role: str = "where", *, operand: bool = False) -> Plan:
+    """The plan of a ``PredicateExpr`` or ``Condition``; ``TypeError`` naming ``role`` and the type
+    otherwise. The message also holds ``dctdb``'s words for the same error ("must be a Condition or
+    PredicateExpr", or for an ``operand`` of And, Or, Not, & and | "Expected PredicateExpr or Condition"),
+    so code that matches either library's message keeps working.
 
     Example:
         >>> from dictdb import Field
         >>> plan_of(Field("age") >= 18)
         ('ge', 'age', 18)
+        >>> plan_of(18)
+        Traceback (most recent call last):
+        ...
+        TypeError: where must be a predicate built from table fields (e.g. table.age >= 18) or a Condition, \
+not int (it must be a Condition or PredicateExpr)
     """
     if not isinstance(value, PredicateExpr):
+        theirs = (
+            "Expected PredicateExpr or Condition" if operand else "it must be a Condition or PredicateExpr"
+        )
         raise TypeError(
             f"{role} must be a predicate built from table fields (e.g. table.age >= 18) or a Condition, "
-            f"not {type(value).__name__}"
+            f"not {type(value).__name__} ({theirs})"
         )
     return value.plan
 
 
 def _at_least_two(name: str, operands: tuple[object, ...]) -> tuple[object, ...]:
     if len(operands) < 2:
-        raise ValueError(f"{name}(...) takes at least two predicates, got {len(operands)}")
+        # dctdb's words too ("requires at least 2 operands"), for code that matches its message.
+        raise ValueError(
+            f"{name}(...) takes at least two predicates, got {len(operands)} "
+            f"({name} requires at least 2 operands)"
+        )
     return operands
 
 
 def _flatten(kind: str, operands: tuple[object, ...], role: str) -> Plan:
     plans: list[Plan] = []
     for operand in operands:
-        plan = plan_of(operand, role=role)
+        plan = plan_of(operand, role=role, operand=True)
         # Flatten chains (a & b & c) into one node, so evaluation is one loop, not a nested tree.
         plans.extend(plan[1] if plan[0] == kind else (plan,))
     return (kind, tuple(plans))
