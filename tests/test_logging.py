@@ -196,6 +196,30 @@ def test_without_configuration_nothing_is_printed() -> None:
     assert done.stderr == ""
 
 
+def test_console_false_without_a_logfile_silences_dictdb_s_lines(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    path = tmp_path / "before.log"
+    configure_logging("INFO", console=False, logfile=path)
+    DictDB().create_table("logged")
+    assert configure_logging(console=False) == []
+    assert dictdb_log._handlers == []
+    DictDB().create_table("silent").insert({"x": 1})
+    assert "created table 'logged'" in path.read_text()
+    assert "silent" not in path.read_text()
+    assert [r["extra"]["table"] for r in records] == ["logged"]
+
+
+def test_console_false_without_a_logfile_keeps_the_app_s_lines() -> None:
+    code = (
+        "import dictdb; from loguru import logger; dictdb.configure_logging(console=False); "
+        "dictdb.DictDB().create_table('t'); logger.info('app line')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "created table" not in done.stderr
+    assert done.stderr.count("app line") == 1
+
+
 def test_bad_configurations_change_nothing(tmp_path: Path) -> None:
     path = tmp_path / "kept.log"
     ids = configure_logging("INFO", console=False, logfile=path)
@@ -203,8 +227,8 @@ def test_bad_configurations_change_nothing(tmp_path: Path) -> None:
         configure_logging("LOUD", console=False, logfile=path)
     with pytest.raises(ValueError, match="level must be a level name"):
         configure_logging(-1, console=False, logfile=path)
-    with pytest.raises(ValueError, match="nowhere to log to"):
-        configure_logging(console=False)
+    with pytest.raises(ValueError, match="Level 'LOUD' does not exist"):
+        configure_logging("LOUD", console=False)  # a silencing call checks its level too
     with pytest.raises(ValueError, match="sample_debug_every must be a positive int"):
         configure_logging(console=False, logfile=path, sample_debug_every=0)
     assert dictdb_log._handlers == ids

@@ -195,6 +195,8 @@ def configure_logging(
     removes one). Calling it again replaces what the previous call set up. ``json=True`` writes one JSON
     object per line (loguru's ``serialize``), with the extras ``table``, ``op``, ``count``.
     ``sample_debug_every=N`` keeps one DEBUG line in N (reads are frequent; writes log at INFO, unsampled).
+    ``console=False`` without a ``logfile`` silences DictDB's lines (and removes what a previous call set
+    up); it returns ``[]``.
 
     loguru's default stderr handler, when the application still has it, would print DictDB's lines as
     well (at every level); it is replaced by the same handler minus DictDB's lines, so the application's
@@ -219,12 +221,15 @@ def configure_logging(
     ):
         raise ValueError(f"sample_debug_every must be a positive int or None, not {sample_debug_every!r}")
     sinks: list[Any] = ([sys.stderr] if console else []) + ([logfile] if logfile is not None else [])
-    if not sinks:
-        raise ValueError("configure_logging needs console=True or a logfile: there is nowhere to log to")
     _check_level(level)
     for handler in _handlers:
         _remove_quietly(handler)
     _handlers.clear()
+    if not sinks:
+        # Nowhere to log to: silence, as dctdb allowed. Only DictDB's lines: the application's own
+        # handlers and messages are its business. Disabled, the hot path pays nothing for its lines.
+        _loguru.disable("dictdb")
+        return []
     for sink in sinks:
         _handlers.append(_loguru.add(sink, level=level, filter="dictdb", serialize=json))
     if not _default_replaced:
