@@ -22,6 +22,7 @@ import pytest
 from benchmarks.conftest import label
 from benchmarks.data import DEPT, FIELDS
 from dictdb import DictDB, Table
+from dictdb._core import IMPLEMENTATION
 
 Rows = list[dict[str, Any]]
 
@@ -62,9 +63,12 @@ def test_mixed_or(benchmark: Any, rows: Rows, size: int, op: str) -> None:
     label(benchmark, op, size)
     t = table(rows, indexed=True)
     where = QUERIES[op][0](t)
-    # Not a scan; the pure core, whose pass over the vectors costs more, takes the hash index alone for the
-    # second query.
-    assert t.explain(where)["access"]["op"] != "scan"
+    # Not a scan in the compiled core. The pure one's pass over the vectors costs more, so it takes the hash
+    # index alone for the second query, and below 100,000 rows it may scan for the first.
+    access = t.explain(where)["access"]["op"]
+    benchmark.extra_info["access"] = access
+    if IMPLEMENTATION == "cython":
+        assert access != "scan"
     out = benchmark(t.select, where=where)
     assert [r["id"] for r in out] == expected(rows, op)
 
