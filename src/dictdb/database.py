@@ -27,6 +27,29 @@ _logs = Gate(__name__)
 _DB = TypeVar("_DB", bound="DictDB")
 
 
+#: File suffixes (lower case) and the format ``save`` and ``load`` infer from them.
+SUFFIXES = {".json": "json", ".pkl": "pickle", ".pickle": "pickle"}
+
+
+def format_of(filename: str | os.PathLike[str], file_format: str | None) -> str:
+    """``file_format``, or the format ``filename``'s suffix names; ``ValueError`` for an unknown suffix.
+
+    Example:
+        >>> format_of("db.PKL", None), format_of("db.bin", "json")
+        ('pickle', 'json')
+    """
+    if file_format is not None:
+        return file_format
+    suffix = os.path.splitext(os.fspath(filename))[1]
+    found = SUFFIXES.get(suffix.lower()) if isinstance(suffix, str) else None
+    if found is None:
+        raise ValueError(
+            f"cannot tell the format of {os.fspath(filename)!r} from its suffix {suffix!r}: pass "
+            "file_format='json' or 'pickle', or use a .json, .pkl or .pickle name"
+        )
+    return found
+
+
 class DictDB:
     """An in-memory database: a set of named ``Table`` objects.
 
@@ -221,6 +244,33 @@ class DictDB:
         """
         return list(self.tables)
 
+    def __getitem__(self, table_name: str) -> Table:
+        """``db[name]``: ``get_table(name)`` (``TableNotFoundError``, also a ``KeyError``, when missing).
+
+        Example:
+            >>> from dictdb import DictDB
+            >>> db = DictDB()
+            >>> users = db.create_table("users")
+            >>> db["users"] is users, "users" in db, "staff" in db, len(db), list(db)
+            (True, True, False, 1, ['users'])
+        """
+        return self.get_table(table_name)
+
+    def __contains__(self, table_name: object) -> bool:
+        """``name in db``: whether the database has a table of that name."""
+        try:
+            return table_name in self.tables
+        except TypeError:  # an unhashable value names no table
+            return False
+
+    def __len__(self) -> int:
+        """``len(db)``: the number of tables."""
+        return len(self.tables)
+
+    def __iter__(self) -> Iterator[str]:
+        """``iter(db)``: the table names, in creation order, as they were when iteration began."""
+        return iter(self.list_tables())
+
     def _not_found(self, table_name: str) -> TableNotFoundError:
         names = ", ".join(map(repr, self.tables)) or "none"
         return TableNotFoundError(f"no table {table_name!r}; tables are: {names}")
@@ -275,9 +325,10 @@ class DictDB:
 
     # Persistence: thin wrappers over dictdb.storage (docs/persistence.md).
 
-    def save(self, filename: str | os.PathLike[str], file_format: str) -> None:
+    def save(self, filename: str | os.PathLike[str], file_format: str | None = None) -> None:
         """Save every table to ``filename`` as ``"json"`` or ``"pickle"`` (any case), atomically: the file
-        holds the previous save or this one, never a mix, whatever fails or crashes.
+        holds the previous save or this one, never a mix, whatever fails or crashes. Without
+        ``file_format``, the suffix says which (``.json``; ``.pkl``, ``.pickle``); ``ValueError`` for another.
 
         ``UnsupportedValueError`` (nothing written) for a value the formats cannot hold exactly.
 
@@ -288,12 +339,14 @@ class DictDB:
             >>> db.create_table("users").insert({"name": "ada"})
             1
             >>> db.save(os.path.join(tempfile.mkdtemp(), "db.json"), "json")
+            >>> db.save(os.path.join(tempfile.mkdtemp(), "db.pkl"))
         """
-        storage.save_database(self, filename, file_format)
+        storage.save_database(self, filename, format_of(filename, file_format))
 
     @classmethod
-    def load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str) -> _DB:
-        """A new database loaded from ``filename`` (a DictDB or ``dctdb`` file), indexes rebuilt.
+    def load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str | None = None) -> _DB:
+        """A new database loaded from ``filename`` (a DictDB or ``dctdb`` file), indexes rebuilt; without
+        ``file_format``, the suffix says which format (as for ``save``).
 
         ``DatabaseFileError`` naming the file when it is missing, truncated, corrupt, of another format
         or a newer version; nothing is returned half-loaded.
@@ -308,17 +361,21 @@ class DictDB:
             >>> db.save(path, "pickle")
             >>> DictDB.load(path, "PICKLE").get_table("users").get(1)
             {'name': 'ada', 'id': 1}
+            >>> DictDB.load(path)["users"][1]
+            {'name': 'ada', 'id': 1}
         """
-        return storage.load_database(filename, file_format, cls)
+        return storage.load_database(filename, format_of(filename, file_format), cls)
 
-    async def async_save(self, filename: str | os.PathLike[str], file_format: str) -> None:
+    async def async_save(self, filename: str | os.PathLike[str], file_format: str | None = None) -> None:
         """``save`` in a worker thread, so the event loop keeps running while the file is written."""
-        await storage.async_save_database(self, filename, file_format)
+        await storage.async_save_database(self, filename, format_of(filename, file_format))
 
     @classmethod
-    async def async_load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str) -> _DB:
+    async def async_load(
+        cls: type[_DB], filename: str | os.PathLike[str], file_format: str | None = None
+    ) -> _DB:
         """``load`` in a worker thread, so the event loop keeps running while the file is read."""
-        return await storage.async_load_database(filename, file_format, cls)
+        return await storage.async_load_database(filename, format_of(filename, file_format), cls)
 
     # -- change listeners (storage.backups) ----------------------------------------------------------------
 

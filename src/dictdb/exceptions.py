@@ -33,8 +33,12 @@ class DuplicateTableError(DictDBError):
     """A table with that name already exists in the database."""
 
 
-class RecordNotFoundError(DictDBError):
-    """No record matched an update or delete, or a primary key is unknown."""
+class RecordNotFoundError(DictDBError, KeyError):
+    """No record matched an update or delete, or a primary key is unknown (``table[pk]``); also a
+    ``KeyError``, as a missing key of a mapping is."""
+
+    # KeyError's str() is the repr of its argument: the message is shown as written instead.
+    __str__ = DictDBError.__str__
 
 
 class SchemaValidationError(DictDBError):
@@ -50,8 +54,11 @@ class UnknownFieldError(SchemaValidationError, ValueError):
     """
 
 
-class TableNotFoundError(DictDBError):
-    """No table of that name exists in the database."""
+class TableNotFoundError(DictDBError, KeyError):
+    """No table of that name exists in the database (``db.get_table(name)``, ``db[name]``); also a
+    ``KeyError``, as a missing key of a mapping is."""
+
+    __str__ = DictDBError.__str__
 
 
 class DatabaseFileError(DictDBError, ValueError):

@@ -9,7 +9,7 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -47,6 +47,17 @@ _logs = Gate(__name__)
 
 Record = dict[Any, Any]
 OnConflict = Literal["update", "ignore", "error"]
+
+
+# What ``get`` returns for a missing record in ``table[pk]`` and ``pk in table``: no record can be it.
+_ABSENT = object()
+
+
+def _batch_of(record: Any) -> Any:
+    """An iterable of records as a list; anything else as it is (``insert`` then names its type)."""
+    if isinstance(record, (str, bytes, Mapping)) or not isinstance(record, Iterable):
+        return record
+    return list(record)
 
 
 class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
@@ -176,7 +187,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     @overload
     def insert(
         self,
-        record: list[Record] | tuple[Record, ...],
+        record: Iterable[Record],
         *,
         batch_size: int | None = None,
         skip_validation: bool = False,
@@ -184,15 +195,16 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
 
     def insert(
         self,
-        record: Record | list[Record] | tuple[Record, ...],
+        record: Record | Iterable[Record],
         *,
         batch_size: int | None = None,
         skip_validation: bool = False,
     ) -> Any:
-        """Store a copy of ``record`` and return its primary key; for a list, store all and return their keys.
+        """Store a copy of ``record`` and return its primary key; for a list (or any iterable of dicts: a
+        tuple, a generator), store all and return their keys.
 
         A record without the primary key field gets one (the table's counter 1, 2, 3..., or its
-        ``pk_generator``), which is also written into the caller's dict. A list is all-or-nothing: on any
+        ``pk_generator``), which is also written into the caller's dict. A batch is all-or-nothing: on any
         error nothing of it is stored and the caller's dicts get no key. ``batch_size`` only bounds the work
         done at a time; ``skip_validation=True`` skips the schema check (never the key checks).
 
@@ -203,7 +215,13 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             (1, 10, 11)
             >>> t.insert([{"x": 4}, {"id": "a", "x": 5}])
             [12, 'a']
+            >>> t.insert({"x": x} for x in (6, 7))
+            [13, 14]
         """
+        if not isinstance(record, (dict, list, tuple)):
+            # Any other iterable of dicts (a generator) is read before the lock is taken: its code may do
+            # anything, and a batch is checked whole before any of it is stored.
+            record = _batch_of(record)
         # The write lock taken inline, not by @writes (which does the same): inserting one by one is the hot
         # write path, and the decorator's generic wrapper would cost a third of it.
         lock = self._lock
@@ -218,14 +236,14 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
 
     def _insert(
         self,
-        record: Record | list[Record] | tuple[Record, ...],
+        record: Record | list[Record] | tuple[Record, ...] | Iterable[Record],
         batch_size: int | None,
         skip_validation: bool,
     ) -> Any:
         if not isinstance(record, dict):
             if isinstance(record, (list, tuple)):
                 return self._insert_many(record, batch_size, skip_validation)
-            raise TypeError(f"insert takes a dict or a list of dicts, not {type(record).__name__}")
+            raise TypeError(f"insert takes a dict or an iterable of dicts, not {type(record).__name__}")
         # One record: the hot path, kept in this one frame.
         stored = _records.copy_record(record)
         pk_field = self.primary_key
@@ -426,6 +444,48 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     #: ``get(pk, default=None)``: a copy of the record with primary key ``pk``, or ``default``; O(1). A C
     #: function in the compiled core (the method call, the read lock, the lookup and the copy in one step).
     get = _corelock.read_record
+
+    def __getitem__(self, pk: Any) -> Record:
+        """``table[pk]``: a copy of the record with primary key ``pk``; ``RecordNotFoundError`` (also a
+        ``KeyError``) when there is none.
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert({"x": 1})
+            1
+            >>> t[1], 1 in t, 2 in t
+            ({'x': 1, 'id': 1}, True, False)
+            >>> t[2]
+            Traceback (most recent call last):
+            ...
+            dictdb.exceptions.RecordNotFoundError: table 't' has no record with primary key 2
+        """
+        record = self.get(pk, _ABSENT)
+        if record is _ABSENT:
+            raise RecordNotFoundError(f"table {self.table_name!r} has no record with primary key {pk!r}")
+        return record  # type: ignore[no-any-return]
+
+    def __contains__(self, pk: object) -> bool:
+        """``pk in table``: whether a record has primary key ``pk``."""
+        try:
+            return self.get(pk, _ABSENT) is not _ABSENT
+        except TypeError:  # an unhashable value is no key
+            return False
+
+    def __iter__(self) -> Iterator[Record]:
+        """``iter(table)``: copies of the records in insertion order, as they were when iteration began
+        (writes meanwhile do not disturb it).
+
+        Example:
+            >>> from dictdb import Table
+            >>> t = Table("t")
+            >>> t.insert([{"x": 1}, {"x": 2}])
+            [1, 2]
+            >>> [record["x"] for record in t]
+            [1, 2]
+        """
+        return iter(self.all())
 
     @reads
     def select(

@@ -82,7 +82,7 @@ def test_explicit_pk_leaves_the_callers_dict_alone() -> None:
 
 def test_insert_refuses_what_is_not_a_dict_or_a_list() -> None:
     table = Table("t")
-    with pytest.raises(TypeError, match="insert takes a dict or a list of dicts, not str"):
+    with pytest.raises(TypeError, match="insert takes a dict or an iterable of dicts, not str"):
         table.insert("x")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="record 0 of the batch must be a dict, not list"):
         table.insert([[("id", 1)]])  # type: ignore[list-item]
