@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +48,20 @@ def format_of(filename: str | os.PathLike[str], file_format: str | None) -> str:
             "file_format='json' or 'pickle', or use a .json, .pkl or .pickle name"
         )
     return found
+
+
+def _date_columns(parse_dates: object) -> bool | tuple[str, ...] | None:
+    """``import_csv``'s ``parse_dates`` checked: ``None``, ``True`` or a tuple of column names."""
+    if parse_dates is None or parse_dates is False:
+        return None
+    if parse_dates is True:
+        return True
+    if isinstance(parse_dates, (list, tuple)) and all(isinstance(name, str) for name in parse_dates):
+        return tuple(parse_dates)
+    raise TypeError(
+        f"parse_dates takes True or a list of column names, not {parse_dates!r}"
+        + (f" (did you mean [{parse_dates!r}]?)" if isinstance(parse_dates, str) else "")
+    )
 
 
 class DictDB:
@@ -414,12 +428,15 @@ class DictDB:
         schema: Mapping[str, Any] | None = None,
         infer_types: bool = True,
         skip_validation: bool = False,
+        parse_dates: bool | Sequence[str] | None = None,
     ) -> int:
         """Create table ``table_name`` from a CSV file; returns how many rows it imported.
 
         Cells become int, float, bool or str by column (``infer_types``), or the schema's types; an empty
-        cell is ``None``. ``DuplicateTableError`` if the table exists; ``DatabaseFileError`` naming the line
-        for a malformed row or a cell that does not convert. A failed import leaves no table.
+        cell is ``None``. ``parse_dates``: a list of columns to read as ISO 8601 dates or datetimes (a
+        column with a time in any cell is all datetimes), or ``True`` for every text column whose cells all
+        read so. ``DuplicateTableError`` if the table exists; ``DatabaseFileError`` naming the line for a
+        malformed row or a cell that does not convert. A failed import leaves no table.
 
         Example:
             >>> import os, tempfile
@@ -432,7 +449,9 @@ class DictDB:
             >>> db.get_table("people").all()
             [{'id': 1, 'name': 'ada', 'age': 36}, {'id': 2, 'name': 'bob', 'age': None}]
         """
-        options = csvfile.ReadOptions(delimiter, has_header, encoding, infer_types)
+        options = csvfile.ReadOptions(
+            delimiter, has_header, encoding, infer_types, _date_columns(parse_dates)
+        )
         with self._one_commit():
             return csvfile.import_csv(
                 self, filepath, table_name, primary_key, schema, skip_validation, options

@@ -16,7 +16,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
-__all__ = ["CellError", "converter_for", "infer_converter", "to_text"]
+__all__ = [
+    "CellError",
+    "converter_for",
+    "date_converter",
+    "infer_converter",
+    "read_datetimes",
+    "read_iso",
+    "to_text",
+]
 
 Converter = Callable[[str], Any]
 
@@ -51,6 +59,92 @@ def infer_converter(cells: list[str]) -> Converter:
     if all(cell.lower() in _BOOLS for cell in filled):
         return _read_inferred_bool
     return str
+
+
+# ISO 8601 as CSV files write it: a date, or a date and a time (``T`` or a space between), seconds and a
+# fraction optional, then ``Z`` or an offset. Parsed here rather than by ``fromisoformat``, which accepts
+# more or less depending on the Python version.
+_ISO = re.compile(
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"(?:[T ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,6}))?)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+
+
+def read_iso(text: str) -> dt.date | dt.datetime:
+    """An ISO 8601 date (``2024-02-29``) or datetime (``2024-02-29T13:05``, ``... 13:05:09.5Z``,
+    ``...+02:00``); ``ValueError`` for anything else.
+
+    Example:
+        >>> read_iso("2024-02-29"), read_iso("2024-02-29 13:05:09.5+02:00")
+        (datetime.date(2024, 2, 29), datetime.datetime(2024, 2, 29, 13, 5, 9, 500000, tzinfo=...))
+    """
+    found = _ISO.fullmatch(text)
+    if found is None:
+        raise ValueError(
+            "expected YYYY-MM-DD, or that with a time: THH:MM[:SS[.ffffff]], then Z or an offset"
+        )
+    year, month, day = int(found["year"]), int(found["month"]), int(found["day"])
+    if found["hour"] is None:
+        return dt.date(year, month, day)
+    fraction = found["fraction"] or ""
+    zone = found["zone"]
+    tzinfo = None
+    if zone == "Z":
+        tzinfo = dt.timezone.utc
+    elif zone is not None:
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        tzinfo = dt.timezone(-offset if zone[0] == "-" else offset)
+    return dt.datetime(
+        year,
+        month,
+        day,
+        int(found["hour"]),
+        int(found["minute"]),
+        int(found["second"] or 0),
+        int(fraction.ljust(6, "0")) if fraction else 0,
+        tzinfo=tzinfo,
+    )
+
+
+def _read_datetime(text: str) -> dt.datetime:
+    value = read_iso(text)
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+_ISO_NAME = "an ISO 8601 date or datetime"
+
+
+def read_datetimes(text: str) -> dt.datetime:
+    """A cell of a datetime column: an ISO datetime, or a date (midnight); ``CellError`` otherwise."""
+    try:
+        return _read_datetime(text)
+    except ValueError as exc:
+        raise CellError(f"cannot read {text!r} as {_ISO_NAME} ({exc})") from None
+
+
+def date_converter(cells: list[str]) -> Converter | None:
+    """How to read a column of ISO dates and datetimes: dates when every filled cell is a date, datetimes
+    when some hold a time (a date alone is then midnight); ``None`` when a cell is neither.
+
+    Example:
+        >>> date_converter(["2024-01-02", ""])("2024-01-02"), date_converter(["2024-01-02", "x"])
+        (datetime.date(2024, 1, 2), None)
+        >>> date_converter(["2024-01-02", "2024-01-03T04:05"])("2024-01-02")
+        datetime.datetime(2024, 1, 2, 0, 0)
+    """
+    kinds = set()
+    for cell in cells:
+        if cell:
+            try:
+                kinds.add(type(read_iso(cell)))
+            except ValueError:
+                return None
+    return read_datetimes if dt.datetime in kinds else _checked(read_iso, _ISO_NAME)
 
 
 def _read_inferred_bool(text: str) -> bool:

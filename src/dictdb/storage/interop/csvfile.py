@@ -17,7 +17,15 @@ from typing import Any, NamedTuple
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
 from dictdb.storage.files.atomic import atomic_write
-from dictdb.storage.interop.csvcells import CellError, Converter, converter_for, infer_converter, to_text
+from dictdb.storage.interop.csvcells import (
+    CellError,
+    Converter,
+    converter_for,
+    date_converter,
+    infer_converter,
+    read_datetimes,
+    to_text,
+)
 from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
 from dictdb.storage.tables import DatabaseLike, TableLike
 
@@ -36,6 +44,9 @@ class ReadOptions(NamedTuple):
     has_header: bool = True
     encoding: str = "utf-8"
     infer_types: bool = True
+    #: ``None``; ``True`` (every column left as text whose cells all read as ISO dates or datetimes); or
+    #: the names of the columns to read so.
+    parse_dates: bool | tuple[str, ...] | None = None
 
 
 class _Rows(NamedTuple):
@@ -70,7 +81,7 @@ def import_csv(
     """
     ensure_free(db, table_name)
     parsed = _read(path, options, schema)
-    converters = _converters(parsed, schema, options.infer_types)
+    converters = _converters(parsed, schema, options, path)
     records = [_record(parsed, converters, index, path) for index in range(len(parsed.rows))]
     shown = show_path(path)
     fill_new_table(
@@ -87,7 +98,7 @@ def import_csv(
 
 
 def _read(path: Path, options: ReadOptions, schema: Mapping[str, Any] | None) -> _Rows:
-    delimiter, has_header, encoding, _ = options
+    delimiter, has_header, encoding = options.delimiter, options.has_header, options.encoding
     # A UTF-8 file from a spreadsheet often starts with a byte-order mark: not part of the first name.
     if codecs.lookup(encoding).name == "utf-8":
         encoding = "utf-8-sig"
@@ -136,16 +147,29 @@ def _header(row: list[str], has_header: bool, schema: Mapping[str, Any] | None, 
 
 
 def _converters(
-    parsed: _Rows, schema: Mapping[str, Any] | None, infer_types: bool
+    parsed: _Rows, schema: Mapping[str, Any] | None, options: ReadOptions, path: Path
 ) -> list[tuple[Converter, bool]]:
-    out = []
+    dates = options.parse_dates
+    listed = dates if isinstance(dates, tuple) else ()
+    for name in listed:
+        if name not in parsed.names:
+            columns = ", ".join(map(repr, parsed.names))
+            raise ValueError(f"parse_dates names {name!r}, not a column of {show_path(path)} ({columns})")
+        if schema is not None and name in schema:
+            raise ValueError(f"parse_dates names {name!r}, which the schema types: leave it to the schema")
+    out: list[tuple[Converter, bool]] = []
     for column, name in enumerate(parsed.names):
+        cells = [row[column] for row in parsed.rows]
         if schema is not None and name in schema:
             out.append(converter_for(name, schema[name]))
-        elif infer_types:
-            out.append((infer_converter([row[column] for row in parsed.rows]), False))
+        elif name in listed:
+            # A listed column's cells must all read; the first that does not is named, with its line.
+            out.append((date_converter(cells) or read_datetimes, False))
         else:
-            out.append((str, False))
+            convert = infer_converter(cells) if options.infer_types else str
+            if dates is True and convert is str:
+                convert = date_converter(cells) or str
+            out.append((convert, False))
     return out
 
 
