@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,35 @@ def test_setup_py_refuses_pyx_files_that_are_not_the_list(
         (tmp_path / f"{name}.pyx").write_text("", encoding="utf-8")
     with pytest.raises(RuntimeError, match=r"is not the \.pyx files there"):
         setup_py_core_modules()(tmp_path)
+
+
+def setup_py_size_flags(monkeypatch: pytest.MonkeyPatch, debug: bool, platform: str) -> dict[str, list[str]]:
+    """setup.py's ``_size_flags()`` for a debug build or not, on ``platform``, without running ``setup()``."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    wanted = ("_flag", "_size_flags")
+    found = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in wanted]
+    assert len(found) == len(wanted), "setup.py lacks _flag() or _size_flags()"
+    monkeypatch.setenv("DICTDB_CYTHON_DEBUG", "1" if debug else "")
+    namespace: dict[str, Any] = {"os": os, "sys": types.SimpleNamespace(platform=platform)}
+    exec(compile(ast.Module(body=found, type_ignores=[]), "setup.py", "exec"), namespace)
+    flags: dict[str, list[str]] = namespace["_size_flags"]()
+    return flags
+
+
+@needs_source_tree
+@pytest.mark.parametrize(
+    ("debug", "platform", "expected"),
+    [
+        (False, "linux", {"extra_compile_args": ["-g0"], "extra_link_args": ["-s"]}),
+        (False, "darwin", {"extra_compile_args": ["-g0"]}),
+        (False, "win32", {}),
+        (True, "linux", {}),
+    ],
+)
+def test_release_modules_carry_no_debug_information(
+    monkeypatch: pytest.MonkeyPatch, debug: bool, platform: str, expected: dict[str, list[str]]
+) -> None:
+    assert setup_py_size_flags(monkeypatch, debug, platform) == expected
 
 
 def test_python_m_core_prints_the_module_paths() -> None:
