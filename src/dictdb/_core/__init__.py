@@ -29,6 +29,7 @@ MODULES = (
     "_join",
     "_lock",
     "_order",
+    "_pickle_scan",
     "_predicate",
     "_records",
     "_value",
@@ -51,6 +52,7 @@ if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _join_py as join
     from . import _lock_py as lock
     from . import _order_py as order
+    from . import _pickle_scan_py as pickle_scan
     from . import _predicate_py as predicate
     from . import _records_py as records
     from . import _value_py as value
@@ -70,6 +72,7 @@ else:
         from . import _join as join  # type: ignore[no-redef]
         from . import _lock as lock  # type: ignore[no-redef]
         from . import _order as order  # type: ignore[no-redef]
+        from . import _pickle_scan as pickle_scan  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
         from . import _value as value  # type: ignore[no-redef]
@@ -88,6 +91,7 @@ else:
         from . import _join_py as join
         from . import _lock_py as lock
         from . import _order_py as order
+        from . import _pickle_scan_py as pickle_scan
         from . import _predicate_py as predicate
         from . import _records_py as records
         from . import _value_py as value
@@ -110,6 +114,7 @@ __all__ = [
     "join",
     "lock",
     "order",
+    "pickle_scan",
     "predicate",
     "records",
     "value",
