@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import pytest
 
 from dictdb import BackupManager, DictDB
 from dictdb.exceptions import DatabaseFileError
+from tests.reliability import bomb_child
 from tests.reliability.budget import scaled
 from tests.reliability.hostile_pickles import Reduce, hostile_corpus, meta
 from tests.support.persistence_helpers import sample_db
@@ -284,7 +288,50 @@ def test_refused_globals_are_named(tmp_path: Path) -> None:
 def test_a_size_no_file_has_is_named_as_such(tmp_path: Path, name: str) -> None:
     path = tmp_path / "evil.pickle"
     path.write_bytes(hostile_corpus(tmp_path / "sentinel")[name])
-    refused(lambda: DictDB.load(path, "pickle"), tmp_path, path, "more memory than there is")
+    refused(
+        lambda: DictDB.load(path, "pickle"),
+        tmp_path,
+        path,
+        "claims 4611686018427387904 bytes, more than the 4 left",
+    )
+
+
+# --- allocation bombs: claims of memory the file does not hold --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bomb_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """What each bomb of ``bomb_child`` cost, loaded in a fresh process (this core) under a memory limit."""
+    folder = tmp_path_factory.mktemp("bombs")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.bomb_child", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, dict[str, Any]] = json.loads(done.stdout)
+    return report
+
+
+BOMBS = [*bomb_child.bombs(), "in a database folder's journal frame", "in a database folder's snapshot"]
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_a_claim_of_memory_the_file_does_not_hold_is_refused_at_once(
+    bomb_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    # Unguarded, the 9-byte LONG_BINPUT 2**28 took 11.5 s and 4.1 GB before it failed; the limit on the
+    # child makes such a load fail with "more memory than there is" instead, which this refuses too.
+    found = bomb_report[name]
+    assert re.search(
+        r"claims \d+ bytes, more than the \d+ left|(stores into|loads) memo slot \d+", found["outcome"]
+    )
+    assert found["outcome"].startswith("cannot load ")
+    assert found["seconds"] < 1  # about 20 µs measured; generous for a loaded CI machine
+    assert found["growth_kib"] < 50 * 1024
 
 
 def test_a_bad_delta_does_not_apply_and_names_itself(tmp_path: Path) -> None:
