@@ -14,6 +14,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,22 @@ JSON_CORPUS: dict[str, tuple[str | bytes, str]] = {
     "a key of 5000 digits": (v1(tables='{"t": ' + table('{"id": ' + BIG + "}") + "}"), "4300 digits"),
     "next_pk of 5000 digits": (v1(tables='{"t": ' + table(next_pk=BIG) + "}"), "4300 digits"),
     "next_pk 1e308": (v1(tables='{"t": ' + table(next_pk="1e308") + "}"), "next_pk"),
+    "an unclosed [ bomb": ("[" * DEEP, "nested too deeply"),
+    "an int of 10 million digits": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": ' + "7" * 10_000_000 + "}") + "}"),
+        "4300 digits",
+    ),
+    # A float literal past a float's range would read as infinity: no writer puts one for a finite number.
+    "a value of 1e999999": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": 1e999999}') + "}"),
+        "a number in it, 1e999999, is past the range of a float",
+    ),
+    "a key of -1e400": (v1(tables='{"t": ' + table('{"id": -1e400}') + "}"), "-1e400, is past the range"),
+    "next_pk 1e999999": (v1(tables='{"t": ' + table(next_pk="1e999999") + "}"), "past the range of a float"),
+    "an exponent of 10 million digits": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": 1e' + "9" * 10_000_000 + "}") + "}"),
+        r"1e9{18}\.\.\.9{10} \(10000002 characters\), is past the range of a float",
+    ),
     # Keys no table may have.
     "a NaN key": (v1(tables='{"t": ' + table('{"id": NaN}') + "}"), "equals nothing"),
     "a tagged NaN key": (v1(tables='{"t": ' + table('{"id": {"$float": "nan"}}') + "}"), "equals nothing"),
@@ -209,6 +226,21 @@ def test_a_bad_full_backup_is_refused_by_restore_naming_it(tmp_path: Path, name:
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     named = tmp_path if name in AT_THE_END else path
     refused(lambda: BackupManager.restore(tmp_path), tmp_path, named, match)
+
+
+def test_a_huge_float_literal_and_a_huge_string_load_in_linear_time(tmp_path: Path) -> None:
+    # 10 million digits of a finite float, and 20 MB of a string (half of it escapes): a file is as big as
+    # what it holds, and reading it is one pass.
+    path = tmp_path / "big.json"
+    text = "x\\u00e9" * 2_000_000 + "y" * 10_000_000
+    path.write_text(
+        v1(tables='{"t": ' + table('{"id": 1, "f": 1.' + "5" * 10_000_000 + ', "s": "' + text + '"}') + "}")
+    )
+    started = time.perf_counter()
+    record = DictDB.load(path, "json").get_table("t").get(1)
+    assert time.perf_counter() - started < 5  # about 0.2 s measured
+    assert record["f"] == 1.5555555555555556
+    assert record["s"] == "xé" * 2_000_000 + "y" * 10_000_000
 
 
 def test_a_huge_record_count_loads_whole(tmp_path: Path) -> None:
