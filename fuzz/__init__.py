@@ -11,3 +11,21 @@ from __future__ import annotations
 
 #: The targets, by the name ``python -m fuzz`` takes; each is the module ``fuzz.fuzz_<name>``.
 TARGETS = ("predicate", "like", "loader")
+
+#: The address space a harness process may take (``RLIMIT_AS``). A case that makes the code under test
+#: allocate more (an allocation bomb the loader failed to refuse) gets ``MemoryError`` at once, which the
+#: run reports as a failure, where it would otherwise make the machine swap. A harness takes ~150 MB.
+MEMORY_LIMIT = 2 << 30
+
+
+def limit_memory(limit: int = MEMORY_LIMIT) -> None:
+    """Cap this process's address space at ``limit`` bytes (or at the hard limit, if lower); nothing where
+    the platform has no ``resource`` module (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import json
 import random
 import sys
 import time
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from fuzz import TARGETS
+from fuzz import TARGETS, limit_memory
 
 ARTIFACTS = Path("build/fuzz")
 
@@ -29,12 +30,15 @@ def _load(target: str) -> ModuleType:
     return importlib.import_module(f"fuzz.fuzz_{target}")
 
 
-def run_random(one_input: Callable[[bytes], str], seconds: float, seed: int, target: str) -> Counter[str]:
-    """Seeded random inputs for ``seconds``; the failing input, if any, is saved before it is re-raised."""
+def run_random(
+    one_input: Callable[[bytes], str], seconds: float, seed: int, target: str, count: int | None = None
+) -> Counter[str]:
+    """Seeded random inputs for ``seconds`` (or exactly ``count`` of them); the failing input, if any, is
+    saved before it is re-raised."""
     rng = random.Random(seed)
     outcomes: Counter[str] = Counter()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while (time.monotonic() < deadline) if count is None else (sum(outcomes.values()) < count):
         data = rng.randbytes(rng.randrange(1, 512))
         try:
             outcomes[one_input(data)] += 1
@@ -79,7 +83,10 @@ def main() -> None:
     parser.add_argument("--engine", choices=("atheris", "random"), default=None)
     parser.add_argument("--seed", type=int, default=0, help="the random engine's seed")
     parser.add_argument("--replay", type=Path, help="run one saved input and exit")
+    parser.add_argument("--count", type=int, help="the random engine: exactly this many inputs, not --time")
+    parser.add_argument("--json", action="store_true", help="print the paths taken as one JSON object")
     args = parser.parse_args()
+    limit_memory()
     if args.replay is not None:
         print(_load(args.target).one_input(args.replay.read_bytes()))
         return
@@ -90,8 +97,11 @@ def main() -> None:
         run_atheris(args.target, args.time)
         return
     started = time.monotonic()
-    outcomes = run_random(_load(args.target).one_input, args.time, args.seed, args.target)
+    outcomes = run_random(_load(args.target).one_input, args.time, args.seed, args.target, args.count)
     spent = time.monotonic() - started
+    if args.json:
+        print(json.dumps(outcomes))
+        return
     total = sum(outcomes.values())
     print(
         f"fuzz {args.target}: {total} inputs in {spent:.0f} s (random engine, seed {args.seed}), "

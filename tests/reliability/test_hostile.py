@@ -11,6 +11,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ import pytest
 
 from dictdb import BackupManager, DictDB
 from dictdb.exceptions import DatabaseFileError
+from tests.reliability import bomb_child
 from tests.reliability.budget import scaled
 from tests.reliability.hostile_pickles import Reduce, hostile_corpus, meta
 from tests.support.persistence_helpers import sample_db
@@ -156,6 +161,22 @@ JSON_CORPUS: dict[str, tuple[str | bytes, str]] = {
     "a key of 5000 digits": (v1(tables='{"t": ' + table('{"id": ' + BIG + "}") + "}"), "4300 digits"),
     "next_pk of 5000 digits": (v1(tables='{"t": ' + table(next_pk=BIG) + "}"), "4300 digits"),
     "next_pk 1e308": (v1(tables='{"t": ' + table(next_pk="1e308") + "}"), "next_pk"),
+    "an unclosed [ bomb": ("[" * DEEP, "nested too deeply"),
+    "an int of 10 million digits": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": ' + "7" * 10_000_000 + "}") + "}"),
+        "4300 digits",
+    ),
+    # A float literal past a float's range would read as infinity: no writer puts one for a finite number.
+    "a value of 1e999999": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": 1e999999}') + "}"),
+        "a number in it, 1e999999, is past the range of a float",
+    ),
+    "a key of -1e400": (v1(tables='{"t": ' + table('{"id": -1e400}') + "}"), "-1e400, is past the range"),
+    "next_pk 1e999999": (v1(tables='{"t": ' + table(next_pk="1e999999") + "}"), "past the range of a float"),
+    "an exponent of 10 million digits": (
+        v1(tables='{"t": ' + table('{"id": 1, "x": 1e' + "9" * 10_000_000 + "}") + "}"),
+        r"1e9{18}\.\.\.9{10} \(10000002 characters\), is past the range of a float",
+    ),
     # Keys no table may have.
     "a NaN key": (v1(tables='{"t": ' + table('{"id": NaN}') + "}"), "equals nothing"),
     "a tagged NaN key": (v1(tables='{"t": ' + table('{"id": {"$float": "nan"}}') + "}"), "equals nothing"),
@@ -205,6 +226,21 @@ def test_a_bad_full_backup_is_refused_by_restore_naming_it(tmp_path: Path, name:
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     named = tmp_path if name in AT_THE_END else path
     refused(lambda: BackupManager.restore(tmp_path), tmp_path, named, match)
+
+
+def test_a_huge_float_literal_and_a_huge_string_load_in_linear_time(tmp_path: Path) -> None:
+    # 10 million digits of a finite float, and 20 MB of a string (half of it escapes): a file is as big as
+    # what it holds, and reading it is one pass.
+    path = tmp_path / "big.json"
+    text = "x\\u00e9" * 2_000_000 + "y" * 10_000_000
+    path.write_text(
+        v1(tables='{"t": ' + table('{"id": 1, "f": 1.' + "5" * 10_000_000 + ', "s": "' + text + '"}') + "}")
+    )
+    started = time.perf_counter()
+    record = DictDB.load(path, "json").get_table("t").get(1)
+    assert time.perf_counter() - started < 5  # about 0.2 s measured
+    assert record["f"] == 1.5555555555555556
+    assert record["s"] == "xé" * 2_000_000 + "y" * 10_000_000
 
 
 def test_a_huge_record_count_loads_whole(tmp_path: Path) -> None:
@@ -284,7 +320,50 @@ def test_refused_globals_are_named(tmp_path: Path) -> None:
 def test_a_size_no_file_has_is_named_as_such(tmp_path: Path, name: str) -> None:
     path = tmp_path / "evil.pickle"
     path.write_bytes(hostile_corpus(tmp_path / "sentinel")[name])
-    refused(lambda: DictDB.load(path, "pickle"), tmp_path, path, "more memory than there is")
+    refused(
+        lambda: DictDB.load(path, "pickle"),
+        tmp_path,
+        path,
+        "claims 4611686018427387904 bytes, more than the 4 left",
+    )
+
+
+# --- allocation bombs: claims of memory the file does not hold --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bomb_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """What each bomb of ``bomb_child`` cost, loaded in a fresh process (this core) under a memory limit."""
+    folder = tmp_path_factory.mktemp("bombs")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.bomb_child", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, dict[str, Any]] = json.loads(done.stdout)
+    return report
+
+
+BOMBS = [*bomb_child.bombs(), "in a database folder's journal frame", "in a database folder's snapshot"]
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_a_claim_of_memory_the_file_does_not_hold_is_refused_at_once(
+    bomb_report: dict[str, dict[str, Any]], name: str
+) -> None:
+    # Unguarded, the 9-byte LONG_BINPUT 2**28 took 11.5 s and 4.1 GB before it failed; the limit on the
+    # child makes such a load fail with "more memory than there is" instead, which this refuses too.
+    found = bomb_report[name]
+    assert re.search(
+        r"claims \d+ bytes, more than the \d+ left|(stores into|loads) memo slot \d+", found["outcome"]
+    )
+    assert found["outcome"].startswith("cannot load ")
+    assert found["seconds"] < 1  # about 20 µs measured; generous for a loaded CI machine
+    assert found["growth_kib"] < 50 * 1024
 
 
 def test_a_bad_delta_does_not_apply_and_names_itself(tmp_path: Path) -> None:

@@ -27,8 +27,10 @@ MODULES = (
     "_column_vector",
     "_index",
     "_join",
+    "_json_float",
     "_lock",
     "_order",
+    "_pickle_scan",
     "_predicate",
     "_records",
     "_value",
@@ -49,8 +51,10 @@ if TYPE_CHECKING or NO_EXTENSIONS:
     from . import _column_vector_py as column_vector
     from . import _index_py as index
     from . import _join_py as join
+    from . import _json_float_py as json_float
     from . import _lock_py as lock
     from . import _order_py as order
+    from . import _pickle_scan_py as pickle_scan
     from . import _predicate_py as predicate
     from . import _records_py as records
     from . import _value_py as value
@@ -68,8 +72,10 @@ else:
         from . import _column_vector as column_vector  # type: ignore[no-redef]
         from . import _index as index  # type: ignore[no-redef]
         from . import _join as join  # type: ignore[no-redef]
+        from . import _json_float as json_float  # type: ignore[no-redef]
         from . import _lock as lock  # type: ignore[no-redef]
         from . import _order as order  # type: ignore[no-redef]
+        from . import _pickle_scan as pickle_scan  # type: ignore[no-redef]
         from . import _predicate as predicate  # type: ignore[no-redef]
         from . import _records as records  # type: ignore[no-redef]
         from . import _value as value  # type: ignore[no-redef]
@@ -86,8 +92,10 @@ else:
         from . import _column_vector_py as column_vector
         from . import _index_py as index
         from . import _join_py as join
+        from . import _json_float_py as json_float
         from . import _lock_py as lock
         from . import _order_py as order
+        from . import _pickle_scan_py as pickle_scan
         from . import _predicate_py as predicate
         from . import _records_py as records
         from . import _value_py as value
@@ -108,8 +116,10 @@ __all__ = [
     "column_vector",
     "index",
     "join",
+    "json_float",
     "lock",
     "order",
+    "pickle_scan",
     "predicate",
     "records",
     "value",

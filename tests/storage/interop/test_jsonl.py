@@ -78,6 +78,11 @@ def test_bad_lines_name_the_line_and_leave_no_table(tmp_path: Path) -> None:
         ('"text"\n', "line 1 is a JSON string, not an object"),
         ('{"$date": "2024-01-01"}\n', "line 1 is a JSON tagged date, not an object"),
         ('{"id": 1, "x": {"$nope": 1}}\n', r"line 1: unknown tag '\$nope'"),
+        # Past what a parser takes: nesting, a float literal that would read as infinity, a long int.
+        ('{"id": 1}\n' + "[" * 100_000 + "\n", "line 2 is nested too deeply to read"),
+        ('{"id": 1, "x": 1e999999}\n', r"line 1: a number in it, 1e999999, is past the range of a float"),
+        ('{"id": -1e400}\n', r"line 1: a number in it, -1e400, is past the range of a float"),
+        ('{"id": 1, "x": ' + "9" * 1_000_000 + "}\n", "line 1: an integer in it has more than 4300 digits"),
     ]
     for text, message in cases:
         path.write_text(text)

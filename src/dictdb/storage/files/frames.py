@@ -44,6 +44,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from dictdb._core import pickle_scan
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
 from dictdb.log import Gate
 from dictdb.storage.files.codec import _SUPPORTED_NAMES, _type_name
@@ -320,13 +321,19 @@ def _torn(path: str | os.PathLike[str], pos: int, kept: int, last: bool, what: s
 
 def _decode(data: bytes, pos: int, end: int, path: str | os.PathLike[str]) -> Any:
     """The payload of the checked frame ``data[pos:end]``: plain values, or ``DatabaseFileError``."""
-    stream = io.BytesIO(data[pos + _FRAME_HEAD_SIZE : end])
+    body = data[pos + _FRAME_HEAD_SIZE : end]
+    # A checksum proves only that the frame is as written; a hostile writer computes one too. The claims
+    # are checked before the unpickler, which would allocate what they say, runs.
+    problem = pickle_scan.check_claims(body) or ""
+    stream = io.BytesIO(body)
     unpickler = SafeUnpickler(stream)
-    try:
-        payload = unpickler.load()
-        problem = ""
-    except Exception as exc:  # a payload that decodes wrong can make any allowed constructor raise anything
-        problem = f"{type(exc).__name__}: {exc}"
+    if not problem:
+        try:
+            payload = unpickler.load()
+        except (
+            Exception
+        ) as exc:  # a payload that decodes wrong can make any allowed constructor raise anything
+            problem = f"{type(exc).__name__}: {exc}"
     if not problem and stream.tell() != end - pos - _FRAME_HEAD_SIZE:
         problem = "bytes follow the pickle's end"
     if not problem and unpickler.named_legacy_class:

@@ -18,6 +18,7 @@ import os
 from typing import Any
 
 from dictdb._core import codec as kernel
+from dictdb._core import json_float
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.storage.files import codec, document
 from dictdb.storage.files.atomic import atomic_write
@@ -178,9 +179,25 @@ def _parse(text: str, path: Path) -> Any:
     return plain
 
 
+#: ``json``'s ``parse_float``: a literal past a float's range (``1e999999``), which ``float`` would read as an
+#: infinity, raises ``FloatRangeError`` (``dictdb._core.json_float`` says why).
+parse_float = json_float.parse_float
+FloatRangeError = json_float.FloatRangeError
+
+
+def float_range_reason(error: ValueError) -> str:
+    """What a ``DatabaseFileError`` says of the literal ``parse_float`` refused (shortened if long)."""
+    literal = str(error)
+    shown = literal if len(literal) <= 40 else f"{literal[:20]}...{literal[-10:]} ({len(literal)} characters)"
+    return (
+        f"a number in it, {shown}, is past the range of a float: it would read as infinity (DictDB writes "
+        'an infinity as {"$float": "inf"})'
+    )
+
+
 def _loads(text: str, path: Path, *, tags: bool) -> Any:
     try:
-        return json.loads(text, object_hook=codec.object_hook if tags else None)
+        return json.loads(text, object_hook=codec.object_hook if tags else None, parse_float=parse_float)
     except json.JSONDecodeError as exc:
         if not text.strip():
             reason = "the file is empty"
@@ -194,6 +211,8 @@ def _loads(text: str, path: Path, *, tags: bool) -> Any:
         raise DatabaseFileError(path, "the JSON is nested too deeply to read") from None
     except codec.TagError:
         raise  # the callers decide: a tag is malformed, or a version-0 file has a dict shaped like one
+    except FloatRangeError as exc:
+        raise DatabaseFileError(path, float_range_reason(exc)) from None
     except ValueError:  # json's only other ValueError: an int literal past Python's int-str digit limit
         raise DatabaseFileError(path, codec.int_digits_reason()) from None
 

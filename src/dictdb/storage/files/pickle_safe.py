@@ -22,6 +22,7 @@ loader build allowed values and spend memory; it cannot run code.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import pickle
 from decimal import Decimal
@@ -29,6 +30,7 @@ from typing import Any, BinaryIO, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from dictdb._core import pickle_scan
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, UnsupportedValueError
 from dictdb.storage.files import codec, document, schema_names
 from dictdb.storage.files.atomic import atomic_write
@@ -243,16 +245,37 @@ def read_pickle(path: Path) -> DatabaseSnapshot:
         dictdb.exceptions.DatabaseFileError: cannot load '...': not a valid DictDB pickle: refused global ...
     """
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; opening alone is what may not find the file
+        with open(path, "rb") as file:
+            data = file.read()
     except FileNotFoundError:
         raise DatabaseFileNotFoundError(path, "no such file") from None
-    with f:
+    refuse_false_claims(data, path)
+    with io.BytesIO(data) as f:  # shares data's buffer: no copy
         doc = _load(f, path, "the pickle ends early: the file is truncated or empty", legacy=True)
         if isinstance(doc, _LegacyDictDB):
             doc = _legacy_document(doc, path)
         elif type(doc) is dict and "_meta" in doc and document.check_meta(doc["_meta"], path, VERSION) == 2:
             doc = _read_chunks(f, doc, path)
     return document.parse(doc, path, newest=VERSION)
+
+
+def refuse_false_claims(data: bytes, path: str | os.PathLike[str]) -> None:
+    """``DatabaseFileError`` naming ``path`` when a length or memo index in the pickles of ``data`` claims
+    memory that ``data`` does not back (``dictdb._core.pickle_scan``): checked before any unpickler runs,
+    since CPython's would allocate what the claim says (gigabytes for a few bytes) before failing.
+
+    Example:
+        >>> from dictdb.storage.files.pickle_safe import refuse_false_claims
+        >>> refuse_false_claims(b"\\x80\\x04N" + b"r" + (2**31).to_bytes(4, "little") + b".", "db.pickle")
+        Traceback (most recent call last):
+        ...
+        dictdb.exceptions.DatabaseFileError: cannot load 'db.pickle': ...LONG_BINPUT ... slot 2147483648, ...
+    """
+    reason = pickle_scan.check_claims(data)
+    if reason is not None:
+        raise DatabaseFileError(
+            path, f"not a valid DictDB pickle: {reason}: the file is truncated, damaged or hostile"
+        )
 
 
 def _load(f: BinaryIO, path: Path, truncated: str, *, legacy: bool = False) -> Any:
@@ -264,8 +287,8 @@ def _load(f: BinaryIO, path: Path, truncated: str, *, legacy: bool = False) -> A
         found = unpickler.load()
     except EOFError:
         raise DatabaseFileError(path, truncated) from None
-    except MemoryError:  # a length field of many exabytes: MemoryError's own message is empty
-        reason = "not a valid DictDB pickle: it asks for more memory than there is (a size no file has)"
+    except MemoryError:  # the claims were checked: this is a file too big for the memory left
+        reason = "not a valid DictDB pickle: loading it needs more memory than there is"
         raise DatabaseFileError(path, reason) from None
     except Exception as exc:  # a corrupt pickle can make any allowed constructor raise anything
         reason = (

@@ -17,7 +17,7 @@ from typing import Any
 
 from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.files import codec
+from dictdb.storage.files import codec, jsonfile
 from dictdb.storage.files.atomic import atomic_write
 from dictdb.storage.interop.new_table import ensure_free, fill_new_table, show_path
 from dictdb.storage.tables import DatabaseLike, TableLike
@@ -127,7 +127,7 @@ def _read(path: Path) -> tuple[list[int], list[Record]]:
 
 def _parse(line: str, number: int, path: Path) -> Record:
     try:
-        value = json.loads(line, object_hook=codec.decode_hook)
+        value = json.loads(line, object_hook=codec.decode_hook, parse_float=jsonfile.parse_float)
     except json.JSONDecodeError as exc:
         raise DatabaseFileError(
             path, f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
@@ -136,6 +136,8 @@ def _parse(line: str, number: int, path: Path) -> Record:
         raise DatabaseFileError(path, f"line {number}: {exc}") from None
     except RecursionError:
         raise DatabaseFileError(path, f"line {number} is nested too deeply to read") from None
+    except jsonfile.FloatRangeError as exc:
+        raise DatabaseFileError(path, f"line {number}: {jsonfile.float_range_reason(exc)}") from None
     except ValueError:  # json's only other ValueError: an int literal past Python's int-str digit limit
         raise DatabaseFileError(path, f"line {number}: {codec.int_digits_reason()}") from None
     if type(value) is not dict:

@@ -1,0 +1,3 @@
+__all__ = ["check_claims"]
+
+def check_claims(data: bytes) -> str | None: ...
