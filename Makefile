@@ -22,7 +22,7 @@ LINTED := src tests tools benchmarks examples fuzz setup.py
 help:
 	@echo "make demo   build the compiled core, run the quickstart, print compiled-vs-pure timings"
 	@echo "make test   build (extensions required), run the suite in both cores and once on a debug build"
-	@echo "            (bounds checks on), lint, types, stubs, bench smoke"
+	@echo "            (bounds checks on), lint, types, stubs, bench smoke, the API reference"
 	@echo "make reliability  the long reliability suite in both cores (DICTDB_LONG=1), then make fuzz"
 	@echo "make fuzz   each fuzz target for FUZZ_TIME seconds (default $(FUZZ_TIME)) under atheris"
 	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor) and the ratio table"
@@ -46,7 +46,7 @@ demo: build
 	$(PY) examples/quickstart.py
 	$(PY) benchmarks/compare.py
 
-test: build test-compiled test-pure test-debug lint types stubs bench-smoke
+test: build test-compiled test-pure test-debug lint types stubs bench-smoke docs
 	@echo "make test: all checks passed"
 
 test-compiled: build
