@@ -9,6 +9,7 @@ a new dict, so a record handed out by ``select(copy=False)`` is a stable snapsho
 
 from __future__ import annotations
 
+import copy as _copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -51,6 +52,15 @@ OnConflict = Literal["update", "ignore", "error"]
 
 # What ``get`` returns for a missing record in ``table[pk]`` and ``pk in table``: no record can be it.
 _ABSENT = object()
+
+
+def _deep_copy(copy: object) -> bool:
+    """Whether ``select``'s ``copy`` asks for deep copies; ``ValueError`` for a value it does not take."""
+    if copy == "deep":
+        return True
+    if isinstance(copy, bool):
+        return False
+    raise ValueError(f"copy takes True, False or 'deep', not {copy!r}")
 
 
 def _batch_of(record: Any) -> Any:
@@ -496,7 +506,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         order_by: Any = None,
         limit: int | None = None,
         offset: int = 0,
-        copy: bool = True,
+        copy: bool | Literal["deep"] = True,
         distinct: bool = False,
     ) -> list[Record]:
         """The records matching ``where`` (all when ``None``), in insertion order unless ``order_by``.
@@ -507,7 +517,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
           ``None`` and NaN first, then numbers, str, bytes, other types by type name (docs/queries.md).
         - ``limit``: at most that many rows (``None`` or negative: no limit, ``0``: none); ``offset``:
           rows skipped first (negative is 0). ``distinct``: drop repeated rows, before offset and limit.
-        - ``copy=False`` returns the stored dicts themselves: fast, but the caller must not mutate them.
+        - ``copy=True``: each row is a new dict, a *shallow* copy: a list or dict inside it is the stored
+          record's own, and changing it changes the table (unseen by change tracking). ``copy="deep"``
+          copies those too (``copy.deepcopy``). ``copy=False`` returns the stored dicts themselves: fast,
+          but the caller must not mutate them.
 
         Example:
             >>> from dictdb import Table
@@ -517,6 +530,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             >>> t.select(["name"], where=t.age >= 18, order_by="-age")
             [{'name': 'cy'}, {'name': 'ada'}]
         """
+        deep = _deep_copy(copy)
         query = (parse_columns(columns), parse_order(order_by), *parse_window(limit, offset))
         plan = ALL if where is None else plan_of(where)
         if self._schema_spec is not None:
@@ -526,7 +540,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             if query[1]:
                 check_fields(self, [field for field, _ in query[1]], "order_by")
         source = (self.records, self.primary_key, self._indexing_for(plan), plan)
-        rows = run_select(*source, *query, copy=copy, distinct=distinct)
+        rows = run_select(*source, *query, copy=bool(copy) and not deep, distinct=distinct)
+        if deep:
+            rows = _copy.deepcopy(rows)
         _logs.event("select", self.table_name, len(rows))
         return rows
 
