@@ -115,10 +115,14 @@ class KeyMaker:
                 "nothing, not even itself, so no lookup could find its record; give a value equal to itself"
             )
 
-    def taken_error(self, pk: Any, position: int | None = None) -> DuplicateKeyError:
-        """The error for a key the table already has."""
+    def taken_error(
+        self, pk: Any, position: int | None = None, *, hint: str | None = None
+    ) -> DuplicateKeyError:
+        """The error for a key the table already has; ``hint`` says what to do instead (an insert's by
+        default: upsert, or a generated key)."""
         at = _at(position)
+        if hint is None:
+            hint = f"use upsert() to replace it, or leave {self.field!r} out of the record to get a new key"
         return DuplicateKeyError(
-            f"{at}table {self.table_name!r} already has a record with primary key {pk!r}; use upsert() "
-            f"to replace it, or leave {self.field!r} out of the record to get a new key"
+            f"{at}table {self.table_name!r} already has a record with primary key {pk!r}; {hint}"
         )

@@ -405,7 +405,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
                 f"{new_pk!r}; narrow where= to one record to change its {self.primary_key!r}"
             )
         if new_pk in self.records:
-            raise self._keys.taken_error(new_pk)
+            raise self._keys.taken_error(
+                new_pk, hint=f"give {self.primary_key!r} a value no record has, or delete that record first"
+            )
         if self._schema is not None:
             self._schema.validate(merged)
         if self._indexing is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import itertools
 import sys
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -155,7 +156,21 @@ def encode_records(records: Iterable[dict[Any, Any]], *, table: Any, pk_field: A
 
 
 def _describe_path(path: tuple[Any, ...]) -> str:
-    return f"field {path[0]!r}" + "".join(f"[{step!r}]" for step in path[1:])
+    """``field 'a'[0]['b']``; a step repeated in a row is written once with its count, and a path of many
+    different steps keeps its first and last ones.
+
+    Example:
+        >>> _describe_path(("a", 0, "b")), _describe_path(("a", *["c"] * 100, "d"))
+        ("field 'a'[0]['b']", "field 'a'(['c'] x 100)['d']")
+    """
+    texts = [f"[{step!r}]" for step in path[1:]]
+    steps = []
+    for text, run in itertools.groupby(texts):
+        count = len(list(run))
+        steps.append(text if count == 1 else f"({text} x {count})")
+    if len(steps) > 8:
+        steps = [*steps[:3], f"...({len(steps) - 5} more steps)...", *steps[-2:]]
+    return f"field {path[0]!r}" + "".join(steps)
 
 
 def _cycle(record: dict[Any, Any], path: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:

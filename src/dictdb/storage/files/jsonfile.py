@@ -203,6 +203,12 @@ def _loads(text: str, path: Path, *, tags: bool) -> Any:
             reason = "the file is empty"
         elif exc.pos >= len(text.rstrip()):
             reason = f"the JSON ends early, at line {exc.lineno}, column {exc.colno}: the file is truncated"
+        elif exc.msg.startswith("Unterminated string"):
+            # json reports where the string starts; it runs to the end of the text, so the cut is inside it.
+            reason = (
+                f"the JSON ends inside a string that starts at line {exc.lineno}, column {exc.colno}: "
+                "the file is truncated"
+            )
         else:
             # Some of json's messages end in " at" ("Unterminated string starting at"): say it once.
             reason = f"not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, column {exc.colno}"

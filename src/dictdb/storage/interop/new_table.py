@@ -79,7 +79,13 @@ def fill_new_table(
         for position, record in enumerate(records):
             try:
                 insert(record, skip_validation=skip_validation)
-            except (SchemaValidationError, DuplicateKeyError) as exc:
+            except DuplicateKeyError:
+                # The table is new: the key came earlier in the same file.
+                raise DuplicateKeyError(
+                    f"{locate(position)}: primary key {record.get(primary_key)!r} is in the file more than "
+                    f"once; each row needs its own {primary_key!r}, or leave that column out to number them"
+                ) from None
+            except SchemaValidationError as exc:
                 raise type(exc)(f"{locate(position)}: {exc}") from None
             except TypeError as exc:  # a primary key that cannot be a key (a list, None...)
                 raise TypeError(f"{locate(position)}: {exc}") from None
