@@ -49,3 +49,18 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         {"dept": "dev", "n": 2, "mean": 107_500.0},
         {"dept": "ops", "n": 1, "mean": 40_000.0},
     ]
+
+
+GUIDES_WITH_EXAMPLES = sorted(path.name for path in DOCS.glob("*.md") if ">>> " in path.read_text("utf-8"))
+
+
+@pytest.mark.skipif(not DOCS.is_dir(), reason="docs/ ships with the source tree only")
+@pytest.mark.parametrize("guide", GUIDES_WITH_EXAMPLES)
+def test_guides_run_as_a_reader_runs_them(
+    guide: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python -m doctest docs/<guide>.md`, with no option flags: an example that needs "..." says so itself.
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testfile(str(DOCS / guide), module_relative=False)
+    assert result.attempted > 0
+    assert result.failed == 0
