@@ -4,6 +4,7 @@ written."""
 from __future__ import annotations
 
 import doctest
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,20 @@ def test_guides_run_as_a_reader_runs_them(
     result = doctest.testfile(str(DOCS / guide), module_relative=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def _readme_blocks() -> list[str]:
+    if not README.is_file():
+        return []
+    text = README.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    return [block for block in blocks if not block.startswith(">>>")]
+
+
+@pytest.mark.skipif(not README.is_file(), reason="README.md ships with the source tree only")
+@pytest.mark.parametrize("block", _readme_blocks(), ids=lambda block: block.splitlines()[0][:40])
+def test_each_readme_snippet_runs_on_its_own(
+    block: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the snippets write their files in the current folder
+    exec(compile(block, "README.md", "exec"), {})
