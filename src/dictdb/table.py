@@ -27,6 +27,7 @@ from dictdb.query import aggregates as _aggregates
 from dictdb.query import execute as _execute
 from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL
+from dictdb.query.expr import Where
 from dictdb.query.select import parse_columns, parse_order, parse_window, run_select
 from dictdb.query.table_field import TableField
 from dictdb.query.value import ValueExpr, compile_changes
@@ -342,7 +343,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         return pk, "updated"
 
     @writes
-    def update(self, changes: Record, where: Any = None) -> int:
+    def update(self, changes: Record, where: Where = None) -> int:
         """Apply ``changes`` to the records matching ``where`` (all when ``None``); returns how many.
 
         ``RecordNotFoundError`` when nothing matches. A change may be a value expression (``t.bal - 1``),
@@ -416,7 +417,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         return 1
 
     @writes
-    def delete(self, where: Any = None) -> int:
+    def delete(self, where: Where = None) -> int:
         """Delete the records matching ``where`` (all when ``None``); returns how many.
 
         ``RecordNotFoundError`` when nothing matches.
@@ -503,7 +504,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     def select(
         self,
         columns: Any = None,
-        where: Any = None,
+        where: Where = None,
         *,
         order_by: Any = None,
         limit: int | None = None,
@@ -586,7 +587,7 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         """
         return _records.copy_records(self.records.values())
 
-    def count(self, where: Any = None) -> int:
+    def count(self, where: Where = None) -> int:
         """How many records the table holds (``size()`` and ``len(table)`` too), or how many match ``where``.
 
         With column indexes on the fields ``where`` reads, the count comes from their vectors, without
@@ -735,12 +736,12 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
     @reads
     def aggregate(
         self,
-        where: Any = None,
+        where: Where = None,
         group_by: Any = None,
         *,
         order_by: Any = None,
         limit: int | None = None,
-        having: Any = None,
+        having: Where = None,
         **aggregations: _aggregates.Aggregate,
     ) -> Any:
         """Compute ``Count``, ``Sum``, ``Avg``, ``Min``, ``Max``, ``CountDistinct`` over the records matching

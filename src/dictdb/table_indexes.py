@@ -19,6 +19,7 @@ from dictdb.query.aggregates import shape
 from dictdb.query.checked import check_aggregate, check_fields, check_where
 from dictdb.query.execute import ALL, decide, describe, needs_sequence, planner
 from dictdb.query.explain import QueryPlan
+from dictdb.query.expr import Where
 from dictdb.query.select import parse_order, parse_window
 
 __all__ = ["TableIndexes"]
@@ -152,7 +153,7 @@ class TableIndexes:
     @reads
     def explain(
         self,
-        where: Any = None,
+        where: Where = None,
         order_by: Any = None,
         *,
         limit: int | None = None,
@@ -160,7 +161,7 @@ class TableIndexes:
         count: bool = False,
         group_by: Any = None,
         aggregates: dict[str, Any] | None = None,
-        having: Any = None,
+        having: Where = None,
     ) -> QueryPlan:
         """How ``select(where=where, order_by=order_by, limit=limit, offset=offset)`` would find its rows,
         without running.

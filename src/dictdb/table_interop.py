@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from dictdb.locking import reads
 from dictdb.query.checked import Named, check_fields
+from dictdb.query.expr import Where
 from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
 from dictdb.storage.tables import TableLike
 
@@ -36,7 +37,7 @@ class TableInterop:
         *,
         records: Iterable[Record] | None = None,
         columns: list[Any] | None = None,
-        where: Any = None,
+        where: Where = None,
         delimiter: str = ",",
         encoding: str = "utf-8",
     ) -> int:
@@ -70,7 +71,7 @@ class TableInterop:
         )
 
     @reads
-    def export_jsonl(self: _Readable, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+    def export_jsonl(self: _Readable, filepath: str | os.PathLike[str], *, where: Where = None) -> int:
         """Write the records matching ``where`` to a JSON Lines file, one object per line; returns how many.
 
         Values JSON has no type for are tagged as in DictDB's JSON files; the file is replaced atomically
@@ -103,7 +104,7 @@ class TableInterop:
         return arrow.to_arrow(self, self._match(None))
 
     @reads
-    def export_parquet(self: _Readable, filepath: str | os.PathLike[str], *, where: Any = None) -> int:
+    def export_parquet(self: _Readable, filepath: str | os.PathLike[str], *, where: Where = None) -> int:
         """Write the records matching ``where`` to a Parquet file through pyarrow; returns how many.
 
         The file is replaced atomically. Example (with pyarrow; docs/interop.md runs it)::

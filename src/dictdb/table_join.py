@@ -23,6 +23,7 @@ from dictdb.query import plan_of, render
 from dictdb.query.checked import check_known
 from dictdb.query.execute import decide, order_text, planner
 from dictdb.query.explain import QueryPlan
+from dictdb.query.expr import Where
 from dictdb.query.join import Probe, Split, choose_probe, parse_how, parse_on, split_where
 from dictdb.query.join_explain import JoinPlan
 from dictdb.query.names import plan_fields
@@ -48,7 +49,7 @@ class TableJoin:
         on: Any,
         *,
         how: str = "inner",
-        where: Any = None,
+        where: Where = None,
         columns: Any = None,
         order_by: Any = None,
         limit: int | None = None,
@@ -110,7 +111,7 @@ class TableJoin:
         on: Any,
         *,
         how: str = "inner",
-        where: Any = None,
+        where: Where = None,
         order_by: Any = None,
         limit: int | None = None,
     ) -> JoinPlan:

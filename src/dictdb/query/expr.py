@@ -286,3 +286,7 @@ def render_value(plan: Plan) -> str:
     if kind == "round":
         return f"{render_value(plan[1])}.round({plan[2]})"
     return f"{render_value(plan[1])}.{kind}()"
+
+
+#: What a ``where=`` (or ``having=``) takes: a predicate (``table.age >= 18``, a ``Condition``), or ``None``.
+Where = PredicateExpr | None
