@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 #: Seconds between two samples.
 INTERVAL = 0.1
@@ -62,11 +63,14 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 class Watch:
     """Samples ``(seconds since start, RSS bytes, open fds)`` every ``interval`` in a daemon thread, from
-    ``start()`` to ``stop()``."""
+    ``start()`` to ``stop()``; and ``size()``, when given, into ``sizes`` (how much data the process holds,
+    which the RSS may follow)."""
 
-    def __init__(self, interval: float = INTERVAL) -> None:
+    def __init__(self, interval: float = INTERVAL, size: Callable[[], int] | None = None) -> None:
         self.interval = interval
+        self.size = size
         self.samples: list[tuple[float, int, int | None]] = []
+        self.sizes: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-watch", daemon=True)
         self._started = 0.0
@@ -81,7 +85,10 @@ class Watch:
 
     def _run(self) -> None:
         while True:
-            self.samples.append((time.monotonic() - self._started, rss(), open_fds()))
+            now = time.monotonic() - self._started
+            self.samples.append((now, rss(), open_fds()))
+            if self.size is not None:
+                self.sizes.append((now, self.size()))
             if self._stop.wait(self.interval):
                 return
 
@@ -92,6 +99,10 @@ class Watch:
     def rss_slope(self, warm_up: float) -> float:
         """How fast the RSS grew after ``warm_up``: MiB per minute."""
         return slope([(t / 60, size / 2**20) for t, size, _ in self.after(warm_up)])
+
+    def size_slope(self, warm_up: float) -> float:
+        """How fast ``size()`` grew after ``warm_up``: units per minute."""
+        return slope([(t / 60, float(size)) for t, size in self.sizes if t >= warm_up])
 
     def fd_slope(self, warm_up: float) -> float:
         """How fast the open descriptors grew after ``warm_up``: descriptors per minute (0 without /proc)."""
