@@ -40,7 +40,7 @@ RUN_FOR = scaled(5, 300)
 #: samples after it, in MiB and descriptors per minute, under these bounds. The fast run's window is
 #: seconds long, so its slope is mostly noise and its bound generous; the long run's is minutes long.
 WARM_UP = scaled(2, 60)
-MAX_RSS_SLOPE = float(scaled(60, 2))
+MAX_RSS_SLOPE = float(scaled(60, 1))
 MAX_FD_SLOPE = float(scaled(60, 1))
 #: How long a thread may take to finish once told to stop, beyond its run time.
 GRACE = 60.0
