@@ -1,8 +1,9 @@
 """Locking for tables and databases: ``RWLock`` and the decorators that put table methods under it.
 
 ``RWLock`` lives in the core (compiled, with a pure-Python twin) because every table operation takes it; see
-``dictdb._core._lock_py`` for its rules: writer-preferring, re-entrant reads, a writer may read, and
-upgrading a read lock to a write lock is an error instead of a deadlock.
+``dictdb._core._lock_py`` for its rules: fair (waiting threads served in arrival order), writer-preferring,
+re-entrant reads, a writer may read, and upgrading a read lock to a write lock is an error instead of a
+deadlock.
 
 The lock order (docs/concurrency.md): a database's lock first, then its tables' locks in creation order. A
 table operation takes only its own table's lock, so it can never wait for a second lock while holding one;

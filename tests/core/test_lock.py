@@ -234,3 +234,129 @@ def test_a_copied_or_pickled_lock_is_a_new_free_lock(make_lock: Any) -> None:
             assert not clone.held_by_me()
             with clone.write():  # free: another thread's view of it would not wait either
                 assert clone.held_by_me()
+
+
+def queued_thread(lock: Any, kind: str, name: str, order: list[str]) -> threading.Thread:
+    """A started thread that takes ``lock`` (``"read"`` or ``"write"``), notes ``name`` in ``order`` and
+    gives it back; returned once it is queued (the lock must be held by another thread)."""
+    counter = "waiting_writers" if kind == "write" else "waiting_readers"
+    before = getattr(lock, counter)
+
+    def take() -> None:
+        with lock.write() if kind == "write" else lock.read():
+            order.append(name)
+
+    thread = threading.Thread(target=take, name=name)
+    thread.start()
+    wait_until(lambda: getattr(lock, counter) == before + 1)
+    return thread
+
+
+def test_a_releasing_writer_cannot_take_the_lock_back_before_a_waiting_writer(make_lock: Any) -> None:
+    lock = make_lock()
+    order: list[str] = []
+    lock.acquire_write()
+    other = queued_thread(lock, "write", "other", order)
+    lock.release_write()
+    lock.acquire_write()  # handed to the waiting writer at the release: this waits for it
+    order.append("releaser again")
+    lock.release_write()
+    other.join(TIMEOUT)
+    assert order == ["other", "releaser again"]
+
+
+def test_waiting_threads_are_served_in_arrival_order(make_lock: Any) -> None:
+    lock = make_lock()
+    order: list[str] = []
+    lock.acquire_write()
+    threads = [queued_thread(lock, "write", f"writer {i}", order) for i in range(4)]
+    assert lock.waiting_writers == 4
+    lock.release_write()
+    for thread in threads:
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+    assert order == [f"writer {i}" for i in range(4)]
+    assert repr(lock) == "<RWLock readers=0 writer=no waiting_writers=0>"
+
+
+def test_readers_queued_together_get_in_together_between_writers(make_lock: Any) -> None:
+    lock = make_lock()
+    order: list[str] = []
+    both_in = threading.Barrier(2, timeout=TIMEOUT)  # the two readers must be inside at once
+
+    def reader(name: str) -> None:
+        with lock.read():
+            order.append(name)
+            both_in.wait()
+
+    lock.acquire_write()
+    threads = [queued_thread(lock, "write", "writer 1", order)]
+    for name in ("reader a", "reader b"):
+        threads.append(threading.Thread(target=reader, args=(name,)))
+        threads[-1].start()
+        wait_until(lambda: lock.waiting_readers == len(threads) - 1)
+    threads.append(queued_thread(lock, "write", "writer 2", order))
+    lock.release_write()
+    for thread in threads:
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+    assert order[0] == "writer 1"
+    assert sorted(order[1:3]) == ["reader a", "reader b"]
+    assert order[3] == "writer 2"
+
+
+def test_a_wait_interrupted_by_a_signal_leaves_the_queue_and_lets_the_next_in(make_lock: Any) -> None:
+    # Only the main thread takes signals: it queues for the write lock behind a reader, a second reader
+    # queues behind it, and then a signal interrupts its wait. The second reader must then get in beside the
+    # first (nothing queues ahead of it any more), and the lock must be free at the end.
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    lock = make_lock()
+    order: list[str] = []
+    release_first = threading.Event()
+
+    def first_reader() -> None:
+        with lock.read():
+            order.append("reader 1")
+            release_first.wait(TIMEOUT)
+
+    first = threading.Thread(target=first_reader)
+    first.start()
+    wait_until(lambda: order == ["reader 1"])
+
+    def second_reader() -> None:
+        wait_until(lambda: lock.waiting_writers == 1)
+        with lock.read():
+            order.append("reader 2")
+
+    main = threading.get_ident()
+
+    def alarm_once_queued() -> None:
+        wait_until(lambda: lock.waiting_readers == 1)
+        signal.pthread_kill(main, signal.SIGALRM)
+
+    second = threading.Thread(target=second_reader)
+    alarm = threading.Thread(target=alarm_once_queued)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        second.start()
+        alarm.start()
+        with pytest.raises(Interrupted):
+            lock.acquire_write()
+        alarm.join(TIMEOUT)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    second.join(TIMEOUT)
+    assert order == ["reader 1", "reader 2"]  # in while reader 1 still holds the lock
+    assert lock.waiting_writers == 0
+    release_first.set()
+    first.join(TIMEOUT)
+    with lock.write():  # free again
+        pass
+    assert repr(lock) == "<RWLock readers=0 writer=no waiting_writers=0>"

@@ -30,11 +30,18 @@ from tests.core.test_differential import oracle as matches
 from tests.index.test_index_maintenance import assert_consistent
 from tests.reliability.budget import scaled
 from tests.reliability.figures import report
+from tests.reliability.memory_watch import Watch, open_fds
 from tests.reliability.ops import TABLES, Runner, random_op, random_plan, where_of
 from tests.support.value_strategies import assert_same
 from tests.test_concurrency import ACCOUNTS, TOTAL, make_db, total
 
 RUN_FOR = scaled(5, 300)
+#: The RSS and open descriptors must not grow after this many seconds: a least-squares slope over the
+#: samples after it, in MiB and descriptors per minute, under these bounds. The fast run's window is
+#: seconds long, so its slope is mostly noise and its bound generous; the long run's is minutes long.
+WARM_UP = scaled(2, 60)
+MAX_RSS_SLOPE = float(scaled(60, 1))
+MAX_FD_SLOPE = float(scaled(60, 1))
 #: How long a thread may take to finish once told to stop, beyond its run time.
 GRACE = 60.0
 #: Errors the random operations may raise by design (a duplicate key, a schema refusal, no index to drop...).
@@ -79,6 +86,11 @@ class Soak:
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
         self.counts: list[Counter[str]] = []
+        self.watch = Watch(size=self.records)
+
+    def records(self) -> int:
+        """How many records the tables hold (read without the locks: a sample, not a consistent count)."""
+        return sum(len(table.records) for table in list(self.db.tables.values()))
 
     def worker(self, body: Callable[[random.Random, Counter[str]], None], seed: int) -> threading.Thread:
         """A daemon thread running ``body(rng, counts)`` until ``stop``; any error is kept."""
@@ -113,7 +125,6 @@ class Soak:
             counts["transfers committed"] += 1
         except Abort:
             counts["transfers rolled back"] += 1
-        time.sleep(0.001)  # see consistent_read
 
     def random_operations(self, rng: random.Random, counts: Counter[str]) -> None:
         runner = Runner(self.workdir)
@@ -134,16 +145,12 @@ class Soak:
         else:
             table.create_index("balance", rng.choice(["hash", "sorted", "column"]))
         counts["account index changes"] += 1
-        time.sleep(0.001)
 
     def consistent_read(self, rng: random.Random, counts: Counter[str]) -> None:
         with self.db.transaction():  # a stable view of every table
             assert total(self.db) == TOTAL
             check_tables(self.db, rng, plans=1)
         counts["consistent reads"] += 1
-        # A pause outside the transaction: the lock hands nothing over, so a thread that takes all the
-        # locks again at once keeps them from the threads that wait (see the report in docs/reliability.md).
-        time.sleep(0.002)
 
     def save(self, rng: random.Random, counts: Counter[str]) -> None:
         file_format = rng.choice(["json", "pickle"])
@@ -161,7 +168,11 @@ class Soak:
             manager.backup_full()
         else:
             manager.backup_delta()
-        check_file(BackupManager.restore(self.workdir / "backups"), rng)
+        # A restore lists the folder once, and a listing taken while the manager's own threads add files
+        # may hold a later file without an earlier one (a delta without the full backup or the delta before
+        # it): the restore then refuses the chain. So the check restores while no backup runs.
+        with manager._backup_lock:
+            check_file(BackupManager.restore(self.workdir / "backups"), rng)
         counts["backups restored"] += 1
 
     # -- the run ------------------------------------------------------------------------------------------
@@ -182,6 +193,7 @@ class Soak:
         bodies = [self.transfer] * 3 + [self.random_operations] * 4
         bodies += [self.index_churn, self.consistent_read, self.save, self.backup]
         threads = [self.worker(body, seed) for seed, body in enumerate(bodies)]
+        self.watch.start()
         self.manager.start()
         for thread in threads:
             thread.start()
@@ -196,6 +208,7 @@ class Soak:
             faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
             raise AssertionError(f"threads still running {GRACE:.0f} s after the stop signal: {hung}")
         self.manager.stop(timeout=GRACE)  # with a last backup
+        self.watch.stop()
         assert self.errors == [], self.errors
         counts: Counter[str] = Counter()
         for part in self.counts:
@@ -214,8 +227,15 @@ class Soak:
 
 def test_threads_mixing_every_operation_keep_the_invariants(tmp_path: Path) -> None:
     started = time.monotonic()
+    fds_before = open_fds()
     soak = Soak(tmp_path)
     counts = soak.run()
+    watch = soak.watch
+    rss_slope, fd_slope = watch.rss_slope(WARM_UP), watch.fd_slope(WARM_UP)
+    assert len(watch.after(WARM_UP)) >= 10, watch.samples
+    assert rss_slope < MAX_RSS_SLOPE, (rss_slope, watch.samples)
+    assert fd_slope < MAX_FD_SLOPE, (fd_slope, watch.samples)
+    assert open_fds() == fds_before  # every file the run opened is closed
     db = soak.db
     assert total(db) == TOTAL
     check_tables(db, random.Random(0), plans=20)
@@ -231,5 +251,11 @@ def test_threads_mixing_every_operation_keep_the_invariants(tmp_path: Path) -> N
         worker_threads=len(soak.counts),
         seconds=round(time.monotonic() - started, 1),
         operations=sum(counts.values()),
+        rss_mib_per_minute=round(rss_slope, 2),
+        fds_per_minute=round(fd_slope, 2),
+        records_per_minute=round(watch.size_slope(WARM_UP), 1),
+        records_first_last=[watch.sizes[0][1], watch.sizes[-1][1]],
+        rss_mib_first_last=[round(watch.samples[0][1] / 2**20, 1), round(watch.samples[-1][1] / 2**20, 1)],
+        samples=len(watch.samples),
         **dict(sorted(counts.items())),
     )

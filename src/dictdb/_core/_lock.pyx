@@ -1,14 +1,17 @@
-"""A writer-preferring reader-writer lock: the compiled twin of ``_lock_py.py``.
+"""A fair, writer-preferring reader-writer lock: the compiled twin of ``_lock_py.py``.
 
-The rules (shared reads, exclusive writes, writer preference, re-entrant reads, a writer may read, no
-upgrade) are documented in ``_lock_py.py``; both cores behave the same. Every table operation takes this
-lock, so the uncontended path here takes no mutex at all: the GIL already makes each state change atomic,
-because between two waits the methods below run only C code (dict operations on exact-int thread ids, which
+The rules (shared reads, exclusive writes, waiting threads served in arrival order with the lock handed to
+them, writer preference, re-entrant reads, a writer may read, no upgrade) are documented in
+``_lock_py.py``; both cores behave the same. Every table operation takes this lock, so it takes no mutex
+at all: the GIL already makes each state change atomic, because between two waits the methods below run
+only C code (list and dict operations on exact-int thread ids, and opening a gate, ``Lock.release``, which
 call no Python code and allocate no garbage-collected object, so no other thread can run in between). The
-module does not declare free-threading support, so CPython keeps the GIL on while it is imported. Only a
-thread that must wait takes the Condition's lock: its waiting count goes up before it checks the state, so a
-release either changed the state before the check or sees the count and notifies under that lock. The pure
-twin cannot lean on the GIL that way (its steps are bytecodes), so it takes the mutex on every call.
+module does not declare free-threading support, so CPython keeps the GIL on while it is imported. A thread
+that must wait makes its gate (a held ``Lock``) before it looks at the state, then checks and queues in one
+such step and blocks on the gate; a release hands the lock over and opens the gates in one step too. So a
+release either came before the check (which then sees the lock free) or finds the thread queued, and a gate
+opened before its thread blocks on it lets the thread through: no lost wake-ups. The pure twin cannot lean
+on the GIL that way (its steps are bytecodes), so it takes a mutex on every call.
 """
 
 import threading as _threading
@@ -23,7 +26,7 @@ __all__ = ["RWLock", "read_record"]
 
 
 cdef class RWLock:
-    """A writer-preferring, re-entrant reader-writer lock.
+    """A fair, writer-preferring, re-entrant reader-writer lock.
 
     Example:
         >>> lock = RWLock()
@@ -34,62 +37,50 @@ cdef class RWLock:
         ...         pass
     """
 
-    cdef object _mutex
-    cdef object _cond
-    cdef object _mutex_acquire
-    cdef object _mutex_release
     cdef dict _readers  # thread id -> read depth
     cdef object _writer  # thread id, or None
     cdef Py_ssize_t _write_depth
     # How many times a thread took the write lock: a read done without the lock checks that it did not
     # change (``read_record``).
     cdef unsigned long long _writes
-    cdef Py_ssize_t _waiting_writers
-    cdef Py_ssize_t _waiting_readers
+    # The waiting threads' ids in arrival order, and each one's gate, by what it waits for.
+    cdef list _queue
+    cdef dict _writer_gates
+    cdef dict _reader_gates
     cdef _Guard _read_guard
     cdef _Guard _write_guard
 
     def __cinit__(self):
-        # A plain Lock under the Condition: cheaper than the default RLock, and re-entrancy is ours. State
-        # changes take the mutex through its cached bound methods, waits go through the Condition.
-        self._mutex = _threading.Lock()
-        self._cond = _threading.Condition(self._mutex)
-        self._mutex_acquire = self._mutex.acquire
-        self._mutex_release = self._mutex.release
         self._readers = {}
         self._writer = None
         self._write_depth = 0
         self._writes = 0
-        self._waiting_writers = 0
-        self._waiting_readers = 0
+        self._queue = []
+        self._writer_gates = {}
+        self._reader_gates = {}
         # The context managers hold no per-use state, so one of each serves every ``with``.
         self._read_guard = _Guard(self, False)
         self._write_guard = _Guard(self, True)
 
     def acquire_read(self):
-        """Take the lock shared; blocks while another thread writes or waits to write."""
+        """Take the lock shared; blocks while another thread writes or any thread waits."""
         self._acquire_read()
 
     cdef int _acquire_read(self) except -1:
         cdef object me = PyThread_get_thread_ident()
         cdef Py_ssize_t depth = self._readers.get(me, 0)
-        if depth or self._writer == me or (self._writer is None and not self._waiting_writers):
+        if depth or self._writer == me or (self._writer is None and not self._queue):
             self._readers[me] = depth + 1
             return 0
-        # Slow path: wait on the Condition. The waiting count goes up before the state is checked, under the
-        # Condition's lock, so a release either changed the state before the check or sees the count and
-        # notifies (taking that lock, which this thread only gives up inside wait()).
-        self._mutex_acquire()
-        try:
-            self._waiting_readers += 1
-            try:
-                while self._writer is not None or self._waiting_writers:
-                    self._cond.wait()
-            finally:
-                self._waiting_readers -= 1
-            self._readers[me] = self._readers.get(me, 0) + 1
-        finally:
-            self._mutex_release()
+        # Slow path: the gate is made first (making it may run the garbage collector, and so other threads),
+        # then the state is checked again and the thread queued in one atomic step.
+        gate = _closed_gate()
+        if self._writer is None and not self._queue:
+            self._readers[me] = 1
+            return 0
+        self._queue.append(me)
+        self._reader_gates[me] = gate
+        self._wait(me, gate)
         return 0
 
     def release_read(self):
@@ -105,13 +96,12 @@ cdef class RWLock:
             self._readers[me] = depth - 1
             return 0
         del self._readers[me]
-        if not self._readers and self._waiting_writers:
-            # Only an empty reader set can let a writer in; nobody else waits on a reader.
-            self._notify_all()
+        if not self._readers and self._queue:
+            self._hand_over()
         return 0
 
     def acquire_write(self):
-        """Take the lock alone; blocks until no other thread reads or writes."""
+        """Take the lock alone; blocks until no other thread reads or writes, behind the threads waiting."""
         self._acquire_write()
 
     cdef int _acquire_write(self) except -1:
@@ -124,29 +114,21 @@ cdef class RWLock:
                 "cannot take the write lock while holding the read lock (upgrading would deadlock); "
                 "take the write lock first"
             )
-        if self._writer is None and not self._readers:
+        if self._writer is None and not self._readers and not self._queue:
             self._writer = me
             self._write_depth = 1
             self._writes += 1
             return 0
-        # Slow path, as for a reader: count first, then check, under the Condition's lock.
-        self._mutex_acquire()
-        try:
-            self._waiting_writers += 1
-            try:
-                while self._writer is not None or self._readers:
-                    self._cond.wait()
-            except BaseException:
-                # Interrupted while waiting: readers queued behind this writer must re-check.
-                self._waiting_writers -= 1
-                self._cond.notify_all()
-                raise
-            self._waiting_writers -= 1
+        # Slow path, as for a reader: the gate first, then check and queue in one step.
+        gate = _closed_gate()
+        if self._writer is None and not self._readers and not self._queue:
             self._writer = me
             self._write_depth = 1
             self._writes += 1
-        finally:
-            self._mutex_release()
+            return 0
+        self._queue.append(me)
+        self._writer_gates[me] = gate
+        self._wait(me, gate)
         return 0
 
     def release_write(self):
@@ -160,16 +142,51 @@ cdef class RWLock:
         self._write_depth -= 1
         if self._write_depth == 0:
             self._writer = None
-            if self._waiting_writers or self._waiting_readers:  # Condition.notify_all is not free
-                self._notify_all()
+            if self._queue:
+                self._hand_over()
         return 0
 
-    cdef int _notify_all(self) except -1:
-        self._mutex_acquire()
+    cdef int _hand_over(self) except -1:
+        # Let in the threads at the head of the queue that the state admits: one writer, or the readers up
+        # to the next writer. Called after a release or a withdrawal, in the same atomic step.
+        cdef list queue = self._queue
+        while queue:
+            head = queue[0]
+            gate = self._writer_gates.get(head)
+            if gate is not None:
+                if self._writer is None and not self._readers:
+                    del queue[0]
+                    del self._writer_gates[head]
+                    self._writer = head
+                    self._write_depth = 1
+                    self._writes += 1
+                    gate.release()
+                return 0
+            if self._writer is not None:
+                return 0
+            del queue[0]
+            self._readers[head] = 1
+            self._reader_gates.pop(head).release()
+        return 0
+
+    cdef int _wait(self, object me, object gate) except -1:
+        # Blocks on the gate until the lock is handed to this thread. Interrupted (KeyboardInterrupt in the
+        # main thread), the thread leaves the queue, or gives back what it was just handed, so the threads
+        # behind it are not stuck.
         try:
-            self._cond.notify_all()
-        finally:
-            self._mutex_release()
+            gate.acquire()
+        except BaseException:
+            if me in self._writer_gates or me in self._reader_gates:  # still queued
+                self._queue.remove(me)
+                self._writer_gates.pop(me, None)
+                self._reader_gates.pop(me, None)
+            elif self._writer == me:  # handed the write lock
+                self._writer = None
+                self._write_depth = 0
+            else:  # handed the read lock
+                del self._readers[me]
+            self._hand_over()
+            raise
         return 0
 
     def read(self):
@@ -183,7 +200,12 @@ cdef class RWLock:
     @property
     def waiting_writers(self):
         """How many threads wait for the write lock (a diagnostic: it may change as soon as it is read)."""
-        return self._waiting_writers
+        return len(self._writer_gates)
+
+    @property
+    def waiting_readers(self):
+        """How many threads wait for the read lock (a diagnostic, as ``waiting_writers``)."""
+        return len(self._reader_gates)
 
     def held_by_me(self):
         """True when the calling thread holds the lock, shared or exclusive."""
@@ -197,8 +219,15 @@ cdef class RWLock:
     def __repr__(self):
         return (
             f"<RWLock readers={len(self._readers)} writer={'yes' if self._writer is not None else 'no'} "
-            f"waiting_writers={self._waiting_writers}>"
+            f"waiting_writers={len(self._writer_gates)}>"
         )
+
+
+cdef object _closed_gate():
+    # A held Lock: acquiring it blocks until another thread releases it (opens the gate).
+    gate = _threading.Lock()
+    gate.acquire()
+    return gate
 
 
 cdef class _Guard:

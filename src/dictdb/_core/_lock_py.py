@@ -1,8 +1,13 @@
-"""A writer-preferring reader-writer lock: the pure-Python twin of ``_lock.pyx``.
+"""A fair, writer-preferring reader-writer lock: the pure-Python twin of ``_lock.pyx``.
 
-Readers share the lock; a writer has it alone. Writers are preferred: once a writer waits, new readers
-queue behind it, so a steady stream of reads cannot starve writes. The lock is re-entrant where that is
-safe, so DictDB's own layers can nest calls without deadlocking themselves:
+Readers share the lock; a writer has it alone. Threads that must wait are served in the order they arrived,
+and the lock is handed to them: a thread that releases the write lock and asks again at once queues behind
+every thread already waiting, so a tight loop of writes cannot starve other writers. Writers are preferred
+over new readers: once a writer waits, readers arriving after it queue behind it, so a steady stream of reads
+cannot starve writes either. Readers that are next to each other in the queue get in together.
+
+The lock is re-entrant where that is safe, so DictDB's own layers can nest calls without deadlocking
+themselves:
 
 - a thread that holds the read lock may take it again (even while a writer waits: making it wait for the
   writer, which waits for it, would deadlock);
@@ -10,8 +15,10 @@ safe, so DictDB's own layers can nest calls without deadlocking themselves:
 - a thread that holds only the read lock may not take the write lock (two such threads would deadlock each
   other): that raises ``RuntimeError`` at once instead of hanging.
 
-Every state change happens under one mutex and every wait is on one condition that is notified whenever
-a release could let someone in, so there are no lost wake-ups.
+Every state change happens under one mutex. A thread that must wait queues a gate (a ``Lock`` it holds)
+and blocks on it; whoever frees the lock hands it to the threads at the head of the queue, marks them as
+holders and opens their gates. A gate opened before its thread blocks on it lets the thread straight
+through, so there are no lost wake-ups, and each release wakes only the threads it lets in.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ __all__ = ["RWLock", "read_record"]
 
 
 class RWLock:
-    """A writer-preferring, re-entrant reader-writer lock.
+    """A fair, writer-preferring, re-entrant reader-writer lock.
 
     Example:
         >>> lock = RWLock()
@@ -39,44 +46,42 @@ class RWLock:
     """
 
     __slots__ = (
-        "_cond",
         "_mutex",
+        "_queue",
         "_read_guard",
+        "_reader_gates",
         "_readers",
-        "_waiting_readers",
-        "_waiting_writers",
         "_write_depth",
         "_write_guard",
         "_writer",
+        "_writer_gates",
     )
 
     def __init__(self) -> None:
-        # A plain Lock under the Condition: cheaper than the default RLock, and re-entrancy is ours. State
-        # changes take the mutex directly (a C-level context manager), waits go through the Condition.
         self._mutex = threading.Lock()
-        self._cond = threading.Condition(self._mutex)
         self._readers: dict[int, int] = {}  # thread id -> read depth
         self._writer: int | None = None
         self._write_depth = 0
-        self._waiting_writers = 0
-        self._waiting_readers = 0
+        # The waiting threads' ids in arrival order, and each one's gate, by what it waits for.
+        self._queue: list[int] = []
+        self._writer_gates: dict[int, Any] = {}
+        self._reader_gates: dict[int, Any] = {}
         # The context managers hold no per-use state, so one of each serves every ``with``.
         self._read_guard = _Guard(self.acquire_read, self.release_read)
         self._write_guard = _Guard(self.acquire_write, self.release_write)
 
     def acquire_read(self) -> None:
-        """Take the lock shared; blocks while another thread writes or waits to write."""
+        """Take the lock shared; blocks while another thread writes or any thread waits."""
         me = threading.get_ident()
         with self._mutex:
             depth = self._readers.get(me, 0)
-            if depth == 0 and self._writer != me:
-                self._waiting_readers += 1
-                try:
-                    while self._writer is not None or self._waiting_writers:
-                        self._cond.wait()
-                finally:
-                    self._waiting_readers -= 1
-            self._readers[me] = depth + 1
+            if depth or self._writer == me or (self._writer is None and not self._queue):
+                self._readers[me] = depth + 1
+                return
+            gate = _closed_gate()
+            self._queue.append(me)
+            self._reader_gates[me] = gate
+        self._wait(me, gate)
 
     def release_read(self) -> None:
         """Give back one level of the shared lock; ``RuntimeError`` if this thread holds none."""
@@ -87,14 +92,13 @@ class RWLock:
                 raise RuntimeError("release_read() by a thread that does not hold the read lock")
             if depth == 1:
                 del self._readers[me]
-                if not self._readers and self._waiting_writers:
-                    # Only an empty reader set can let a writer in; nobody else waits on a reader.
-                    self._cond.notify_all()
+                if not self._readers and self._queue:
+                    self._hand_over()
             else:
                 self._readers[me] = depth - 1
 
     def acquire_write(self) -> None:
-        """Take the lock alone; blocks until no other thread reads or writes."""
+        """Take the lock alone; blocks until no other thread reads or writes, behind the threads waiting."""
         me = threading.get_ident()
         with self._mutex:
             if self._writer == me:
@@ -105,18 +109,14 @@ class RWLock:
                     "cannot take the write lock while holding the read lock (upgrading would deadlock); "
                     "take the write lock first"
                 )
-            self._waiting_writers += 1
-            try:
-                while self._writer is not None or self._readers:
-                    self._cond.wait()
-            except BaseException:
-                # Interrupted while waiting: readers queued behind this writer must re-check.
-                self._waiting_writers -= 1
-                self._cond.notify_all()
-                raise
-            self._waiting_writers -= 1
-            self._writer = me
-            self._write_depth = 1
+            if self._writer is None and not self._readers and not self._queue:
+                self._writer = me
+                self._write_depth = 1
+                return
+            gate = _closed_gate()
+            self._queue.append(me)
+            self._writer_gates[me] = gate
+        self._wait(me, gate)
 
     def release_write(self) -> None:
         """Give back one level of the exclusive lock; ``RuntimeError`` if this thread does not hold it."""
@@ -127,8 +127,49 @@ class RWLock:
             self._write_depth -= 1
             if self._write_depth == 0:
                 self._writer = None
-                if self._waiting_writers or self._waiting_readers:  # Condition.notify_all is not free
-                    self._cond.notify_all()
+                if self._queue:
+                    self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Let in the threads at the head of the queue that the lock's state admits: one writer, or the
+        readers up to the next writer. Called under the mutex after a release or a withdrawal."""
+        queue = self._queue
+        while queue:
+            head = queue[0]
+            gate = self._writer_gates.get(head)
+            if gate is not None:
+                if self._writer is None and not self._readers:
+                    del queue[0]
+                    del self._writer_gates[head]
+                    self._writer = head
+                    self._write_depth = 1
+                    gate.release()
+                return
+            if self._writer is not None:
+                return
+            del queue[0]
+            self._readers[head] = 1
+            self._reader_gates.pop(head).release()
+
+    def _wait(self, me: int, gate: Any) -> None:
+        """Block on ``gate`` until the lock is handed to this thread. Interrupted (``KeyboardInterrupt`` in
+        the main thread), the thread leaves the queue, or gives back what it was just handed, so the threads
+        behind it are not stuck."""
+        try:
+            gate.acquire()
+        except BaseException:
+            with self._mutex:
+                if me in self._writer_gates or me in self._reader_gates:  # still queued
+                    self._queue.remove(me)
+                    self._writer_gates.pop(me, None)
+                    self._reader_gates.pop(me, None)
+                elif self._writer == me:  # handed the write lock
+                    self._writer = None
+                    self._write_depth = 0
+                else:  # handed the read lock
+                    del self._readers[me]
+                self._hand_over()
+            raise
 
     def read(self) -> _Guard:
         """``with lock.read():`` holds the shared lock for the block."""
@@ -141,7 +182,12 @@ class RWLock:
     @property
     def waiting_writers(self) -> int:
         """How many threads wait for the write lock (a diagnostic: it may change as soon as it is read)."""
-        return self._waiting_writers
+        return len(self._writer_gates)
+
+    @property
+    def waiting_readers(self) -> int:
+        """How many threads wait for the read lock (a diagnostic, as ``waiting_writers``)."""
+        return len(self._reader_gates)
 
     def held_by_me(self) -> bool:
         """True when the calling thread holds the lock, shared or exclusive."""
@@ -155,8 +201,15 @@ class RWLock:
     def __repr__(self) -> str:
         return (
             f"<RWLock readers={len(self._readers)} writer={'yes' if self._writer is not None else 'no'} "
-            f"waiting_writers={self._waiting_writers}>"
+            f"waiting_writers={len(self._writer_gates)}>"
         )
+
+
+def _closed_gate() -> Any:
+    """A held ``Lock``: acquiring it blocks until another thread releases it (opens the gate)."""
+    gate = threading.Lock()
+    gate.acquire()
+    return gate
 
 
 class _Guard:
