@@ -229,9 +229,10 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
             >>> t.insert({"x": x} for x in (6, 7))
             [13, 14]
         """
-        if not isinstance(record, (dict, list, tuple)):
+        if type(record) is not dict and not isinstance(record, (dict, list, tuple)):
             # Any other iterable of dicts (a generator) is read before the lock is taken: its code may do
-            # anything, and a batch is checked whole before any of it is stored.
+            # anything, and a batch is checked whole before any of it is stored. (An exact dict, the
+            # one-by-one insert, passes the first test alone.)
             record = _batch_of(record)
         # The write lock taken inline, not by @writes (which does the same): inserting one by one is the hot
         # write path, and the decorator's generic wrapper would cost a third of it.
@@ -369,7 +370,9 @@ class Table(TableIndexes, TableInfo, TableChanges, TableInterop, TableJoin):
         """
         if not isinstance(changes, dict):
             raise TypeError(f"changes must be a dict of field -> new value, not {type(changes).__name__}")
-        check_fields(self, [*changes, *(v for v in changes.values() if isinstance(v, ValueExpr))], "update")
+        if self._schema_spec is not None:
+            computed = [value for value in changes.values() if isinstance(value, ValueExpr)]
+            check_fields(self, [*changes, *computed], "update")
         rows = self._match(where)
         if not rows:
             raise RecordNotFoundError(f"{self._nothing_matches(where)}; nothing was updated")
