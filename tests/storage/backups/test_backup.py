@@ -382,6 +382,27 @@ def test_a_notified_backup_is_skipped_when_another_saved_everything(db: DictDB, 
     assert kinds(tmp_path) == ["backup", "backup"]
 
 
+def test_notifications_behind_a_slow_backup_start_one_thread_and_lose_no_change(
+    db: DictDB, tmp_path: Path
+) -> None:
+    manager = BackupManager(db, tmp_path, min_backup_interval=0, incremental=True)
+    manager.backup_now()
+    users = db.get_table("users")
+    with manager._backup_lock:  # a slow backup: the notified one waits for it
+        for n in range(200):
+            users.insert({"n": n})
+            manager.notify_change()
+            time.sleep(0.001)  # lets each timer fire, as a steady stream of writes would
+        notifiers = [t for t in threading.enumerate() if t.name == "dictdb-backup-notified"]
+        assert len(notifiers) == 1
+    while notifiers:  # the one that waited, then at most one more for the changes notified meanwhile
+        notifiers[0].join(WAIT)
+        assert not notifiers[0].is_alive()
+        notifiers = [t for t in threading.enumerate() if t.name == "dictdb-backup-notified"]
+    assert manager._attempts <= 3
+    assert BackupManager.restore(tmp_path).get_table("users").count() == 202
+
+
 # -- auto_notify --------------------------------------------------------------------------------------------
 
 

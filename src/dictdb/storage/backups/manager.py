@@ -120,6 +120,10 @@ class BackupManager:
         self._attempts = 0
         self._last_attempt = -math.inf  # time.monotonic() when the last backup started
         self._pending = False  # a notified backup is scheduled and has not started
+        # A notified backup is running (or waiting for the backup lock), and a change notified since: one
+        # more follows when it ends. So notifications never start a second thread that would wait behind it.
+        self._running = False
+        self._dirty = False
         self._release_pending = False  # stop() timed out: release the views when the running backup ends
         self._timers: list[threading.Timer] = []
         self._thread: threading.Thread | None = None
@@ -330,10 +334,14 @@ class BackupManager:
             >>> manager = BackupManager(DictDB(), tempfile.mkdtemp(), min_backup_interval=60)
             >>> manager.notify_change(); manager.notify_change()   # one backup, now; the next within 60 s
         """
-        if self._pending:  # read without the lock: a scheduled backup that has not started covers this change
+        # Read without the lock: a scheduled backup that has not started covers this change, and so does
+        # the one a running notified backup schedules when it ends, once ``_dirty`` is set.
+        if self._pending or self._dirty:
             return
         with self._state:
-            if not self._pending:
+            if self._running:
+                self._dirty = True
+            elif not self._pending:
                 self._pending = True
                 self._schedule(self._last_attempt + self.min_backup_interval - time.monotonic())
 
@@ -347,18 +355,26 @@ class BackupManager:
 
     def _run_notified(self) -> None:
         with self._state:
+            if not self._pending:  # stop() cancelled it
+                return
             remaining = self._last_attempt + self.min_backup_interval - time.monotonic()
             if remaining > 0:  # another backup started since this was scheduled: keep the quiet period
                 self._schedule(remaining)
                 return
-            # Cleared before the backup starts, so a change notified from now on schedules the next one.
-            self._pending = False
+            # A change notified from now on is either in this backup or in the one scheduled after it.
+            self._pending, self._running, self._dirty = False, True, False
         try:
             # A backup that ran meanwhile (periodic, explicit) may have saved everything already.
             if self._has_unsaved_changes():
                 self.backup_now()
         except Exception:
             _logs.exception("dictdb backup: the notified backup raised")
+        finally:
+            with self._state:
+                self._running = False
+                if self._dirty:
+                    self._dirty, self._pending = False, True
+                    self._schedule(self._last_attempt + self.min_backup_interval - time.monotonic())
 
     # -- the periodic thread ------------------------------------------------------------------------------
 
@@ -406,7 +422,7 @@ class BackupManager:
                 raise RuntimeError("this BackupManager is not running: call start() first")
             self._thread = None
             timers, self._timers = self._timers, []
-            self._pending = False
+            self._pending = self._dirty = False
         self._unwatch()
         self._stop_event.set()
         for timer in timers:
