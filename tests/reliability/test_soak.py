@@ -188,6 +188,7 @@ class Soak:
             on_backup_failure=lambda exc, failures: self.errors.append(exc),
             incremental=True,
             max_deltas_before_full=3,
+            keep=3,
             auto_notify=True,
         )
         bodies = [self.transfer] * 3 + [self.random_operations] * 4
