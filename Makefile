@@ -25,7 +25,7 @@ help:
 	@echo "            (bounds checks on), lint, types, stubs, bench smoke, the API reference"
 	@echo "make reliability  the long reliability suite in both cores (DICTDB_LONG=1), then make fuzz"
 	@echo "make fuzz   each fuzz target for FUZZ_TIME seconds (default $(FUZZ_TIME)) under atheris"
-	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor) and the ratio table"
+	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor), the ratio table, the charts"
 	@echo "make docs   the API reference from docstrings, into docs/_build/api"
 	@echo "make lint   ruff + cython-lint"
 
@@ -100,7 +100,8 @@ bench-smoke: build
 
 # One table (.benchmarks/table.md): kernels and contenders run once, in the compiled run; DictDB's table
 # operations run again in the pure core. pytest-benchmark's own tables go to .benchmarks/*.log. Under 10
-# minutes on 2 cores (docs/performance.md).
+# minutes on 2 cores (docs/performance.md). Then the same results drawn as SVG charts into docs/img/ (the
+# committed ones, which the docs show: commit them with the table they go with).
 bench: build
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	mkdir -p .benchmarks
@@ -114,6 +115,8 @@ bench: build
 	DICTDB_NO_EXTENSIONS=1 $(PY) -m benchmarks.memory --dictdb-only --out .benchmarks/memory-pure.json
 	$(PY) benchmarks/ratios.py .benchmarks/compiled.json .benchmarks/pure.json \
 		.benchmarks/memory-compiled.json .benchmarks/memory-pure.json | tee .benchmarks/table.md
+	$(PY) -m benchmarks.charts .benchmarks/compiled.json .benchmarks/pure.json \
+		.benchmarks/memory-compiled.json .benchmarks/memory-pure.json --out docs/img
 
 # The API reference, generated from the docstrings by pdoc; any warning fails the build.
 docs: build
