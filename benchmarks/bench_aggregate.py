@@ -1,4 +1,4 @@
-"""Group by one field with a count and a mean (DESIGN.md: "group by one field, count + avg").
+"""Group by one field with a count and a mean (a design target: "group by one field, count + avg").
 
 The kernel (``dictdb._core.aggregate``) runs in both cores in one run, beside the floor's hand-written loop
 (``contenders.floor.count_avg``: two dict accumulations, then one row per group). ``Table.aggregate`` runs

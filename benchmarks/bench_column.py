@@ -1,4 +1,4 @@
-"""Column indexes (docs/indexes.md): DESIGN.md's 3-clause scan and a group-by count + avg with their fields
+"""Column indexes (docs/indexes.md): the design's 3-clause scan and a group-by count + avg with their fields
 column-indexed, at 100,000 and 1,000,000 rows, beside sqlite3, DuckDB (when installed) and the floor; and
 what the column indexes add to inserts and updates.
 

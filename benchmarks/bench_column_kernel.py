@@ -1,4 +1,4 @@
-"""The column store kernel (``dictdb._core.column``, issue 11), compiled vs pure in one run: DESIGN.md's
+"""The column store kernel (``dictdb._core.column``), compiled vs pure in one run: the design's
 3-clause scan answered from the column vectors of age, dept and salary, the group-by count + avg read
 from them, and the cost of appending a row.
 

@@ -1,4 +1,4 @@
-"""Indexed tables: DESIGN.md's data set with a hash index on ``dept`` and sorted indexes on ``age`` and
+"""Indexed tables: the benchmark data set with a hash index on ``dept`` and sorted indexes on ``age`` and
 ``salary``; selects served by the planner, ``order_by`` + ``limit`` walking an index, and writes keeping the
 three indexes up to date.
 

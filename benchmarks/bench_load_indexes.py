@@ -1,6 +1,6 @@
 """Loading a database file whose table has five indexes, beside the same file without them (``test_load``
 of ``bench_persistence.py`` measures that one): ``dept`` and ``city`` hash, ``email`` unique hash, ``age``
-and ``salary`` sorted, over the DESIGN.md employees. ``ratios.py`` prints each load with indexes over the
+and ``salary`` sorted, over the benchmark employees. ``ratios.py`` prints each load with indexes over the
 load without (docs/performance.md keeps the target). DictDB runs once per core (``make bench`` runs both)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """ORs whose branches different kinds of index serve: a hash index on ``dept``, a sorted one on ``age`` and a
-column index on ``salary``, over DESIGN.md's data set.
+column index on ``salary``, over the benchmark data set.
 
 - ``(dept == v & age >= 75) | salary < 30,600`` (~1.5% of the rows): the union of an intersection (hash and
   sorted) and a column match;

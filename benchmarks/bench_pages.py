@@ -1,5 +1,5 @@
 """Pages deep in a sorted index: ``select(order_by="salary", offset=k, limit=10)`` at the start (k = 0), the
-middle (n / 2) and the end (n - 10) of DESIGN.md's data set, ascending and descending, against sqlite3's
+middle (n / 2) and the end (n - 10) of the benchmark data set, ascending and descending, against sqlite3's
 ``SELECT * FROM employees ORDER BY salary LIMIT 10 OFFSET k`` over an index on ``salary``.
 
 DictDB reads the page from its position in the index (``SortedIndex.page``), so its time hardly depends on

@@ -1,4 +1,4 @@
-"""Saving and loading a database of the DESIGN.md employees, JSON and pickle, beside the floor
+"""Saving and loading a database of the benchmark employees, JSON and pickle, beside the floor
 (``contenders.floor.save_file``/``load_file``: ``f.write(json.dumps(records))`` and ``json.loads(f.read())``,
 or ``pickle``, of the list of records to an ordinary file, with no snapshot, no tags, no temp file, no fsync
 and no table rebuilt). DictDB runs once per core (``make bench`` runs both), the floor once.

@@ -1,4 +1,4 @@
-"""How long a save holds other work back: a save (``async_save`` on an event loop) of the DESIGN.md employees
+"""How long a save holds other work back: a save (``async_save`` on an event loop) of the benchmark employees
 beside an event loop's 1 ms ticker, a thread reading with ``get`` and a thread writing with ``upsert``, and a
 full backup beside a reader (``benchmarks/stall.py`` has the measures and says what they mean).
 

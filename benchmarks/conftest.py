@@ -1,4 +1,4 @@
-"""Benchmark fixtures: sizes, the DESIGN.md data set, the two cores as a parameter for the kernels, and the
+"""Benchmark fixtures: sizes, the benchmark data set, the two cores as a parameter for the kernels, and the
 contenders' stores.
 
 Benchmarks are collected only with ``-o python_files=bench_*.py`` (see the Makefile), never by plain

@@ -1,4 +1,4 @@
-"""The benchmark data set of DESIGN.md: employees with 10 depts and 50 cities, deterministic, and the
+"""The benchmark data set: employees with 10 depts and 50 cities, deterministic, and the
 queries every contender answers.
 
 Each contender (``benchmarks/contenders/``) builds the same secondary indexes, ``INDEXES``, over the same
@@ -18,7 +18,7 @@ CITIES = [f"city{i}" for i in range(50)]
 FIELDS = ("id", "name", "age", "dept", "salary", "city", "email")
 
 #: Secondary indexes, field -> kind ("hash" or "sorted"), that every contender builds for the indexed
-#: operations: DESIGN.md's set.
+#: operations: the design's set.
 INDEXES: dict[str, str] = {"dept": "hash", "age": "sorted", "salary": "sorted"}
 
 #: The 3-clause scan used everywhere: ~2% of rows match.

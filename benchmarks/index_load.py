@@ -1,6 +1,6 @@
 """The cost curve of the compiled sorted index over its block size (``load``), for docs/indexes.md.
 
-Usage: python benchmarks/index_load.py [n]   (default 100,000 entries keyed by salary, DESIGN.md's data set)
+Usage: python benchmarks/index_load.py [n]   (default 100,000 entries keyed by salary, the benchmark data set)
 
 Prints a Markdown table: per-operation times (best of several runs) and bytes per entry measured with
 tracemalloc, for a bulk-built index and for one built by random inserts.

@@ -6,8 +6,8 @@ Each benchmark carries ``extra_info`` ``op``, ``size`` and ``impl``: ``cython`` 
 cores), ``sqlite``, ``duckdb`` or ``floor``. The same (op, size) measured by several implementations, in any
 of the files, make one row; when one was measured twice, the first file wins. Then come the worst gaps of
 ``bench_stall.py`` (``extra_info["worst_gap"]``: how long a save held other work back), the memory figures,
-and DESIGN.md's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
-DESIGN.md's operations at 100,000 rows (the README's table).
+and the design's performance targets at 100,000 rows, each marked met or missed. ``--summary`` prints only
+the design's operations at 100,000 rows (the README's table).
 
 Loads of a file whose table has indexes (``bench_load_indexes.py``: the op of the load without them plus
 ``INDEX_LOAD_SUFFIX``) are also printed against those loads, with-indexes over without, for each core, and
@@ -34,7 +34,8 @@ Times = dict[tuple[str, int], dict[str, float]]
 #: (op, size) -> {variant: median} for the durable benchmarks.
 Durable = dict[tuple[str, int], dict[str, float]]
 
-# DESIGN.md's target table: the row, the prefix of the benchmark labels measuring it, and its bounds.
+# The design's target table (docs/performance.md): the row, the prefix of the benchmark labels measuring it,
+# and its bounds.
 # "pure"/"sqlite"/"duckdb": at least that many times faster than it; "floor": at most that many times
 # slower than the floor.
 TARGETS: list[tuple[str, str, dict[str, float]]] = [
@@ -249,7 +250,7 @@ def target_rows(times: Times) -> list[tuple[str, str, dict[str, float | None], d
 
 
 def render_targets(times: Times) -> str:
-    lines = [["DESIGN.md target (n=100,000)", "measured as", "vs pure", "vs sqlite3", "vs duckdb", "/ floor"]]
+    lines = [["design target (n=100,000)", "measured as", "vs pure", "vs sqlite3", "vs duckdb", "/ floor"]]
     for design, op, measured, bounds in target_rows(times):
         cells = [design, op]
         for key in TARGET_KEYS:
@@ -287,7 +288,7 @@ def render_index_loads(times: Times) -> str:
 
 
 def render_summary(times: Times) -> str:
-    """DESIGN.md's operations at 100,000 rows, one row each: the README's table."""
+    """The design's operations at 100,000 rows, one row each: the README's table."""
     impls = [impl for impl in IMPLS if any(impl in row for row in times.values())]
     contenders = [impl for impl in ("sqlite", "duckdb") if impl in impls]
     lines = [["operation (n=100,000)"] + [HEADS[i] for i in impls] + ["x pure"]]
@@ -411,7 +412,7 @@ def main(argv: list[str]) -> int:
         print(render_memory(memory))
     targets = render_targets(times)
     if targets:
-        print("\nDESIGN.md's performance targets:\n")
+        print("\nThe design's performance targets:\n")
         print(targets)
     index_loads = render_index_loads(times)
     if index_loads:

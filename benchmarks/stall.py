@@ -1,7 +1,7 @@
 """How long a save, an async save or a full backup holds everything else back (docs/performance.md).
 
 Usage: python -m benchmarks.stall [--rows N] [--repeat R]
-(default 1,000,000 of DESIGN.md's employees, 5 runs of each row; prints a Markdown table)
+(default 1,000,000 of the benchmark employees, 5 runs of each row; prints a Markdown table)
 
 Each row runs one operation on a database of one table of ``N`` employees while something else measures how
 long it is kept waiting, as the **worst gap**: the longest time between two consecutive steps of

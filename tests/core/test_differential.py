@@ -1,6 +1,6 @@
 """Differential test: random records and random plans through both cores and a plain-Python oracle.
 
-The oracle is DESIGN.md's rules written out the long way, independently of either core: LIKE, for one,
+The oracle is the documented rules written out the long way, independently of either core: LIKE, for one,
 is matched here by dynamic programming over the pattern, not by the cores' segment algorithm.
 """
 
@@ -129,7 +129,7 @@ def ordered(kind: str, current: Any, value: Any) -> bool:
 
 
 def oracle(plan: tuple[Any, ...], record: dict[str, Any]) -> bool:
-    """DESIGN.md's rules, written out the long way."""
+    """The documented rules, written out the long way."""
     kind = plan[0]
     if kind == "true":
         return True

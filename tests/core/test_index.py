@@ -570,7 +570,7 @@ def test_twins_carry_the_same_docstrings(compiled_core: SimpleNamespace) -> None
 
 
 def test_compiled_index_memory_is_within_budget(compiled_core: SimpleNamespace) -> None:
-    """DESIGN.md: a sorted index costs at most 64 bytes per entry beyond the records."""
+    """The design target: a sorted index costs at most 64 bytes per entry beyond the records."""
     n = 100_000
     values = [float(i % 997) * 1.5 for i in range(n)]
     pks = list(range(n))
@@ -593,7 +593,7 @@ def test_compiled_index_memory_is_within_budget(compiled_core: SimpleNamespace) 
 
 
 def okey(value: Any) -> tuple[Any, ...]:
-    """The total order of DESIGN.md for the values generated below, written the long way."""
+    """The documented total order for the values generated below, written the long way."""
     if value is None or (isinstance(value, (float, Decimal)) and value != value):
         return (0, "", 0)
     if isinstance(value, (bool, int, float, Decimal, Fraction)):

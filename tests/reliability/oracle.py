@@ -1,4 +1,4 @@
-"""The model test's oracle: the database as a plain dict of dicts, the rules of API.md and DESIGN.md written
+"""The model test's oracle: the database as a plain dict of dicts, the documented rules written
 out the long way, and a python model of what the indexes add (their definitions, and uniqueness).
 
 ``ModelDB.apply`` takes the operation tuples of ``tests.reliability.ops`` and returns what DictDB must return,
@@ -33,7 +33,7 @@ def is_null(value: Any) -> bool:
 
 
 def order_key(value: Any) -> tuple[int, Any]:
-    """DESIGN.md's total order for the values of these tests: None and NaN, numbers, strings."""
+    """The documented total order for the values of these tests: None and NaN, numbers, strings."""
     if is_null(value):
         return (0, 0)
     if isinstance(value, (int, float)):
@@ -42,7 +42,7 @@ def order_key(value: Any) -> tuple[int, Any]:
 
 
 def fits(spec: Any, value: Any) -> bool:
-    """The schema rules of API.md for the types of ``TYPED_SCHEMA``: bool is not an int, an int is a float."""
+    """The schema rules for the types of ``TYPED_SCHEMA``: bool is not an int, an int is a float."""
     members = getattr(spec, "__args__", (spec,))
     if value is None:
         return type(None) in members
