@@ -13,6 +13,7 @@ import pickle
 import struct
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dictdb import DictDB
 from dictdb._core import _pickle_scan_py
 
 VALUES: list[Any] = [
@@ -116,20 +118,26 @@ def test_a_memo_store_past_the_values_stored_is_reported(
 
 
 @pytest.mark.parametrize("name", ["BINGET", "LONG_BINGET", "GET"])
-def test_a_memo_load_of_a_slot_never_stored_is_reported(core: SimpleNamespace, name: str) -> None:
+@pytest.mark.parametrize("index", [2, 255, 2**31])
+def test_a_memo_load_claims_nothing_and_the_unpickler_refuses_a_slot_never_stored(
+    core: SimpleNamespace, name: str, index: int
+) -> None:
+    if name == "BINGET" and index > 255:
+        index = 255
     stored = b"\x80\x04N\x94N\x94"  # MEMOIZE twice: slots 0 and 1
     assert core.pickle_scan.check_claims(stored + memo(name, 1) + b".") is None
-    data = stored + memo(name, 2) + b"."
-    assert core.pickle_scan.check_claims(data) == (
-        f"{name} at byte offset 6 loads memo slot 2, where a pickle has stored 2 values so far"
-    )
+    data = stored + memo(name, index) + b"."
+    assert core.pickle_scan.check_claims(data) is None  # a lookup allocates nothing...
+    with pytest.raises(pickle.UnpicklingError, match=f"Memo value not found at index {index}"):
+        pickle.loads(data)  # ...and fails there
 
 
 def test_the_memo_count_starts_again_after_each_stop(core: SimpleNamespace) -> None:
-    first = pickle.dumps(["a", "b", "c"], protocol=4)
-    second = b"\x80\x04N\x94h\x01."  # slot 1 in the second pickle: only slot 0 was stored there
+    first = pickle.dumps(["a", "b", "c"], protocol=4)  # four values stored
+    second = b"\x80\x04N\x94Nq\x02."  # slot 2 in the second pickle: only slot 0 was stored there
     assert core.pickle_scan.check_claims(first + second) == (
-        f"BINGET at byte offset {len(first) + 4} loads memo slot 1, where a pickle has stored 1 values so far"
+        f"BINPUT at byte offset {len(first) + 5} stores into memo slot 2, where a pickle has stored 1 values "
+        "so far"
     )
 
 
@@ -161,7 +169,7 @@ def test_only_bytes_are_taken(core: SimpleNamespace, wrong: Any) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from([pickle.dumps(v, protocol=p) for v in VALUES for p in (0, 2, 4)]),
+    st.sampled_from([pickle.dumps(v, protocol=p) for v in VALUES for p in (0, 2, 4, 5)]),
     st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=9)), max_size=4),
 )
 def test_both_cores_give_the_same_report_for_any_bytes(
@@ -179,3 +187,45 @@ def test_the_pure_twins_examples_run() -> None:
     result = doctest.testmod(_pickle_scan_py)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# -- the pure twin's quick proof ----------------------------------------------------------------------------
+
+
+def test_the_files_dictdb_writes_take_the_pure_twins_quick_proof(tmp_path: Path) -> None:
+    db = DictDB()
+    records = [
+        {"id": i, "name": f"user{i}", "n": i * 7919, "f": i / 3, "none": None, "ok": i % 2 == 0, "b": b"xy"}
+        for i in range(3000)
+    ]
+    records[5] |= {"long": "é" * 400, "big": 2**80, "blob": b"z" * 70000, "when": dt.date(2024, 1, 2)}
+    db.create_table("t").insert(records)
+    db.save(tmp_path / "db.pickle")
+    data = (tmp_path / "db.pickle").read_bytes()
+    assert _pickle_scan_py._plainly_honest(data)
+    assert _pickle_scan_py._walk(data) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from([pickle.dumps(v, protocol=p) for v in VALUES for p in (4, 5)]),
+    st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=9)), max_size=4),
+)
+def test_the_quick_proof_passes_only_what_the_walk_passes(
+    data: bytes, edits: list[tuple[int, bytes]]
+) -> None:
+    buffer = bytearray(data)
+    for at, blob in edits:
+        at %= len(buffer) + 1
+        buffer[at : at + len(blob)] = blob
+    mutated = bytes(buffer)
+    if _pickle_scan_py._plainly_honest(mutated):
+        assert _pickle_scan_py._walk(mutated) is None
+
+
+@pytest.mark.parametrize("size", [4, 2**31, 2**62])
+def test_the_quick_proof_leaves_a_false_claim_to_the_walk(size: int) -> None:
+    for name, data in lengths(size).items():
+        assert not _pickle_scan_py._plainly_honest(data), name
+    bomb = b"\x80\x04N" + b"r" + (2**28).to_bytes(4, "little") + b"."
+    assert not _pickle_scan_py._plainly_honest(bomb)

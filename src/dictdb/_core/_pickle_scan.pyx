@@ -24,10 +24,7 @@ cdef enum:
     _PUT1 = -10
     _PUT4 = -11
     _MEMOIZE = -12
-    _GET = -13
-    _GET1 = -14
-    _GET4 = -15
-    _STOP = -16
+    _STOP = -13
 
 cdef int _kinds[256]
 
@@ -38,14 +35,14 @@ cdef void _fill_kinds():
         _kinds[op] = _UNKNOWN
     for op in b"(012NQRabd}el]ost)u\x81\x85\x86\x87\x88\x89\x8f\x90\x91\x92\x93\x97\x98":
         _kinds[op] = 0
-    for op in b"K\x80\x82":
+    for op in b"K\x80\x82h":  # BINGET, LONG_BINGET: a load claims no memory (an unknown slot fails there)
         _kinds[op] = 1
     for op in b"M\x83":
         _kinds[op] = 2
-    for op in b"J\x84":
+    for op in b"J\x84j":
         _kinds[op] = 4
     _kinds[ord("G")] = 8
-    for op in b"FILPSV":
+    for op in b"FILPSVg":
         _kinds[op] = _LINE
     for op in b"ci":
         _kinds[op] = _LINES
@@ -62,9 +59,6 @@ cdef void _fill_kinds():
     _kinds[ord("q")] = _PUT1
     _kinds[ord("r")] = _PUT4
     _kinds[0x94] = _MEMOIZE
-    _kinds[ord("g")] = _GET
-    _kinds[ord("h")] = _GET1
-    _kinds[ord("j")] = _GET4
     _kinds[ord(".")] = _STOP
 
 
@@ -86,9 +80,6 @@ _NAMES = {
     ord("p"): "PUT",
     ord("q"): "BINPUT",
     ord("r"): "LONG_BINPUT",
-    ord("g"): "GET",
-    ord("h"): "BINGET",
-    ord("j"): "LONG_BINGET",
 }
 
 
@@ -143,8 +134,8 @@ def check_claims(bytes data not None):
             pos = found - p + 1
         elif kind == _UNKNOWN:
             return None
-        else:  # a memo store or load
-            if kind == _PUT or kind == _GET:
+        else:  # a memo store
+            if kind == _PUT:
                 found = <const unsigned char*>memchr(p + pos, ord("\n"), end - pos)
                 if found == NULL:
                     return None
@@ -160,30 +151,20 @@ def check_claims(bytes data not None):
                     return _memo_report(kind, at, text_index, stored)
                 index = <uint64_t>text_index
             else:
-                size_bytes = 1 if kind == _PUT1 or kind == _GET1 else 4
+                size_bytes = 1 if kind == _PUT1 else 4
                 if size_bytes > end - pos:
                     return None
                 index = _little(p + pos, size_bytes)
                 pos += size_bytes
-            if kind == _PUT or kind == _PUT1 or kind == _PUT4:
-                if index > <uint64_t>stored:
-                    return _memo_report(kind, at, index, stored)
-                stored += 1
-            elif index >= <uint64_t>stored:
+            if index > <uint64_t>stored:
                 return _memo_report(kind, at, index, stored)
+            stored += 1
     return None
 
 
 cdef str _memo_report(int kind, Py_ssize_t at, object index, Py_ssize_t stored):
-    cdef int op = {_PUT: ord("p"), _PUT1: ord("q"), _PUT4: ord("r"), _GET: ord("g"), _GET1: ord("h")}.get(
-        kind, ord("j")
-    )
-    if kind == _PUT or kind == _PUT1 or kind == _PUT4:
-        return (
-            f"{_NAMES[op]} at byte offset {at} stores into memo slot {index}, where a pickle has stored "
-            f"{stored} values so far"
-        )
+    cdef int op = ord("p") if kind == _PUT else ord("q") if kind == _PUT1 else ord("r")
     return (
-        f"{_NAMES[op]} at byte offset {at} loads memo slot {index}, where a pickle has stored {stored} "
-        "values so far"
+        f"{_NAMES[op]} at byte offset {at} stores into memo slot {index}, where a pickle has stored "
+        f"{stored} values so far"
     )
