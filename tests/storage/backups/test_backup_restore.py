@@ -16,6 +16,7 @@ import pytest
 from dictdb import BackupManager, DatabaseFileError, DictDB
 from dictdb.exceptions import DatabaseFileNotFoundError
 from dictdb.storage.backups import files as backup_files
+from dictdb.storage.backups.restore import restore_folder
 from dictdb.storage.files import atomic
 from tests.support.persistence_helpers import IndexedDB, assert_same_db, sample_db
 
@@ -99,7 +100,7 @@ def test_restore_rebuilds_the_indexes_a_delta_lists(tmp_path: Path) -> None:
     users.insert({"name": "ada", "age": 36})
     users.create_index("age", "sorted")
     manager.backup_now()
-    assert_same_db(db, backup_files.restore_folder(tmp_path, IndexedDB))
+    assert_same_db(db, restore_folder(tmp_path, IndexedDB))
 
 
 def test_a_restored_database_can_be_backed_up_again(tmp_path: Path) -> None:
