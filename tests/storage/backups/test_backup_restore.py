@@ -148,6 +148,10 @@ def chain(tmp_path: Path, count: int) -> tuple[DictDB, list[Path]]:
         ('{"_meta": {"format": "dictdb-delta", "version": 1, "base"', "truncated"),
         ("not json at all", "not valid JSON"),
         ('{"_meta": {"format": "dictdb-delta", "version": 9, "base": "b", "sequence": 1}}', "newer DictDB"),
+        (
+            '{"_meta": {"format": "dictdb-delta", "version": 1, "base": "b", "sequence": 2, "previous": 1}}',
+            "'previous' must name the delta before",
+        ),
     ],
 )
 def test_a_corrupt_delta_raises_naming_it(tmp_path: Path, content: str, reason: str) -> None:

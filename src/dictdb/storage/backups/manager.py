@@ -1,6 +1,6 @@
 """``BackupManager``: full and incremental backups of a database to a folder, periodic and on demand, and
-the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, chain,
-retention), ``changes`` (taking changes out) and ``delta`` (deltas).
+the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, listing,
+retention), ``restore`` (the chain a restore reads), ``changes`` (taking changes out) and ``delta`` (deltas).
 
 Threads: backups run one at a time (``_backup_lock``). They run in the caller's thread for ``backup_*``,
 in the periodic thread, and in a short-lived timer thread for ``notify_change``, which never backs up in the
