@@ -16,6 +16,7 @@ import pytest
 from dictdb import BackupManager, DatabaseFileError, DictDB
 from dictdb.exceptions import DatabaseFileNotFoundError
 from dictdb.storage.backups import files as backup_files
+from dictdb.storage.backups.restore import restore_folder
 from dictdb.storage.files import atomic
 from tests.support.persistence_helpers import IndexedDB, assert_same_db, sample_db
 
@@ -99,7 +100,7 @@ def test_restore_rebuilds_the_indexes_a_delta_lists(tmp_path: Path) -> None:
     users.insert({"name": "ada", "age": 36})
     users.create_index("age", "sorted")
     manager.backup_now()
-    assert_same_db(db, backup_files.restore_folder(tmp_path, IndexedDB))
+    assert_same_db(db, restore_folder(tmp_path, IndexedDB))
 
 
 def test_a_restored_database_can_be_backed_up_again(tmp_path: Path) -> None:
@@ -147,6 +148,10 @@ def chain(tmp_path: Path, count: int) -> tuple[DictDB, list[Path]]:
         ('{"_meta": {"format": "dictdb-delta", "version": 1, "base"', "truncated"),
         ("not json at all", "not valid JSON"),
         ('{"_meta": {"format": "dictdb-delta", "version": 9, "base": "b", "sequence": 1}}', "newer DictDB"),
+        (
+            '{"_meta": {"format": "dictdb-delta", "version": 1, "base": "b", "sequence": 2, "previous": 1}}',
+            "'previous' must name the delta before",
+        ),
     ],
 )
 def test_a_corrupt_delta_raises_naming_it(tmp_path: Path, content: str, reason: str) -> None:

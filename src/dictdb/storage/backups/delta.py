@@ -4,7 +4,8 @@ A delta is a JSON file, values tagged as in database files (``codec.py``), writt
 writer; docs/backups.md describes it::
 
     {"_meta": {"format": "dictdb-delta", "version": 1, "library_version": "0.1.0",
-               "saved_at": "2026-01-31T12:00:05+00:00", "base": "dictdb_backup_<time>.json", "sequence": 2},
+               "saved_at": "2026-01-31T12:00:05+00:00", "base": "dictdb_backup_<time>.json", "sequence": 2,
+               "previous": "dictdb_delta_<time>.json"},
      "dropped": ["<name>", ...],
      "tables": {"<name>": {"created": false, "primary_key": "id", "schema": ..., "indexes": {...},
                            "next_pk": 9, "deletes": [<pk>, ...], "records": [{...}, ...]}}}
@@ -53,6 +54,10 @@ class Delta:
     sequence: int
     dropped: list[Any]
     tables: list[TableChanges]
+    #: The file name of the delta this one follows (``sequence - 1``); ``None`` for the first delta, and in
+    #: files written before deltas named it. It tells a restore which of two deltas with one sequence
+    #: number (a failed one left behind, and the one that replaced it) the chain goes through.
+    previous: str | None = None
 
 
 def write_delta(delta: Delta, path: Path) -> None:
@@ -77,6 +82,8 @@ def write_delta(delta: Delta, path: Path) -> None:
     entries = [(_member_start(change.table.name, pairs), *_encode_entry(change)) for change in delta.tables]
     meta = document.meta()
     meta.update(format=FORMAT, version=VERSION, base=delta.base, sequence=delta.sequence)
+    if delta.previous is not None:
+        meta["previous"] = delta.previous
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         out.write(f'{{"_meta": {_dumps(meta)},\n"dropped": {_dumps(dropped)},\n"tables": ')
         out.write('{"$dict": [' if pairs else "{")
@@ -127,17 +134,18 @@ def read_delta(path: Path) -> Delta:
     doc = read_tagged(path)
     if type(doc) is not dict or type(doc.get("_meta")) is not dict:
         raise DatabaseFileError(path, "not a DictDB backup delta: it is not an object with a '_meta' object")
-    base, sequence = _check_meta(doc["_meta"], path)
+    base, sequence, previous = _check_meta(doc["_meta"], path)
     dropped = doc.get("dropped")
     if type(dropped) is not list:
         raise DatabaseFileError(path, "'dropped' must be an array of table names")
     tables = doc.get("tables")
     if type(tables) is not dict:
         raise DatabaseFileError(path, "'tables' must be an object of table changes")
-    return Delta(base, sequence, dropped, [_parse_entry(name, entry, path) for name, entry in tables.items()])
+    entries = [_parse_entry(name, entry, path) for name, entry in tables.items()]
+    return Delta(base, sequence, dropped, entries, previous)
 
 
-def _check_meta(meta: dict[str, Any], path: Path) -> tuple[str, int]:
+def _check_meta(meta: dict[str, Any], path: Path) -> tuple[str, int, str | None]:
     if meta.get("format") != FORMAT:
         reason = f"not a DictDB backup delta: '_meta' says format {meta.get('format')!r}, not {FORMAT!r}"
         raise DatabaseFileError(path, reason)
@@ -156,7 +164,11 @@ def _check_meta(meta: dict[str, Any], path: Path) -> tuple[str, int]:
             f"'_meta' must name its 'base' (a string) and 'sequence' (from 1), not {base!r} and {sequence!r}"
         )
         raise DatabaseFileError(path, reason)
-    return base, sequence
+    previous = meta.get("previous")
+    if previous is not None and (type(previous) is not str or sequence == 1):
+        reason = f"'_meta' 'previous' must name the delta before this one (none for #1), not {previous!r}"
+        raise DatabaseFileError(path, reason)
+    return base, sequence, previous
 
 
 def _parse_entry(name: Any, entry: Any, path: Path) -> TableChanges:

@@ -1,4 +1,4 @@
-"""The files of a backup folder: their names, the chain a restore reads, and retention.
+"""The files of a backup folder: their names, their listing, and retention (``restore.py`` reads them).
 
 Full backups are ``dictdb_backup_<time>.json`` or ``.pickle`` (database files, docs/persistence.md), deltas
 ``dictdb_delta_<time>.json`` (``delta.py``). ``<time>`` is the UTC time the backup was taken, as
@@ -12,17 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.log import Gate
-from dictdb.storage.backups import delta
-from dictdb.storage.files import persistence, snapshot
-from dictdb.storage.tables import DB
 
-__all__ = ["BackupFile", "Stamps", "delta_name", "full_name", "list_backups", "prune", "restore_folder"]
+__all__ = ["BackupFile", "Stamps", "delta_name", "full_name", "list_backups", "prune"]
 
 _logs = Gate(__name__)
 
@@ -64,6 +59,9 @@ def delta_name(stamp: str) -> str:
 
 def list_backups(folder: str | os.PathLike[str]) -> list[BackupFile]:
     """The backup files in ``folder``, oldest first (deltas are JSON only: a ``.pickle`` one is not ours).
+
+    One pass over the folder, which is not a snapshot of it: while files are added or deleted, the listing
+    may hold a later file without an earlier one, or a file already deleted (``restore.py`` lists again).
 
     Example:
         >>> import tempfile
@@ -112,68 +110,15 @@ def _parse_stamp(stamp: str) -> dt.datetime:
     return dt.datetime.strptime(stamp, _STAMP_FORMAT)
 
 
-def restore_folder(folder: str | os.PathLike[str], factory: Callable[[], DB]) -> DB:
-    """A new database made by ``factory()``: the newest full backup in ``folder``, then the deltas that
-    follow it, in order.
-
-    ``DatabaseFileNotFoundError`` when the folder does not exist or holds no full backup;
-    ``DatabaseFileError`` naming the file when a backup is unreadable or the deltas do not form a chain (one
-    is missing, or one follows another full backup).
-
-    Example:
-        >>> import tempfile
-        >>> from dictdb import DictDB
-        >>> restore_folder(tempfile.mkdtemp(), DictDB)
-        Traceback (most recent call last):
-        ...
-        dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...': it holds no full backup ...
-    """
-    if not os.path.isdir(folder):
-        raise DatabaseFileNotFoundError(folder, "no such backup folder")
-    files = list_backups(folder)
-    fulls = [found for found in files if found.kind == "backup"]
-    if not fulls:
-        reason = "it holds no full backup (a file named dictdb_backup_<time>.json or .pickle) to restore from"
-        raise DatabaseFileNotFoundError(folder, reason)
-    base = fulls[-1]
-    state = delta.Restoring(persistence.read_snapshot(base.path, base.file_format), base.path)
-    for path, read in _chain(base, [found for found in files if found.kind == "delta" and found > base]):
-        state.apply(read, path)
-    return snapshot.restore(state.snapshot(), factory, folder)
-
-
-def _chain(base: BackupFile, deltas: list[BackupFile]) -> list[tuple[Path, delta.Delta]]:
-    """The deltas to apply on ``base``, in order, each read and checked."""
-    by_sequence: dict[int, tuple[Path, delta.Delta]] = {}
-    for found in deltas:
-        read = delta.read_delta(found.path)
-        if read.base != base.path.name:
-            reason = (
-                f"it follows the full backup {read.base!r}, not {base.path.name!r}, the newest one in the "
-                "folder: move the files that do not belong to one chain of backups out of the folder"
-            )
-            raise DatabaseFileError(found.path, reason)
-        # Two deltas with one sequence number: a failed delta whose file could not be removed, then the one
-        # that replaced it. The later holds everything the earlier did, so it wins.
-        by_sequence[read.sequence] = (found.path, read)
-    chain = []
-    for expected, sequence in enumerate(sorted(by_sequence), start=1):
-        path, read = by_sequence[sequence]
-        if sequence != expected:
-            reason = (
-                f"it is delta #{sequence} after {base.path.name!r}, but delta #{expected} is missing: the "
-                "changes it held cannot be restored"
-            )
-            raise DatabaseFileError(path, reason)
-        chain.append((path, read))
-    return chain
-
-
 def prune(folder: str | os.PathLike[str], keep: int) -> list[Path]:
     """Delete all but the newest ``keep`` full backups of ``folder``, and the deltas older than the oldest
     full backup kept (they can only follow a deleted one); returns the files deleted.
 
-    A restore reads the newest full backup and the deltas after it: those are never deleted.
+    A restore reads the newest full backup and the deltas after it: those are never deleted. It runs only
+    once the new full backup is durable (the atomic writer has fsynced it and its folder), and deletes the
+    newest files first, each chain's deltas before its full backup: at every moment each chain left in the
+    folder is a full backup and its first deltas, so a restore that lists the folder meanwhile still finds a
+    complete chain.
 
     Example:
         >>> import tempfile
@@ -195,9 +140,7 @@ def prune(folder: str | os.PathLike[str], keep: int) -> list[Path]:
         return []
     oldest_kept = fulls[-keep]
     deleted = []
-    for found in files:
-        if found >= oldest_kept:
-            break
+    for found in reversed([found for found in files if found < oldest_kept]):
         try:
             os.remove(found.path)
         except FileNotFoundError:
@@ -207,4 +150,4 @@ def prune(folder: str | os.PathLike[str], keep: int) -> list[Path]:
             _logs.warning("dictdb backup retention: cannot delete {}: {}", found.path, exc)
             continue
         deleted.append(found.path)
-    return deleted
+    return deleted[::-1]

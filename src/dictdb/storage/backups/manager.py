@@ -1,6 +1,6 @@
 """``BackupManager``: full and incremental backups of a database to a folder, periodic and on demand, and
-the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, chain,
-retention), ``changes`` (taking changes out) and ``delta`` (deltas).
+the restore that reads them back. docs/backups.md is the guide; beside it are ``files`` (names, listing,
+retention), ``restore`` (the chain a restore reads), ``changes`` (taking changes out) and ``delta`` (deltas).
 
 Threads: backups run one at a time (``_backup_lock``). They run in the caller's thread for ``backup_*``,
 in the periodic thread, and in a short-lived timer thread for ``notify_change``, which never backs up in the
@@ -27,6 +27,7 @@ from dictdb.storage.backups import changes
 from dictdb.storage.backups import files as backup_files
 from dictdb.storage.backups.changes import Registry
 from dictdb.storage.backups.delta import Delta, write_delta
+from dictdb.storage.backups.restore import restore_folder
 from dictdb.storage.files import persistence
 from dictdb.storage.files.persistence import FORMATS
 from dictdb.table import Table
@@ -112,6 +113,7 @@ class BackupManager:
         # What changed in each table since this manager's last backup, whatever other managers take.
         self._views = changes.Views()
         self._base: str | None = None  # the file name of the last full backup this manager wrote
+        self._previous: str | None = None  # the file name of the last delta written after it
         self._deltas_since_full = 0
         self._consecutive_failures = 0
 
@@ -191,7 +193,7 @@ class BackupManager:
                     drained.put_back()
                 self._failed(exc, path)
                 return None
-            self._registry, self._base, self._deltas_since_full = registry, path.name, 0
+            self._registry, self._base, self._previous, self._deltas_since_full = registry, path.name, None, 0
             self._succeeded()
             if self.keep is not None:
                 self._prune(self.keep)
@@ -229,13 +231,13 @@ class BackupManager:
                     return None
                 path = self.backup_dir / backup_files.delta_name(self._stamps.next())
                 sequence = self._deltas_since_full + 1
-                write_delta(Delta(self._base, sequence, taken.dropped, taken.tables), path)
+                write_delta(Delta(self._base, sequence, taken.dropped, taken.tables, self._previous), path)
             except Exception as exc:
                 if taken is not None:
                     taken.drained.put_back()
                 self._failed(exc, path)
                 return None
-            self._registry = taken.registry
+            self._registry, self._previous = taken.registry, path.name
             self._deltas_since_full += 1
             self._succeeded()
             return path
@@ -258,7 +260,7 @@ class BackupManager:
             >>> BackupManager.restore(folder).get_table("users").get(1)
             {'name': 'ada', 'id': 1}
         """
-        return backup_files.restore_folder(backup_dir, DictDB)
+        return restore_folder(backup_dir, DictDB)
 
     def _prune(self, keep: int) -> None:
         try:
@@ -303,7 +305,7 @@ class BackupManager:
         costs its database nothing. Its next backup is then a full one: it no longer knows what changed."""
         with self._backup_lock:
             self._views.release()
-            self._registry = self._base = None
+            self._registry = self._base = self._previous = None
 
     def _wait_for_attempts(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` backups were attempted in all (tests use it instead of sleeping)."""
