@@ -167,6 +167,15 @@ def test_only_bytes_are_taken(core: SimpleNamespace, wrong: Any) -> None:
         core.pickle_scan.check_claims(wrong)
 
 
+def mutate(data: bytes, edits: list[tuple[int, bytes]]) -> bytes:
+    """``data`` with each blob of ``edits`` written over it at its offset (modulo the length)."""
+    buffer = bytearray(data)
+    for at, blob in edits:
+        at %= len(buffer) + 1
+        buffer[at : at + len(blob)] = blob
+    return bytes(buffer)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from([pickle.dumps(v, protocol=p) for v in VALUES for p in (0, 2, 4, 5)]),
@@ -175,11 +184,7 @@ def test_only_bytes_are_taken(core: SimpleNamespace, wrong: Any) -> None:
 def test_both_cores_give_the_same_report_for_any_bytes(
     compiled_core: SimpleNamespace, data: bytes, edits: list[tuple[int, bytes]]
 ) -> None:
-    buffer = bytearray(data)
-    for at, blob in edits:
-        at %= len(buffer) + 1
-        buffer[at : at + len(blob)] = blob
-    mutated = bytes(buffer)
+    mutated = mutate(data, edits)
     assert compiled_core.pickle_scan.check_claims(mutated) == _pickle_scan_py.check_claims(mutated)
 
 
@@ -214,11 +219,7 @@ def test_the_files_dictdb_writes_take_the_pure_twins_quick_proof(tmp_path: Path)
 def test_the_quick_proof_passes_only_what_the_walk_passes(
     data: bytes, edits: list[tuple[int, bytes]]
 ) -> None:
-    buffer = bytearray(data)
-    for at, blob in edits:
-        at %= len(buffer) + 1
-        buffer[at : at + len(blob)] = blob
-    mutated = bytes(buffer)
+    mutated = mutate(data, edits)
     if _pickle_scan_py._plainly_honest(mutated):
         assert _pickle_scan_py._walk(mutated) is None
 
