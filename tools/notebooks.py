@@ -134,6 +134,7 @@ def execute(path: Path, timeout: float = CELL_TIMEOUT) -> NotebookNode:
             timeout=timeout,
             kernel_name=KERNEL,
             record_timing=False,  # no timestamps in the saved metadata, which would change every run
+            coalesce_streams=True,  # one stdout output per cell, however the kernel chunked the writes
             resources={"metadata": {"path": cwd}},
             on_cell_start=lambda cell, cell_index, **_: started.append(cell_index),
         )
