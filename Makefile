@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest
 STAMP := $(VENV)/.installed
+# Jupyter (nbclient, ipykernel) and DuckDB for the notebooks, installed on top of the test requirements.
+NB_STAMP := $(VENV)/.notebooks-installed
 BENCH_OPTS := -o python_files=bench_*.py -p no:cacheprovider
 # `make bench` rounds: each benchmark calibrates, then runs for about BENCH_TIME seconds (at least 3 rounds).
 BENCH_TIME ?= 0.5
@@ -17,12 +19,14 @@ PYX := $(wildcard src/dictdb/_core/*.pyx src/dictdb/_core/*.pxd)
 LINTED := src tests tools benchmarks examples fuzz setup.py
 
 .PHONY: help venv build build-pure demo test test-compiled test-pure test-debug lint types stubs bench bench-smoke \
-	reliability fuzz docs clean
+	notebooks reliability fuzz docs clean
 
 help:
 	@echo "make demo   build the compiled core, run the quickstart, print compiled-vs-pure timings"
 	@echo "make test   build (extensions required), run the suite in both cores and once on a debug build"
-	@echo "            (bounds checks on), lint, types, stubs, bench smoke, the API reference"
+	@echo "            (bounds checks on), lint, types, stubs, bench smoke, the notebooks, the API reference"
+	@echo "make notebooks  execute examples/notebooks/ in a Jupyter kernel of .venv (the files are left alone;"
+	@echo "            after editing one: .venv/bin/python -m tools.notebooks refresh NOTEBOOK)"
 	@echo "make reliability  the long reliability suite in both cores (DICTDB_LONG=1), then make fuzz"
 	@echo "make fuzz   each fuzz target for FUZZ_TIME seconds (default $(FUZZ_TIME)) under atheris"
 	@echo "make bench  full benchmarks (both cores, sqlite3, DuckDB, the floor), the ratio table, the charts"
@@ -35,6 +39,10 @@ $(STAMP): requirements/build.txt requirements/test.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	touch $(STAMP)
 
+$(NB_STAMP): requirements/notebooks.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements/notebooks.txt
+	touch $(NB_STAMP)
+
 venv: $(STAMP)
 
 # Editable install: the extensions are compiled in place into src/dictdb/_core/.
@@ -46,13 +54,14 @@ demo: build
 	$(PY) examples/quickstart.py
 	$(PY) benchmarks/compare.py
 
-test: build test-compiled test-pure test-debug lint types stubs bench-smoke docs
+test: build test-compiled test-pure test-debug lint types stubs bench-smoke notebooks docs
 	@echo "make test: all checks passed"
 
-test-compiled: build
+# The suite's notebook tests (tests/docs/test_notebooks.py) run the tool, so the suite needs Jupyter too.
+test-compiled: build $(NB_STAMP)
 	DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q
 
-test-pure: build
+test-pure: build $(NB_STAMP)
 	DICTDB_NO_EXTENSIONS=1 $(PYTEST) -q
 
 # The suite once more, against the compiled core built with DICTDB_CYTHON_DEBUG=1 (bounds and wraparound
@@ -65,7 +74,7 @@ $(DEBUG_DIR)/.built: $(STAMP) setup.py $(PYX)
 		build_ext --inplace > build_ext.log 2>&1 || (tail -30 build_ext.log; exit 1)
 	touch $@
 
-test-debug: $(DEBUG_DIR)/.built
+test-debug: $(DEBUG_DIR)/.built $(NB_STAMP)
 	$(PY) -m tools.debug_build sync $(DEBUG_DIR)
 	PYTHONPATH=$(DEBUG_DIR)/src $(PY) -m tools.debug_build check $(DEBUG_DIR)
 	PYTHONPATH=$(DEBUG_DIR)/src DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q -p no:cacheprovider
@@ -88,7 +97,8 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check $(LINTED)
 	PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/cython-lint src/dictdb/_core
 
-types: $(STAMP)
+# mypy checks tools/notebooks.py, which imports nbclient and nbformat.
+types: $(NB_STAMP)
 	$(PY) -m mypy
 
 # The compiled modules come from dictdb._core.MODULES, the one list (python -m dictdb._core prints it).
@@ -97,6 +107,12 @@ stubs: build
 
 bench-smoke: build
 	$(PYTEST) benchmarks $(BENCH_OPTS) -q --benchmark-disable
+
+# Every notebook of examples/notebooks/ runs top to bottom in a kernel of .venv (the in-place build; the tool
+# checks the kernel's interpreter and dictdb against its own), with a timeout per cell, into a copy: a cell
+# that raises or writes to stderr, or an output holding a machine path, fails the run naming the cell.
+notebooks: build $(NB_STAMP)
+	$(PY) -m tools.notebooks run
 
 # One table (.benchmarks/table.md): kernels and contenders run once, in the compiled run; DictDB's table
 # operations run again in the pure core. pytest-benchmark's own tables go to .benchmarks/*.log. Under 10
