@@ -253,3 +253,25 @@ def test_an_index_created_or_dropped_alone_is_a_change_a_delta_carries(tmp_path:
     users.drop_index("age")
     assert manager.backup_delta() is not None
     assert BackupManager.restore(tmp_path).get_table("users").indexed_fields() == []
+
+
+def test_an_index_dropped_and_created_again_comes_last_after_a_restore_too(tmp_path: Path) -> None:
+    # The same definitions in another order (found by the soak test): the delta and the last backup of
+    # stop() carry it, so the restored table lists its indexes as the live one does.
+    from dictdb import BackupManager
+
+    db = DictDB()
+    users = db.create_table("users")
+    users.insert([{"age": 30, "name": "ada"}])
+    users.create_index("age", "sorted")
+    users.create_index("name", "hash")
+    manager = BackupManager(db, tmp_path, incremental=True)
+    manager.start()
+    assert manager.backup_full() is not None
+    users.drop_index("age")
+    users.create_index("age", "sorted")
+    assert users.indexed_fields()[-1] == "age"
+    assert manager._has_unsaved_changes()
+    manager.stop()  # its last backup: a delta of the new order alone
+    restored = BackupManager.restore(tmp_path).get_table("users")
+    assert restored.indexed_fields() == users.indexed_fields()

@@ -53,6 +53,11 @@ class TableRef(weakref.ref[Any]):
         # weakref.ref's own __init__ takes (object[, callback]); typeshed does not declare it.
         super().__init__(table)  # type: ignore[call-arg]
 
+    def same_indexes(self, table: Any) -> bool:
+        """True when ``table`` has the indexes this backup took, in the same order: an index dropped and
+        created again comes last, and a restore must give the order the live table has."""
+        return list(self.indexes.items()) == list(index_definitions(table).items())
+
 
 Registry = dict[Any, TableRef]
 
@@ -272,7 +277,7 @@ def _take_delta(db: DrainableDatabase, registry: Registry, views: Views) -> Take
         if created:
             # The backups before this delta do not have this table: it goes in whole.
             upserts, delete = _records.copy_records(list(table.records.values())), []
-        elif not upserts and not delete and ref is not None and ref.indexes == index_definitions(table):
+        elif not upserts and not delete and ref is not None and ref.same_indexes(table):
             continue  # nothing changed: neither a record nor an index
         changes.append(TableChanges(snapshot.table_snapshot(name, table, upserts), created, delete))
     return TakenDelta(dropped, changes, drained, _registry(tables))

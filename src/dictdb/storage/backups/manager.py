@@ -320,6 +320,8 @@ class BackupManager:
         tables = dict(self.db.tables)
         if tables.keys() != registry.keys() or any(registry[name]() is not t for name, t in tables.items()):
             return True
+        if not all(registry[name].same_indexes(table) for name, table in tables.items()):
+            return True  # an index created or dropped, with no record changed
         return any(self._views.has_changes(table) for table in tables.values())
 
     # -- notify_change: debounced backups after changes ---------------------------------------------------
