@@ -89,7 +89,7 @@ class Progress:
     Example:
         >>> calls = []
         >>> count = Progress(lambda done, total: calls.append((done, total)), 1000)
-        >>> count.part(0.0, 0.5).at(1, 2)  # within 0.1 s of the first call: not reported
+        >>> reading = count.part(0.0, 0.5)  # reading.at(1, 2) reports 250 (if 0.1 s has passed)
         >>> count.finish(); calls
         [(0, 1000), (1000, 1000)]
     """
