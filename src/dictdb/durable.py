@@ -423,11 +423,15 @@ def _recover(
     replay = progress and progress.part(replay_start, 1.0)
     frame_total = sum(len(content.payloads) for _, content in contents)
     for journal_path, content in contents:
-        for number, payload in enumerate(content.payloads, 1):
-            _replay_frame(db, payload, journal_path, number)
-            if replay is not None and not number % _FRAMES:
-                replay.at(frames + number, frame_total)
-        frames += len(content.payloads)
+        payloads = content.payloads
+        # A run of frames at a time: the count is looked at between runs, never per frame.
+        for start in range(0, len(payloads), _FRAMES):
+            run = payloads[start : start + _FRAMES]
+            for number, payload in enumerate(run, start + 1):
+                _replay_frame(db, payload, journal_path, number)
+            if replay is not None:
+                replay.at(frames + start + len(run), frame_total)
+        frames += len(payloads)
     if progress is not None:
         progress.finish()
     if later:
