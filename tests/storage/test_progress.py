@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from dictdb import DictDB, Table
+from dictdb.exceptions import DatabaseFileNotFoundError
 from dictdb.storage import progress as progress_module
 
 ROWS = 5000
@@ -349,3 +350,16 @@ def test_the_plain_line_ends_its_line_when_the_operation_fails(
     with pytest.raises(Exception, match="line 3"):
         DictDB().import_csv(files["csv"], "t", progress=True)
     assert capsys.readouterr().err.endswith("\n")
+
+
+@pytest.mark.parametrize("make", ["missing", "folder"])
+def test_no_call_for_a_file_that_cannot_be_read(make: str, tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    if make == "folder":
+        path.mkdir()
+    calls: list[Call] = []
+    with pytest.raises(FileNotFoundError if make == "missing" else IsADirectoryError):
+        DictDB().import_csv(path, "t", progress=lambda done, total: calls.append((done, total)))
+    with pytest.raises(DatabaseFileNotFoundError):
+        DictDB.load(tmp_path / "data.json", progress=lambda done, total: calls.append((done, total)))
+    assert calls == []

@@ -14,6 +14,7 @@ callback that raises there still undoes everything.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -64,11 +65,13 @@ def check_progress(progress: object) -> None:
 
 
 def file_size(path: str | os.PathLike[str]) -> int | None:
-    """The size of ``path`` in bytes, or ``None`` when it cannot be read (the operation raises for that)."""
+    """The size of the file ``path`` in bytes, or ``None`` when it is no file that can be read (missing, a
+    folder): the operation raises for that, with no progress reported."""
     try:
-        return os.path.getsize(path)
+        found = os.stat(path)
     except (OSError, ValueError):
         return None
+    return found.st_size if stat.S_ISREG(found.st_mode) else None
 
 
 class _Count:
