@@ -66,6 +66,28 @@ def test_load(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
+def test_save_progress(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
+    label(benchmark, f"{file_format} save progress", size)
+    db = build_db(rows)
+    path = tmp_path / f"db.{file_format}"
+    benchmark(db.save, path, file_format, progress=_ignore)
+    assert DictDB.load(path, file_format).get_table("employees").count() == size
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_load_progress(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
+    label(benchmark, f"{file_format} load progress", size)
+    path = tmp_path / f"db.{file_format}"
+    build_db(rows).save(path, file_format)
+    loaded = benchmark(DictDB.load, path, file_format, progress=_ignore)
+    assert loaded.get_table("employees").count() == size
+
+
+def _ignore(done: int, total: int) -> None:
+    """A progress callable that does nothing: what is measured is the library's side of reporting."""
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
 def test_floor_save(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
     label(benchmark, f"{file_format} save", size, floor.impl())
     path = tmp_path / f"rows.{file_format}"

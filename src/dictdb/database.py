@@ -16,6 +16,7 @@ from dictdb.log import Gate
 from dictdb.storage.files.document import table_header
 from dictdb.storage.files.snapshot import table_snapshot
 from dictdb.storage.interop import arrow, csvfile, jsonlines, parquet
+from dictdb.storage.progress import ProgressOption, check_progress
 from dictdb.table import Table
 from dictdb.transaction import Transaction
 
@@ -98,6 +99,7 @@ class DictDB:
         sync: str = "normal",
         sync_interval: float = 1.0,
         checkpoint_bytes: int = 64 * 1024 * 1024,
+        progress: ProgressOption = None,
     ) -> _DB:
         """The database kept in the folder ``path`` (created, with its parents, if missing).
 
@@ -109,6 +111,8 @@ class DictDB:
         checkpoint and close. A checkpoint (a new snapshot, an empty journal) runs by itself once the
         journal passes ``checkpoint_bytes``. ``DatabaseLockedError`` when the folder is open already,
         here or in another process; ``DatabaseFileError`` naming the file and offset when a file is damaged.
+        ``progress``: ``True`` or ``progress(done, total)``, over the bytes of the files replayed
+        (docs/durability.md).
 
         Example:
             >>> import os, tempfile
@@ -121,7 +125,8 @@ class DictDB:
             ...     db.get_table("stock").get(1)
             {'item': 'pen', 'count': 3, 'id': 1}
         """
-        return open_database(cls, path, sync, sync_interval, checkpoint_bytes)
+        check_progress(progress)
+        return open_database(cls, path, sync, sync_interval, checkpoint_bytes, progress)
 
     @property
     def path(self) -> str | None:
@@ -339,12 +344,19 @@ class DictDB:
 
     # Persistence: thin wrappers over dictdb.storage (docs/persistence.md).
 
-    def save(self, filename: str | os.PathLike[str], file_format: str | None = None) -> None:
+    def save(
+        self,
+        filename: str | os.PathLike[str],
+        file_format: str | None = None,
+        *,
+        progress: ProgressOption = None,
+    ) -> None:
         """Save every table to ``filename`` as ``"json"`` or ``"pickle"`` (any case), atomically: the file
         holds the previous save or this one, never a mix, whatever fails or crashes. Without
         ``file_format``, the suffix says which (``.json``; ``.pkl``, ``.pickle``); ``ValueError`` for another.
 
         ``UnsupportedValueError`` (nothing written) for a value the formats cannot hold exactly.
+        ``progress``: ``True`` (a bar on stderr) or ``progress(done, total)``, over the records written.
 
         Example:
             >>> import os, tempfile
@@ -355,15 +367,23 @@ class DictDB:
             >>> db.save(os.path.join(tempfile.mkdtemp(), "db.json"), "json")
             >>> db.save(os.path.join(tempfile.mkdtemp(), "db.pkl"))
         """
-        storage.save_database(self, filename, format_of(filename, file_format))
+        check_progress(progress)
+        storage.save_database(self, filename, format_of(filename, file_format), progress)
 
     @classmethod
-    def load(cls: type[_DB], filename: str | os.PathLike[str], file_format: str | None = None) -> _DB:
+    def load(
+        cls: type[_DB],
+        filename: str | os.PathLike[str],
+        file_format: str | None = None,
+        *,
+        progress: ProgressOption = None,
+    ) -> _DB:
         """A new database loaded from ``filename`` (a DictDB or ``dctdb`` file), indexes rebuilt; without
         ``file_format``, the suffix says which format (as for ``save``).
 
         ``DatabaseFileError`` naming the file when it is missing, truncated, corrupt, of another format
-        or a newer version; nothing is returned half-loaded.
+        or a newer version; nothing is returned half-loaded. ``progress``: ``True`` (a bar on stderr) or
+        ``progress(done, total)``, over the bytes of the file.
 
         Example:
             >>> import os, tempfile
@@ -378,18 +398,33 @@ class DictDB:
             >>> DictDB.load(path)["users"][1]
             {'name': 'ada', 'id': 1}
         """
-        return storage.load_database(filename, format_of(filename, file_format), cls)
+        check_progress(progress)
+        return storage.load_database(filename, format_of(filename, file_format), cls, progress)
 
-    async def async_save(self, filename: str | os.PathLike[str], file_format: str | None = None) -> None:
-        """``save`` in a worker thread, so the event loop keeps running while the file is written."""
-        await storage.async_save_database(self, filename, format_of(filename, file_format))
+    async def async_save(
+        self,
+        filename: str | os.PathLike[str],
+        file_format: str | None = None,
+        *,
+        progress: ProgressOption = None,
+    ) -> None:
+        """``save`` in a worker thread, so the event loop keeps running while the file is written (and a
+        ``progress`` callable is called in that thread)."""
+        check_progress(progress)
+        await storage.async_save_database(self, filename, format_of(filename, file_format), progress)
 
     @classmethod
     async def async_load(
-        cls: type[_DB], filename: str | os.PathLike[str], file_format: str | None = None
+        cls: type[_DB],
+        filename: str | os.PathLike[str],
+        file_format: str | None = None,
+        *,
+        progress: ProgressOption = None,
     ) -> _DB:
-        """``load`` in a worker thread, so the event loop keeps running while the file is read."""
-        return await storage.async_load_database(filename, format_of(filename, file_format), cls)
+        """``load`` in a worker thread, so the event loop keeps running while the file is read (and a
+        ``progress`` callable is called in that thread)."""
+        check_progress(progress)
+        return await storage.async_load_database(filename, format_of(filename, file_format), cls, progress)
 
     # -- change listeners (storage.backups) ----------------------------------------------------------------
 
@@ -429,6 +464,7 @@ class DictDB:
         infer_types: bool = True,
         skip_validation: bool = False,
         parse_dates: bool | Sequence[str] | None = None,
+        progress: ProgressOption = None,
     ) -> int:
         """Create table ``table_name`` from a CSV file; returns how many rows it imported.
 
@@ -436,7 +472,8 @@ class DictDB:
         cell is ``None``. ``parse_dates``: a list of columns to read as ISO 8601 dates or datetimes (a
         column with a time in any cell is all datetimes), or ``True`` for every text column whose cells all
         read so. ``DuplicateTableError`` if the table exists; ``DatabaseFileError`` naming the line for a
-        malformed row or a cell that does not convert. A failed import leaves no table.
+        malformed row or a cell that does not convert. A failed import leaves no table. ``progress``:
+        ``True`` (a bar on stderr) or ``progress(done, total)``, over the bytes of the file (docs/csv.md).
 
         Example:
             >>> import os, tempfile
@@ -452,9 +489,10 @@ class DictDB:
         options = csvfile.ReadOptions(
             delimiter, has_header, encoding, infer_types, _date_columns(parse_dates)
         )
+        check_progress(progress)
         with self._one_commit():
             return csvfile.import_csv(
-                self, filepath, table_name, primary_key, schema, skip_validation, options
+                self, filepath, table_name, primary_key, schema, skip_validation, options, progress
             )
 
     def import_jsonl(
@@ -465,10 +503,12 @@ class DictDB:
         primary_key: str = "id",
         schema: Mapping[str, Any] | None = None,
         skip_validation: bool = False,
+        progress: ProgressOption = None,
     ) -> int:
         """Create table ``table_name`` from a JSON Lines file (one object per line); returns how many.
 
         Reads what ``Table.export_jsonl`` writes, tagged values included. A failed import leaves no table.
+        ``progress`` as for ``import_csv``.
 
         Example:
             >>> import os, tempfile
@@ -479,8 +519,11 @@ class DictDB:
             >>> db.import_jsonl(path, "t"), db.get_table("t").get(1)
             (2, {'id': 1, 'x': [1, 2]})
         """
+        check_progress(progress)
         with self._one_commit():
-            return jsonlines.import_jsonl(self, filepath, table_name, primary_key, schema, skip_validation)
+            return jsonlines.import_jsonl(
+                self, filepath, table_name, primary_key, schema, skip_validation, progress
+            )
 
     @classmethod
     def from_arrow(cls: type[_DB], tables: Mapping[str, Any], *, primary_key: str = "id") -> _DB:
@@ -501,14 +544,16 @@ class DictDB:
         *,
         primary_key: str = "id",
         schema: Mapping[str, Any] | None = None,
+        progress: ProgressOption = None,
     ) -> int:
         """Create table ``table_name`` from a Parquet file through pyarrow; returns how many rows.
 
-        Needs ``pip install cydictdb[arrow]``. A failed import leaves no table. Example (docs/interop.md
-        runs it)::
+        Needs ``pip install cydictdb[arrow]``. A failed import leaves no table. ``progress`` as for
+        ``import_csv``. Example (docs/interop.md runs it)::
 
             db.get_table("t").export_parquet("t.parquet")
             db.import_parquet("t.parquet", "copy")  # how many rows
         """
+        check_progress(progress)
         with self._one_commit():
-            return parquet.import_parquet(self, filepath, table_name, primary_key, schema)
+            return parquet.import_parquet(self, filepath, table_name, primary_key, schema, progress)

@@ -41,6 +41,7 @@ from dictdb.storage.files.atomic import TEMP_SUFFIX, _fsync_folder
 from dictdb.storage.files.frames import HEADER_SIZE
 from dictdb.storage.files.journal import SYNC_MODES, JournalContent, JournalWriter, read_journal
 from dictdb.storage.files.persistence import read_snapshot, write_snapshot
+from dictdb.storage.progress import Progress, ProgressOption, reporting
 
 if TYPE_CHECKING:
     from dictdb.database import DictDB
@@ -310,8 +311,10 @@ def open_database(
     sync: str,
     sync_interval: float,
     checkpoint_bytes: int,
+    progress: ProgressOption = None,
 ) -> _DB:
-    """``DictDB.open``: the database kept in the folder ``path`` (created if missing), recovered."""
+    """``DictDB.open``: the database kept in the folder ``path`` (created if missing), recovered;
+    ``progress`` counts the bytes of the snapshot and journal files read and replayed."""
     if sync not in SYNC_MODES:
         raise ValueError(f"sync must be 'full', 'normal' or 'off', not {sync!r}")
     if (
@@ -332,7 +335,10 @@ def open_database(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        db, writer, frames = _recover(factory, folder, sync, float(sync_interval))
+        files = _Files(folder)
+        total = files.snapshot_size + files.journal_size
+        with reporting(progress, total, "B", f"opening {os.path.basename(folder)}") as count:
+            db, writer, frames = _recover(factory, folder, sync, float(sync_interval), count, files)
     except BaseException:
         lock.release()
         raise
@@ -347,26 +353,60 @@ def open_database(
     return db
 
 
+class _Files:
+    """What a folder holds, listed before anything is read: the newest snapshot (its generation, name and
+    the crc its name records) and the journals from its generation on, oldest first."""
+
+    def __init__(self, folder: str) -> None:
+        snapshots: dict[int, tuple[str, int]] = {}
+        journals: list[int] = []
+        for name in os.listdir(folder):
+            if found := _SNAPSHOT.fullmatch(name):
+                snapshots[int(found.group(1))] = (name, int(found.group(2), 16))
+            elif found := _JOURNAL.fullmatch(name):
+                journals.append(int(found.group(1)))
+        self.base = max(snapshots, default=0)
+        self.snapshot = snapshots.get(self.base)
+        self.later = sorted(generation for generation in journals if generation >= self.base)
+        self.journals = [os.path.join(folder, _journal_name(generation)) for generation in self.later]
+        self.snapshot_size = _size(os.path.join(folder, self.snapshot[0])) if self.snapshot else 0
+        self.journal_size = sum(map(_size, self.journals))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:  # removed since the listing: reading it says so
+        return 0
+
+
 def _recover(
-    factory: type[_DB], folder: str, sync: str, sync_interval: float
+    factory: type[_DB],
+    folder: str,
+    sync: str,
+    sync_interval: float,
+    progress: Progress | None,
+    files: _Files,
 ) -> tuple[_DB, JournalWriter, int]:
     """The database the folder holds, and the journal writer to go on with; the folder is changed only once
-    everything has been read and checked (a torn tail cut, files older than the snapshot removed)."""
-    snapshots: dict[int, tuple[str, int]] = {}
-    journals: list[int] = []
-    for name in os.listdir(folder):
-        if found := _SNAPSHOT.fullmatch(name):
-            snapshots[int(found.group(1))] = (name, int(found.group(2), 16))
-        elif found := _JOURNAL.fullmatch(name):
-            journals.append(int(found.group(1)))
-    base = max(snapshots, default=0)
-    later = sorted(generation for generation in journals if generation >= base)
+    everything has been read and checked (a torn tail cut, files older than the snapshot removed), after
+    the last call of ``progress``.
+
+    ``progress`` counts the bytes of the snapshot and the journals, in the order the work goes: half of
+    the journals' bytes while they are read, the snapshot's while it is read and its tables built, the
+    other half while the journals are replayed."""
+    base, later = files.base, files.later
+    half = files.journal_size / 2
+    total = files.snapshot_size + files.journal_size
+    # The shares of the count where reading the journals ends and where replaying them starts.
+    read_end, replay_start = (half / total, (half + files.snapshot_size) / total) if total else (0.0, 0.0)
     contents: list[tuple[str, JournalContent]] = []
-    for position, generation in enumerate(later):
-        journal_path = os.path.join(folder, _journal_name(generation))
+    for position, journal_path in enumerate(files.journals):
         contents.append((journal_path, read_journal(journal_path, last=position == len(later) - 1)))
-    if base:
-        name, expected = snapshots[base]
+        if progress is not None:
+            progress.part(0.0, read_end).at(position + 1, len(files.journals))
+    if files.snapshot is not None:
+        name, expected = files.snapshot
         source = os.path.join(folder, name)
         found_crc = _file_crc(source)
         if found_crc != expected:
@@ -374,14 +414,26 @@ def _recover(
                 source,
                 f"its crc32 is {found_crc:08x}, not the {expected:08x} its name records: it is damaged",
             )
-        db = snapshot.restore(read_snapshot(source, "pickle"), factory, source)
+        part = progress and progress.part(read_end, replay_start)
+        read = read_snapshot(source, "pickle", part and part.part(0.0, _READ_SHARE))
+        db = snapshot.restore(read, factory, source, part and part.part(_READ_SHARE, 1.0))
     else:
         db = factory()
     frames = 0
+    replay = progress and progress.part(replay_start, 1.0)
+    frame_total = sum(len(content.payloads) for _, content in contents)
     for journal_path, content in contents:
-        for number, payload in enumerate(content.payloads, 1):
-            _replay_frame(db, payload, journal_path, number)
-        frames += len(content.payloads)
+        payloads = content.payloads
+        # A run of frames at a time: the count is looked at between runs, never per frame.
+        for start in range(0, len(payloads), _FRAMES):
+            run = payloads[start : start + _FRAMES]
+            for number, payload in enumerate(run, start + 1):
+                _replay_frame(db, payload, journal_path, number)
+            if replay is not None:
+                replay.at(frames + start + len(run), frame_total)
+        frames += len(payloads)
+    if progress is not None:
+        progress.finish()
     if later:
         journal_path, content = contents[-1]
         writer = JournalWriter.reopen(journal_path, later[-1], content.end, sync, sync_interval)
@@ -392,6 +444,13 @@ def _recover(
         )
     _remove_older(folder, base)
     return db, writer, frames
+
+
+#: Frames replayed between two looks at the clock, when ``DictDB.open`` reports its progress.
+_FRAMES = 256
+
+#: Opening: the share of the snapshot's part of the count spent reading it (building the tables is the rest).
+_READ_SHARE = 0.7
 
 
 def _replay_frame(db: DictDB, payload: Any, source: str, number: int) -> None:

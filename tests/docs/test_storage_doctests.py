@@ -24,6 +24,7 @@ MODULES = [
     "dictdb.storage.files.pickle_safe",
     "dictdb.storage.files.schema_names",
     "dictdb.storage.files.snapshot",
+    "dictdb.storage.progress",
 ]
 
 

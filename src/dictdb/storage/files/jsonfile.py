@@ -23,6 +23,7 @@ from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError
 from dictdb.storage.files import codec, document
 from dictdb.storage.files.atomic import atomic_write
 from dictdb.storage.files.snapshot import DatabaseSnapshot
+from dictdb.storage.progress import Progress
 
 __all__ = ["read_json", "read_tagged", "write_json"]
 
@@ -30,6 +31,11 @@ Path = str | os.PathLike[str]
 
 #: Records per write: big enough that the per-call cost vanishes, small enough to keep chunks ~100 kB.
 _BATCH = 1000
+
+#: Bytes per read when a load reports its progress (one read of the whole file otherwise).
+_READ_CHUNK = 1 << 20
+#: A load's share of its reading step spent reading the text; ``json.loads`` (one call) is the rest.
+_TEXT_SHARE = 0.15
 
 # allow_nan=False: the encoder already tagged NaN and the infinities, so a bare one here is a bug; the
 # JSON they would produce is not standard. check_circular=False: the encoder already bounded the depth.
@@ -70,8 +76,9 @@ def _dump_batch(records: list[Any], start: int) -> str:
     return ",\n".join(map(_dump_record, records[start : start + _BATCH]))
 
 
-def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
-    """Write ``snapshot`` to ``path`` as a JSON database file, atomically.
+def write_json(snapshot: DatabaseSnapshot, path: Path, progress: Progress | None = None) -> None:
+    """Write ``snapshot`` to ``path`` as a JSON database file, atomically; ``progress`` counts the records
+    written, its last call made before the file replaces the old one.
 
     Example:
         >>> import os, tempfile
@@ -95,6 +102,8 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
         )
         for table in snapshot.tables
     ]
+    total = sum(len(records) for _, _, records in tables)
+    written = 0
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"_meta": ' + _dumps(document.meta()) + ',\n"tables": ')
         out.write('{"$dict": [' if pairs else "{")
@@ -104,8 +113,13 @@ def write_json(snapshot: DatabaseSnapshot, path: Path) -> None:
             for start in range(0, len(records), _BATCH):
                 out.write(",\n" if start else "\n")
                 out.write(_dump_batch(records, start))
+                if progress is not None:
+                    written += len(records[start : start + _BATCH])
+                    progress.at(written, total)
             out.write("\n]}]" if pairs else "\n]}")
         out.write("\n]}}\n" if pairs else "\n}}\n")
+        if progress is not None:
+            progress.finish()
 
 
 def _member_start(name: Any, pairs: bool) -> str:
@@ -115,8 +129,9 @@ def _member_start(name: Any, pairs: bool) -> str:
     return f"[{_dumps(codec.encode(name, table=name, what='name'))}, "
 
 
-def read_json(path: Path) -> DatabaseSnapshot:
-    """Read a JSON database file (version 1, or 0 as ``dctdb`` wrote it) into a snapshot.
+def read_json(path: Path, progress: Progress | None = None) -> DatabaseSnapshot:
+    """Read a JSON database file (version 1, or 0 as ``dctdb`` wrote it) into a snapshot; ``progress``
+    moves as the text is read, then once more when it is parsed.
 
     ``DatabaseFileNotFoundError`` when there is no file, ``DatabaseFileError`` when it is not a valid
     DictDB JSON file; both name the file and say what is wrong where.
@@ -130,7 +145,12 @@ def read_json(path: Path) -> DatabaseSnapshot:
         >>> [table.name for table in read_json(path).tables]
         ['t']
     """
-    return document.parse(_parse(_read_text(path), path), path)
+    if progress is None:
+        return document.parse(_parse(_read_text(path), path), path)
+    text = _read_text(path, progress.part(0.0, _TEXT_SHARE))
+    parsed = document.parse(_parse(text, path), path)
+    progress.at(1, 1)
+    return parsed
 
 
 def read_tagged(path: Path) -> Any:
@@ -153,16 +173,28 @@ def read_tagged(path: Path) -> Any:
         raise DatabaseFileError(path, f"a tagged value is malformed: {exc}") from None
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, progress: Progress | None = None) -> str:
     try:
         # utf-8-sig: a byte-order mark, as some editors add, is not an error.
         with open(path, encoding="utf-8-sig") as f:
-            return f.read()
+            if progress is None:
+                return f.read()
+            return _read_in_chunks(f, progress)
     except FileNotFoundError:
         raise DatabaseFileNotFoundError(path, "no such file") from None
     except UnicodeDecodeError as exc:
         # exc.start counts from the start of the decoder's chunk, not of the file: no position given.
         raise DatabaseFileError(path, f"not a JSON file: it is not UTF-8 text ({exc.reason})") from None
+
+
+def _read_in_chunks(f: Any, progress: Progress) -> str:
+    """``f.read()``, a chunk at a time, ``progress`` counting the bytes read of the file's size."""
+    size = os.fstat(f.fileno()).st_size
+    pieces: list[str] = []
+    while piece := f.read(_READ_CHUNK):
+        pieces.append(piece)
+        progress.at(f.buffer.tell(), size)
+    return "".join(pieces)
 
 
 def _parse(text: str, path: Path) -> Any:

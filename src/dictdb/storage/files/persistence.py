@@ -17,6 +17,7 @@ from dictdb.storage.files import snapshot
 from dictdb.storage.files.jsonfile import read_json, write_json
 from dictdb.storage.files.pickle_safe import read_pickle, write_pickle
 from dictdb.storage.files.snapshot import DatabaseSnapshot
+from dictdb.storage.progress import Progress, ProgressOption, file_size, reporting
 from dictdb.storage.tables import DB, DatabaseLike
 
 _logs = Gate(__name__)
@@ -33,19 +34,30 @@ __all__ = [
 
 Path = str | os.PathLike[str]
 
-_WRITERS: dict[str, Callable[[DatabaseSnapshot, Path], None]] = {"json": write_json, "pickle": write_pickle}
-_READERS: dict[str, Callable[[Path], DatabaseSnapshot]] = {"json": read_json, "pickle": read_pickle}
+_WRITERS: dict[str, Callable[[DatabaseSnapshot, Path, Progress | None], None]] = {
+    "json": write_json,
+    "pickle": write_pickle,
+}
+_READERS: dict[str, Callable[[Path, Progress | None], DatabaseSnapshot]] = {
+    "json": read_json,
+    "pickle": read_pickle,
+}
+
+#: A load's steps, as shares of its count: reading and parsing the file, then building the tables.
+_READ_SHARE = 0.7
 
 #: The file formats, as ``file_format`` names them (case-insensitively).
 FORMATS = tuple(_WRITERS)
 
 
-def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
+def save_database(db: DatabaseLike, path: Path, file_format: str, progress: ProgressOption = None) -> None:
     """Save every table of ``db`` to ``path`` (``str`` or ``Path``) as ``"json"`` or ``"pickle"``.
 
     The file is replaced atomically: after a crash or an error it holds the previous save or this one,
     never a mix. ``UnsupportedValueError`` (before anything is written) when a value cannot be saved;
     ``ValueError`` for an unknown format; ``OSError`` from the file system (the old file is intact).
+    ``progress`` counts the records written (``dictdb.storage.progress``); its last call comes before the
+    file replaces the old one, so a callback that raises leaves the old file.
 
     Example:
         >>> import os, tempfile
@@ -60,11 +72,15 @@ def save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
         {'name': 'ada', 'id': 1}
     """
     taken = snapshot.take(db)
-    write_snapshot(taken, path, file_format)
+    records = sum(len(table.records) for table in taken.tables)
+    with reporting(progress, records, "records", f"saving {os.path.basename(os.fspath(path))}") as count:
+        write_snapshot(taken, path, file_format, count)
     _logs.event("save", None, len(taken.tables), {"path": os.fspath(path)})
 
 
-def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None:
+def write_snapshot(
+    snap: DatabaseSnapshot, path: Path, file_format: str, progress: Progress | None = None
+) -> None:
     """Write a snapshot already taken to ``path`` as ``"json"`` or ``"pickle"``, atomically: the second
     half of ``save_database``, for callers that take the snapshot together with other state (backups).
 
@@ -78,10 +94,10 @@ def write_snapshot(snap: DatabaseSnapshot, path: Path, file_format: str) -> None
         >>> read_snapshot(path, "pickle").tables
         []
     """
-    _WRITERS[_format(file_format)](snap, path)
+    _WRITERS[_format(file_format)](snap, path, progress)
 
 
-def read_snapshot(path: Path, file_format: str) -> DatabaseSnapshot:
+def read_snapshot(path: Path, file_format: str, progress: Progress | None = None) -> DatabaseSnapshot:
     """The checked content of a database file as a snapshot, before any table is built: the first half
     of ``load_database``. Raises what ``load_database`` raises for a missing or bad file.
 
@@ -97,15 +113,19 @@ def read_snapshot(path: Path, file_format: str) -> DatabaseSnapshot:
         >>> read_snapshot(path, "json").tables[0].records
         [{'name': 'ada', 'id': 1}]
     """
-    return _READERS[_format(file_format)](path)
+    return _READERS[_format(file_format)](path, progress)
 
 
-def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
+def load_database(
+    path: Path, file_format: str, factory: Callable[[], DB], progress: ProgressOption = None
+) -> DB:
     """A new database, made by ``factory()`` (the ``DictDB`` class), holding what ``path`` holds.
 
     Reads DictDB files and the files ``dctdb`` wrote. ``DatabaseFileNotFoundError`` when there is no
     file; ``DatabaseFileError`` (naming the file and the place) when it is truncated, corrupt, of another
     format or a newer version, or breaks its own rules; ``ValueError`` for an unknown format.
+    ``progress`` counts the bytes of the file: reading and parsing it take the first 70% of the count,
+    building the tables and their indexes the rest.
 
     Example:
         >>> import os, tempfile
@@ -117,16 +137,26 @@ def load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB
         ...
         dictdb.exceptions.DatabaseFileNotFoundError: cannot load '...missing.json': no such file
     """
-    db = snapshot.restore(read_snapshot(path, file_format), factory, path)
+    _format(file_format)
+    with reporting(progress, file_size(path), "B", f"loading {os.path.basename(os.fspath(path))}") as count:
+        if count is None:
+            db = snapshot.restore(read_snapshot(path, file_format), factory, path)
+        else:
+            read = read_snapshot(path, file_format, count.part(0.0, _READ_SHARE))
+            db = snapshot.restore(read, factory, path, count.part(_READ_SHARE, 1.0))
+            count.finish()
     _logs.event("load", None, len(db.tables), {"path": os.fspath(path)})
     return db
 
 
-async def async_save_database(db: DatabaseLike, path: Path, file_format: str) -> None:
+async def async_save_database(
+    db: DatabaseLike, path: Path, file_format: str, progress: ProgressOption = None
+) -> None:
     """``save_database`` in a worker thread: the event loop keeps running while the file is written.
 
     The snapshot is taken in the worker too, under the same rules as a save from any thread. Cancelling
     the awaiting task does not stop a write already started: the file ends up as the old or the new one.
+    A ``progress`` callable is called in the worker thread.
 
     Example:
         >>> import asyncio, os, tempfile
@@ -138,11 +168,14 @@ async def async_save_database(db: DatabaseLike, path: Path, file_format: str) ->
         True
     """
     _format(file_format)  # a wrong format raises here, in the caller's task
-    await asyncio.to_thread(save_database, db, path, file_format)
+    await asyncio.to_thread(save_database, db, path, file_format, progress)
 
 
-async def async_load_database(path: Path, file_format: str, factory: Callable[[], DB]) -> DB:
-    """``load_database`` in a worker thread: the event loop keeps running while the file is read.
+async def async_load_database(
+    path: Path, file_format: str, factory: Callable[[], DB], progress: ProgressOption = None
+) -> DB:
+    """``load_database`` in a worker thread: the event loop keeps running while the file is read. A
+    ``progress`` callable is called in the worker thread.
 
     Example:
         >>> import asyncio, os, tempfile
@@ -154,7 +187,7 @@ async def async_load_database(path: Path, file_format: str, factory: Callable[[]
         {}
     """
     _format(file_format)
-    return await asyncio.to_thread(load_database, path, file_format, factory)
+    return await asyncio.to_thread(load_database, path, file_format, factory, progress)
 
 
 def _format(file_format: Any) -> str:

@@ -35,6 +35,7 @@ from dictdb.exceptions import DatabaseFileError, DatabaseFileNotFoundError, Unsu
 from dictdb.storage.files import codec, document, schema_names
 from dictdb.storage.files.atomic import atomic_write
 from dictdb.storage.files.snapshot import DatabaseSnapshot, TableSnapshot
+from dictdb.storage.progress import Progress
 
 __all__ = ["ALLOWED_GLOBALS", "CHUNK", "VERSION", "SafeUnpickler", "read_pickle", "write_pickle"]
 
@@ -139,8 +140,9 @@ class SafeUnpickler(pickle.Unpickler):
         return found
 
 
-def write_pickle(snapshot: DatabaseSnapshot, path: Path) -> None:
-    """Write ``snapshot`` to ``path`` as a pickle database file (version 2), atomically.
+def write_pickle(snapshot: DatabaseSnapshot, path: Path, progress: Progress | None = None) -> None:
+    """Write ``snapshot`` to ``path`` as a pickle database file (version 2), atomically; ``progress`` counts
+    the records pickled, its last call made before the file replaces the old one.
 
     The pickles are made in memory first (about the size of the file), so an object that cannot be saved
     raises ``UnsupportedValueError`` before any byte is written. Each chunk of records is one short C
@@ -169,6 +171,8 @@ def write_pickle(snapshot: DatabaseSnapshot, path: Path) -> None:
         pickler.dump(header)
     except (_Refused, pickle.PicklingError, RecursionError):
         _raise_located_setting(snapshot)
+    total = sum(len(table.records) for table in tables)
+    done = 0
     for table in tables:
         records = table.records
         for start in range(0, len(records), CHUNK):
@@ -178,9 +182,14 @@ def write_pickle(snapshot: DatabaseSnapshot, path: Path) -> None:
                 pickler.dump(chunk)
             except (_Refused, pickle.PicklingError, RecursionError):
                 _raise_located(table, chunk)
+            if progress is not None:
+                done += len(chunk)
+                progress.at(done, total)
     with atomic_write(path, "wb") as out:
         for part in parts:
             out.write(part)
+        if progress is not None:
+            progress.finish()
 
 
 class _Sink:
@@ -227,9 +236,9 @@ def _raise_located_setting(snapshot: DatabaseSnapshot) -> NoReturn:
     raise UnsupportedValueError("cannot save: a table's name or settings hold a value pickle cannot save")
 
 
-def read_pickle(path: Path) -> DatabaseSnapshot:
+def read_pickle(path: Path, progress: Progress | None = None) -> DatabaseSnapshot:
     """Read a pickle database file (DictDB's, of version 1 or 2, or ``dctdb``'s) into a snapshot,
-    resolving no global outside ``ALLOWED_GLOBALS``.
+    resolving no global outside ``ALLOWED_GLOBALS``; ``progress`` counts the bytes unpickled.
 
     ``DatabaseFileNotFoundError`` when there is no file, ``DatabaseFileError`` for anything else wrong
     with it, a refused global included; both name the file.
@@ -255,7 +264,7 @@ def read_pickle(path: Path) -> DatabaseSnapshot:
         if isinstance(doc, _LegacyDictDB):
             doc = _legacy_document(doc, path)
         elif type(doc) is dict and "_meta" in doc and document.check_meta(doc["_meta"], path, VERSION) == 2:
-            doc = _read_chunks(f, doc, path)
+            doc = _read_chunks(f, doc, path, progress, len(data))
     return document.parse(doc, path, newest=VERSION)
 
 
@@ -302,7 +311,9 @@ def _load(f: BinaryIO, path: Path, truncated: str, *, legacy: bool = False) -> A
     return found
 
 
-def _read_chunks(f: BinaryIO, header: dict[Any, Any], path: Path) -> dict[Any, Any]:
+def _read_chunks(
+    f: BinaryIO, header: dict[Any, Any], path: Path, progress: Progress | None, size: int
+) -> dict[Any, Any]:
     """The version-2 document whose ``header`` was read from ``f``: each table's ``records``, a count in
     the header, become the records read from the chunks that follow, which must hold exactly that many,
     and end the file."""
@@ -334,6 +345,8 @@ def _read_chunks(f: BinaryIO, header: dict[Any, Any], path: Path) -> dict[Any, A
                 )
                 raise DatabaseFileError(path, reason)
             records += chunk
+            if progress is not None:
+                progress.at(f.tell(), size)
         whole[name] = {**table, "records": records}
     if f.read(1):
         raise DatabaseFileError(

@@ -21,6 +21,7 @@ from typing import Any
 
 from dictdb._core import records as _records
 from dictdb.exceptions import DatabaseFileError, DictDBError
+from dictdb.storage.progress import Progress
 from dictdb.storage.tables import DB, DatabaseLike, TableLike
 
 __all__ = ["DatabaseSnapshot", "TableSnapshot", "keyed_records", "restore", "table_snapshot", "take"]
@@ -150,8 +151,14 @@ def _create_index(create_index: Callable[..., Any], field: Any, kind: str) -> No
         create_index(field, kind)
 
 
-def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str | os.PathLike[str]) -> DB:
-    """A new database made by ``factory()`` holding the tables of ``snapshot``, indexes rebuilt.
+def restore(
+    snapshot: DatabaseSnapshot,
+    factory: Callable[[], DB],
+    source: str | os.PathLike[str],
+    progress: Progress | None = None,
+) -> DB:
+    """A new database made by ``factory()`` holding the tables of ``snapshot``, indexes rebuilt;
+    ``progress`` counts the records of the tables built (a table at a time).
 
     ``source`` is the file the snapshot came from, named by the ``DatabaseFileError`` raised when the
     records break the table's rules (a missing or duplicate primary key, a record failing the schema).
@@ -166,6 +173,8 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
         {'id': 1, 'name': 'ada'}
     """
     db = factory()
+    total = sum(len(snap.records) for snap in snapshot.tables)
+    done = 0
     for snap in snapshot.tables:
         where = f"table {snap.name!r}"
         try:
@@ -192,6 +201,9 @@ def restore(snapshot: DatabaseSnapshot, factory: Callable[[], DB], source: str |
                 except (DictDBError, TypeError, ValueError) as exc:
                     reason = f"{where}: cannot rebuild the {kind!r} index on {field!r}: {exc}"
                     raise DatabaseFileError(source, reason) from exc
+        if progress is not None:
+            done += len(snap.records)
+            progress.at(done, total)
     return db
 
 
