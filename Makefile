@@ -76,8 +76,8 @@ $(DEBUG_DIR)/.built: $(STAMP) setup.py $(PYX)
 
 test-debug: $(DEBUG_DIR)/.built $(NB_STAMP)
 	$(PY) -m tools.debug_build sync $(DEBUG_DIR)
-	PYTHONPATH=$(DEBUG_DIR)/src $(PY) -m tools.debug_build check $(DEBUG_DIR)
-	PYTHONPATH=$(DEBUG_DIR)/src DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q -p no:cacheprovider
+	PYTHONPATH=$(abspath $(DEBUG_DIR))/src $(PY) -m tools.debug_build check $(DEBUG_DIR)
+	PYTHONPATH=$(abspath $(DEBUG_DIR))/src DICTDB_REQUIRE_EXTENSIONS=1 $(PYTEST) -q -p no:cacheprovider
 
 # The long runs (docs/reliability.md): the reliability suite with DICTDB_LONG=1 in both cores, then every
 # fuzz target for FUZZ_TIME seconds.

@@ -22,7 +22,8 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,23 @@ def _check_kernel(client: NotebookClient, name: str) -> None:
     client.on_notebook_start = ask
 
 
+@contextmanager
+def _absolute_pythonpath() -> Iterator[None]:
+    """``PYTHONPATH`` with each entry made absolute while a kernel starts: the kernel runs in a temporary
+    folder, where a relative entry (``make test-debug``'s ``build/debug/src``) would name nothing, and the
+    kernel would import another dictdb than this process."""
+    before = os.environ.get("PYTHONPATH")
+    if before:
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(entry) if entry else entry for entry in before.split(os.pathsep)
+        )
+    try:
+        yield
+    finally:
+        if before is not None:
+            os.environ["PYTHONPATH"] = before
+
+
 def execute(path: Path, timeout: float = CELL_TIMEOUT) -> NotebookNode:
     """Execute a copy of the notebook at ``path`` and return it; ``NotebookError`` names what failed."""
     name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
@@ -140,7 +158,8 @@ def execute(path: Path, timeout: float = CELL_TIMEOUT) -> NotebookNode:
         )
         _check_kernel(client, name)
         try:
-            client.execute()
+            with _absolute_pythonpath():
+                client.execute()
         except CellExecutionError as error:
             text = ANSI_COLOUR.sub("", str(error))
             raise NotebookError(
