@@ -18,6 +18,7 @@ MODULES = [
     for name in [
         "batch",
         "database",
+        "database_imports",
         "exceptions",
         "keys",
         "schema",
