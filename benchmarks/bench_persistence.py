@@ -47,40 +47,28 @@ def build_db(rows: Rows) -> DictDB:
     return db
 
 
+@pytest.mark.parametrize("progress", [None, "callable"])
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_save(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
-    label(benchmark, f"{file_format} save", size)
+def test_save(
+    benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str, progress: str | None
+) -> None:
+    label(benchmark, f"{file_format} save" + (" progress" if progress else ""), size)
     db = build_db(rows)
     path = tmp_path / f"db.{file_format}"
-    benchmark(db.save, path, file_format)
+    benchmark(db.save, path, file_format, progress=_ignore if progress else None)
     assert DictDB.load(path, file_format).get_table("employees").count() == size
 
 
+@pytest.mark.parametrize("progress", [None, "callable"])
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_load(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
-    label(benchmark, f"{file_format} load", size)
+def test_load(
+    benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str, progress: str | None
+) -> None:
+    label(benchmark, f"{file_format} load" + (" progress" if progress else ""), size)
     path = tmp_path / f"db.{file_format}"
     build_db(rows).save(path, file_format)
-    loaded = benchmark(DictDB.load, path, file_format)
+    loaded = benchmark(DictDB.load, path, file_format, progress=_ignore if progress else None)
     assert loaded.get_table("employees").all() == rows
-
-
-@pytest.mark.parametrize("file_format", FORMATS)
-def test_save_progress(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
-    label(benchmark, f"{file_format} save progress", size)
-    db = build_db(rows)
-    path = tmp_path / f"db.{file_format}"
-    benchmark(db.save, path, file_format, progress=_ignore)
-    assert DictDB.load(path, file_format).get_table("employees").count() == size
-
-
-@pytest.mark.parametrize("file_format", FORMATS)
-def test_load_progress(benchmark: Any, rows: Rows, size: int, tmp_path: Path, file_format: str) -> None:
-    label(benchmark, f"{file_format} load progress", size)
-    path = tmp_path / f"db.{file_format}"
-    build_db(rows).save(path, file_format)
-    loaded = benchmark(DictDB.load, path, file_format, progress=_ignore)
-    assert loaded.get_table("employees").count() == size
 
 
 def _ignore(done: int, total: int) -> None:

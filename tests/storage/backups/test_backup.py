@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,6 @@ def db() -> DictDB:
     db = DictDB()
     db.create_table("users").insert([{"name": "ada"}, {"name": "bob"}])
     return db
-
-
-@pytest.fixture
-def managers() -> Iterator[list[BackupManager]]:
-    """Managers a test creates; any still running at the end is stopped."""
-    made: list[BackupManager] = []
-    yield made
-    for manager in made:
-        if manager._thread is not None:
-            manager.stop(final_backup=False)
 
 
 def make(managers: list[BackupManager], db: DictDB, folder: Path, **options: Any) -> BackupManager:

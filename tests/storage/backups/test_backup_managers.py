@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,6 @@ def db() -> DictDB:
     db = DictDB()
     db.create_table("users").insert([{"name": "ada"}, {"name": "bob"}, {"name": "cy"}])
     return db
-
-
-@pytest.fixture
-def managers() -> Iterator[list[BackupManager]]:
-    made: list[BackupManager] = []
-    yield made
-    for manager in made:
-        if manager._thread is not None:
-            manager.stop(final_backup=False)
 
 
 def incremental(made: list[BackupManager], db: DictDB, folder: Path, **options: Any) -> BackupManager:
